@@ -1,0 +1,174 @@
+//! Messages a client sends to the daemon.
+
+use crate::types::{ConversationId, MessageId};
+use serde::{Deserialize, Serialize};
+
+/// Every client → daemon message. Each carries a client-chosen `id` that the daemon echoes on
+/// every frame it sends in answer, so a client can run several requests on one socket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// Must come first. The daemon answers `hello` or `error{unsupported_version}`.
+    Hello {
+        id: String,
+        protocol: u32,
+        /// Free text naming the client, for the daemon's log.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client: Option<String>,
+    },
+    /// Send a user message and generate a reply. Without `conversation` a new one is made.
+    Chat {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conversation: Option<ConversationId>,
+        /// A bot from the daemon's config; it stays with the conversation until changed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bot: Option<String>,
+        /// Overrides the bot's and the conversation's model from this turn on.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        model: Option<String>,
+        content: String,
+        #[serde(default, skip_serializing_if = "GenOptions::is_empty")]
+        options: GenOptions,
+        /// A resend with the same key (same user) is stored once and answered with the
+        /// original ids (`resumed: true`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        idempotency_key: Option<String>,
+    },
+    /// Stop the generation running in a conversation. The partial reply is kept as `cancelled`.
+    Cancel {
+        id: String,
+        conversation: ConversationId,
+    },
+    /// Watch a conversation: a reply in progress is replayed, then streamed live.
+    Attach {
+        id: String,
+        conversation: ConversationId,
+    },
+    /// Conversations, most recently updated first.
+    ListConversations {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        offset: Option<u32>,
+        /// The `next_cursor` of a previous page; takes precedence over `offset`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cursor: Option<String>,
+    },
+    /// One conversation with all its messages.
+    GetConversation {
+        id: String,
+        conversation: ConversationId,
+    },
+    RenameConversation {
+        id: String,
+        conversation: ConversationId,
+        title: String,
+    },
+    DeleteConversation {
+        id: String,
+        conversation: ConversationId,
+    },
+    /// A page of a conversation's messages, newest last, ending before `before`.
+    History {
+        id: String,
+        conversation: ConversationId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<MessageId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    /// Full-text search over your messages (words; `"exact phrase"`; `prefix*`).
+    Search {
+        id: String,
+        query: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    ListModels {
+        id: String,
+    },
+    ListBots {
+        id: String,
+    },
+    Status {
+        id: String,
+    },
+    Ping {
+        id: String,
+    },
+}
+
+impl ClientMsg {
+    /// The request id, echoed on every reply.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Hello { id, .. }
+            | Self::Chat { id, .. }
+            | Self::Cancel { id, .. }
+            | Self::Attach { id, .. }
+            | Self::ListConversations { id, .. }
+            | Self::GetConversation { id, .. }
+            | Self::RenameConversation { id, .. }
+            | Self::DeleteConversation { id, .. }
+            | Self::History { id, .. }
+            | Self::Search { id, .. }
+            | Self::ListModels { id }
+            | Self::ListBots { id }
+            | Self::Status { id }
+            | Self::Ping { id } => id,
+        }
+    }
+}
+
+/// Per-request generation options, passed to Ollama. Absent fields use the bot's, then
+/// the model's defaults. `system` also becomes the conversation's system prompt.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GenOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<i64>,
+    /// Maximum tokens to generate (`-1`: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_predict: Option<i64>,
+    /// Context window size in tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_ctx: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stop: Vec<String>,
+    /// How long Ollama keeps the model loaded: a duration such as `"5m"`, `"1h"`, `"0"`, or
+    /// whole seconds as a string (`"300"`); negative keeps it loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_alive: Option<String>,
+}
+
+impl GenOptions {
+    /// True when no option is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// `self` with each unset field taken from `base`.
+    pub fn or(self, base: &GenOptions) -> GenOptions {
+        GenOptions {
+            system: self.system.or_else(|| base.system.clone()),
+            temperature: self.temperature.or(base.temperature),
+            top_p: self.top_p.or(base.top_p),
+            seed: self.seed.or(base.seed),
+            num_predict: self.num_predict.or(base.num_predict),
+            num_ctx: self.num_ctx.or(base.num_ctx),
+            stop: if self.stop.is_empty() {
+                base.stop.clone()
+            } else {
+                self.stop
+            },
+            keep_alive: self.keep_alive.or_else(|| base.keep_alive.clone()),
+        }
+    }
+}

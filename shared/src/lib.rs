@@ -1,0 +1,29 @@
+//! The chinwag wire contract, protocol v1: one JSON text frame per message, tagged by `type`.
+//!
+//! Types only: no I/O and no runtime. Clients send [`ClientMsg`], the daemon sends [`ServerMsg`].
+//! Unknown fields are ignored on both sides so either end can grow without breaking the other.
+//! `PROTOCOL.md` beside this crate documents every message with an example.
+
+mod client;
+mod error;
+mod server;
+mod types;
+
+pub use client::{ClientMsg, GenOptions};
+pub use error::{ErrorBody, ErrorCode};
+pub use server::{GenStats, OllamaStatus, SearchHit, ServerMsg, StatusReply};
+pub use types::{
+    BotInfo, ConversationId, ConversationSummary, MessageId, MessageStatus, ModelInfo, Role,
+    StoredMessage,
+};
+
+/// The protocol version this crate speaks. A `hello` carrying another version is refused with
+/// [`ErrorCode::UnsupportedVersion`].
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Default cap on one incoming WebSocket message, in bytes. The daemon announces its actual
+/// limit in [`HelloReply::max_message_bytes`].
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// The request id that server-initiated frames carry when no request caused them.
+pub const NO_REQUEST_ID: &str = "";

@@ -1,0 +1,228 @@
+//! Messages the daemon sends to a client.
+
+use crate::error::{ErrorBody, ErrorCode};
+use crate::types::{
+    BotInfo, ConversationId, ConversationSummary, MessageId, MessageStatus, ModelInfo, Role,
+    StoredMessage,
+};
+use serde::{Deserialize, Serialize};
+
+/// Every daemon → client message. `id` echoes the request that caused it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    Hello {
+        id: String,
+        protocol: u32,
+        /// `chinwagd/<version>`.
+        server: String,
+        /// Who the daemon believes you are.
+        user: String,
+        /// The largest frame the daemon accepts; larger ones close the socket (1009).
+        max_message_bytes: u64,
+    },
+    /// The user message is stored (this is the acknowledgement) and the reply has begun.
+    ChatStarted {
+        id: String,
+        conversation: ConversationId,
+        user_message: MessageId,
+        assistant_message: MessageId,
+        model: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bot: Option<String>,
+        /// True when this answers a resend of an idempotency key already stored.
+        #[serde(default)]
+        resumed: bool,
+    },
+    /// The whole of a reply so far. Sent on attach (and on resume) before live deltas;
+    /// a client replaces what it holds for `message` with this.
+    Replay {
+        id: String,
+        conversation: ConversationId,
+        message: MessageId,
+        model: String,
+        content: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        thinking: String,
+    },
+    /// More of a reply: append `content` (and `thinking`) to what you hold.
+    Delta {
+        id: String,
+        conversation: ConversationId,
+        message: MessageId,
+        #[serde(default)]
+        content: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        thinking: String,
+    },
+    /// The reply has ended, well or not. `status` is what the store now holds.
+    Done {
+        id: String,
+        conversation: ConversationId,
+        message: MessageId,
+        status: MessageStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        done_reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stats: Option<GenStats>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<ErrorBody>,
+    },
+    /// Answer to `attach`: you now watch the conversation.
+    Attached {
+        id: String,
+        conversation: ConversationId,
+        /// The reply being generated, if any; a `replay` follows.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        generating: Option<MessageId>,
+    },
+    Conversations {
+        id: String,
+        items: Vec<ConversationSummary>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_cursor: Option<String>,
+    },
+    Conversation {
+        id: String,
+        conversation: ConversationSummary,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        system: Option<String>,
+        messages: Vec<StoredMessage>,
+    },
+    Messages {
+        id: String,
+        conversation: ConversationId,
+        items: Vec<StoredMessage>,
+        has_more: bool,
+    },
+    SearchResults {
+        id: String,
+        hits: Vec<SearchHit>,
+    },
+    Models {
+        id: String,
+        models: Vec<ModelInfo>,
+        /// The model a chat without `model` would use now.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        default_model: Option<String>,
+    },
+    Bots {
+        id: String,
+        bots: Vec<BotInfo>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        default_bot: Option<String>,
+    },
+    Status(StatusReply),
+    /// The request succeeded and has nothing more to say (rename, delete, cancel).
+    Ok {
+        id: String,
+    },
+    Error {
+        id: String,
+        code: ErrorCode,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+    },
+    Pong {
+        id: String,
+    },
+}
+
+impl ServerMsg {
+    /// An `error` frame answering request `id`.
+    pub fn error(id: impl Into<String>, body: ErrorBody) -> Self {
+        Self::Error {
+            id: id.into(),
+            code: body.code,
+            message: body.message,
+            retry_after_ms: body.retry_after_ms,
+        }
+    }
+
+    /// The request id this frame answers.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Hello { id, .. }
+            | Self::ChatStarted { id, .. }
+            | Self::Replay { id, .. }
+            | Self::Delta { id, .. }
+            | Self::Done { id, .. }
+            | Self::Attached { id, .. }
+            | Self::Conversations { id, .. }
+            | Self::Conversation { id, .. }
+            | Self::Messages { id, .. }
+            | Self::SearchResults { id, .. }
+            | Self::Models { id, .. }
+            | Self::Bots { id, .. }
+            | Self::Ok { id }
+            | Self::Error { id, .. }
+            | Self::Pong { id } => id,
+            Self::Status(s) => &s.id,
+        }
+    }
+}
+
+/// Token counts and timings of a finished reply, from Ollama's final chunk.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GenStats {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_duration_ns: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_duration_ns: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_eval_duration_ns: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eval_duration_ns: Option<u64>,
+    /// `completion_tokens / eval_duration`, when both are known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_per_second: Option<f64>,
+}
+
+/// One full-text search hit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub conversation: ConversationId,
+    pub title: String,
+    pub message: MessageId,
+    pub role: Role,
+    /// A short excerpt around the match; the matched words are wrapped in `[` `]`.
+    pub snippet: String,
+    pub created_at_ms: i64,
+}
+
+/// The daemon's health, for `chinwag status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusReply {
+    pub id: String,
+    /// The daemon's version.
+    pub version: String,
+    pub protocol: u32,
+    pub pid: u32,
+    pub uptime_ms: u64,
+    /// Where the daemon listens (socket path and/or `ws://` address).
+    pub listening: Vec<String>,
+    /// The history database file.
+    pub store_path: String,
+    pub user: String,
+    pub ollama: OllamaStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_model: Option<String>,
+    /// Generations running now, for every user.
+    pub active_generations: u64,
+}
+
+/// Whether Ollama answered just now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OllamaStatus {
+    pub url: String,
+    pub reachable: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}

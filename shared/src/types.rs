@@ -1,0 +1,141 @@
+//! Value types shared by requests and replies: ids, roles, message status, listings.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A conversation's id: an opaque string (the daemon uses UUIDv7, so ids sort by creation).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ConversationId(pub String);
+
+/// A stored message's id: an opaque string, unique across all conversations.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MessageId(pub String);
+
+impl fmt::Display for ConversationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+/// Where a stored message stands. Only `complete` replies are whole; the others are kept so
+/// nothing is lost, and clients must show them as cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageStatus {
+    /// Whole: a user message, or a reply that reached Ollama's `done`.
+    Complete,
+    /// A reply being generated right now.
+    Streaming,
+    /// A reply cut because the daemon stopped (crash, kill, shutdown) before it ended.
+    Incomplete,
+    /// A reply cut by an error from Ollama or the connection to it.
+    Error,
+    /// A reply stopped by a `cancel` request.
+    Cancelled,
+}
+
+impl MessageStatus {
+    /// The snake_case name used on the wire and in the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Complete => "complete",
+            Self::Streaming => "streaming",
+            Self::Incomplete => "incomplete",
+            Self::Error => "error",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses the name produced by [`MessageStatus::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "complete" => Self::Complete,
+            "streaming" => Self::Streaming,
+            "incomplete" => Self::Incomplete,
+            "error" => Self::Error,
+            "cancelled" => Self::Cancelled,
+            _ => return None,
+        })
+    }
+}
+
+/// One stored message of a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    pub id: MessageId,
+    pub role: Role,
+    pub content: String,
+    /// Reasoning text from thinking models; empty when the model sent none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub thinking: String,
+    pub status: MessageStatus,
+    /// The model that wrote a reply (absent on user messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    pub created_at_ms: i64,
+    /// Why a reply stopped short, in words fit for a user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A conversation as listed: no messages, just what a picker needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub id: ConversationId,
+    pub title: String,
+    /// The model of the latest reply, or the one chosen for the next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot: Option<String>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub message_count: u64,
+}
+
+/// A model Ollama has locally (from `/api/tags`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    pub name: String,
+    #[serde(default)]
+    pub size_bytes: u64,
+    /// As Ollama reports it (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter_size: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantization: Option<String>,
+}
+
+/// A named profile from the daemon's config: a model, a system prompt and options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BotInfo {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}

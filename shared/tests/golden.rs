@@ -1,0 +1,495 @@
+//! Golden-JSON and round-trip tests: every message's wire form is pinned here, so a change to
+//! the contract shows up as a failing diff rather than a silent break for third-party clients.
+
+use chinwag_protocol::*;
+use serde_json::{Value, json};
+
+/// Asserts `msg` serialises to exactly `golden`, and that `golden` parses back to `msg`.
+fn golden_client(msg: ClientMsg, golden: Value) {
+    assert_eq!(
+        serde_json::to_value(&msg).expect("serialise"),
+        golden,
+        "{msg:?}"
+    );
+    let back: ClientMsg = serde_json::from_value(golden).expect("parse golden");
+    assert_eq!(back, msg);
+}
+
+fn golden_server(msg: ServerMsg, golden: Value) {
+    assert_eq!(
+        serde_json::to_value(&msg).expect("serialise"),
+        golden,
+        "{msg:?}"
+    );
+    let back: ServerMsg = serde_json::from_value(golden).expect("parse golden");
+    assert_eq!(back, msg);
+}
+
+fn cid(s: &str) -> ConversationId {
+    ConversationId(s.into())
+}
+
+fn mid(s: &str) -> MessageId {
+    MessageId(s.into())
+}
+
+#[test]
+fn client_messages_have_stable_json() {
+    golden_client(
+        ClientMsg::Hello {
+            id: "1".into(),
+            protocol: 1,
+            client: Some("chinwag/0.1.0".into()),
+        },
+        json!({"type":"hello","id":"1","protocol":1,"client":"chinwag/0.1.0"}),
+    );
+    golden_client(
+        ClientMsg::Chat {
+            id: "2".into(),
+            conversation: None,
+            bot: Some("coder".into()),
+            model: Some("llama3.2".into()),
+            content: "why is the sky blue?".into(),
+            options: GenOptions {
+                system: Some("be brief".into()),
+                temperature: Some(0.5),
+                top_p: Some(0.25),
+                seed: Some(42),
+                num_predict: Some(128),
+                num_ctx: Some(8192),
+                stop: vec!["END".into()],
+                keep_alive: Some("5m".into()),
+            },
+            idempotency_key: Some("k-1".into()),
+        },
+        json!({"type":"chat","id":"2","bot":"coder","model":"llama3.2",
+               "content":"why is the sky blue?",
+               "options":{"system":"be brief","temperature":0.5,"top_p":0.25,"seed":42,
+                          "num_predict":128,"num_ctx":8192,"stop":["END"],"keep_alive":"5m"},
+               "idempotency_key":"k-1"}),
+    );
+    golden_client(
+        ClientMsg::Chat {
+            id: "3".into(),
+            conversation: Some(cid("c1")),
+            bot: None,
+            model: None,
+            content: "and in French?".into(),
+            options: GenOptions::default(),
+            idempotency_key: None,
+        },
+        json!({"type":"chat","id":"3","conversation":"c1","content":"and in French?"}),
+    );
+    golden_client(
+        ClientMsg::Cancel {
+            id: "4".into(),
+            conversation: cid("c1"),
+        },
+        json!({"type":"cancel","id":"4","conversation":"c1"}),
+    );
+    golden_client(
+        ClientMsg::Attach {
+            id: "5".into(),
+            conversation: cid("c1"),
+        },
+        json!({"type":"attach","id":"5","conversation":"c1"}),
+    );
+    golden_client(
+        ClientMsg::ListConversations {
+            id: "6".into(),
+            limit: Some(20),
+            offset: None,
+            cursor: Some("abc".into()),
+        },
+        json!({"type":"list_conversations","id":"6","limit":20,"cursor":"abc"}),
+    );
+    golden_client(
+        ClientMsg::GetConversation {
+            id: "7".into(),
+            conversation: cid("c1"),
+        },
+        json!({"type":"get_conversation","id":"7","conversation":"c1"}),
+    );
+    golden_client(
+        ClientMsg::RenameConversation {
+            id: "8".into(),
+            conversation: cid("c1"),
+            title: "Sky".into(),
+        },
+        json!({"type":"rename_conversation","id":"8","conversation":"c1","title":"Sky"}),
+    );
+    golden_client(
+        ClientMsg::DeleteConversation {
+            id: "9".into(),
+            conversation: cid("c1"),
+        },
+        json!({"type":"delete_conversation","id":"9","conversation":"c1"}),
+    );
+    golden_client(
+        ClientMsg::History {
+            id: "10".into(),
+            conversation: cid("c1"),
+            before: Some(mid("m9")),
+            limit: Some(50),
+        },
+        json!({"type":"history","id":"10","conversation":"c1","before":"m9","limit":50}),
+    );
+    golden_client(
+        ClientMsg::Search {
+            id: "11".into(),
+            query: "rayleigh".into(),
+            limit: None,
+        },
+        json!({"type":"search","id":"11","query":"rayleigh"}),
+    );
+    golden_client(
+        ClientMsg::ListModels { id: "12".into() },
+        json!({"type":"list_models","id":"12"}),
+    );
+    golden_client(
+        ClientMsg::ListBots { id: "13".into() },
+        json!({"type":"list_bots","id":"13"}),
+    );
+    golden_client(
+        ClientMsg::Status { id: "14".into() },
+        json!({"type":"status","id":"14"}),
+    );
+    golden_client(
+        ClientMsg::Ping { id: "15".into() },
+        json!({"type":"ping","id":"15"}),
+    );
+}
+
+fn summary() -> ConversationSummary {
+    ConversationSummary {
+        id: cid("c1"),
+        title: "Why is the sky blue?".into(),
+        model: Some("llama3.2".into()),
+        bot: None,
+        created_at_ms: 1_700_000_000_000,
+        updated_at_ms: 1_700_000_001_000,
+        message_count: 2,
+    }
+}
+
+fn reply() -> StoredMessage {
+    StoredMessage {
+        id: mid("m2"),
+        role: Role::Assistant,
+        content: "Rayleigh scattering.".into(),
+        thinking: String::new(),
+        status: MessageStatus::Incomplete,
+        model: Some("llama3.2".into()),
+        created_at_ms: 1_700_000_001_000,
+        error: Some("the daemon stopped before the reply ended".into()),
+    }
+}
+
+#[test]
+fn server_messages_have_stable_json() {
+    golden_server(
+        ServerMsg::Hello {
+            id: "1".into(),
+            protocol: 1,
+            server: "chinwagd/0.1.0".into(),
+            user: "alice".into(),
+            max_message_bytes: 262_144,
+        },
+        json!({"type":"hello","id":"1","protocol":1,"server":"chinwagd/0.1.0","user":"alice",
+               "max_message_bytes":262144}),
+    );
+    golden_server(
+        ServerMsg::ChatStarted {
+            id: "2".into(),
+            conversation: cid("c1"),
+            user_message: mid("m1"),
+            assistant_message: mid("m2"),
+            model: "llama3.2".into(),
+            bot: None,
+            resumed: false,
+        },
+        json!({"type":"chat_started","id":"2","conversation":"c1","user_message":"m1",
+               "assistant_message":"m2","model":"llama3.2","resumed":false}),
+    );
+    golden_server(
+        ServerMsg::Replay {
+            id: "5".into(),
+            conversation: cid("c1"),
+            message: mid("m2"),
+            model: "qwen3".into(),
+            content: "Rayl".into(),
+            thinking: "hmm".into(),
+        },
+        json!({"type":"replay","id":"5","conversation":"c1","message":"m2","model":"qwen3",
+               "content":"Rayl","thinking":"hmm"}),
+    );
+    golden_server(
+        ServerMsg::Delta {
+            id: "2".into(),
+            conversation: cid("c1"),
+            message: mid("m2"),
+            content: "eigh".into(),
+            thinking: String::new(),
+        },
+        json!({"type":"delta","id":"2","conversation":"c1","message":"m2","content":"eigh"}),
+    );
+    golden_server(
+        ServerMsg::Done {
+            id: "2".into(),
+            conversation: cid("c1"),
+            message: mid("m2"),
+            status: MessageStatus::Complete,
+            done_reason: Some("stop".into()),
+            stats: Some(GenStats {
+                prompt_tokens: Some(26),
+                completion_tokens: Some(282),
+                total_duration_ns: Some(4_883_583_458),
+                load_duration_ns: None,
+                prompt_eval_duration_ns: Some(342_546_000),
+                eval_duration_ns: Some(4_535_599_000),
+                tokens_per_second: Some(62.5),
+            }),
+            error: None,
+        },
+        json!({"type":"done","id":"2","conversation":"c1","message":"m2","status":"complete",
+               "done_reason":"stop",
+               "stats":{"prompt_tokens":26,"completion_tokens":282,"total_duration_ns":4883583458u64,
+                        "prompt_eval_duration_ns":342546000,"eval_duration_ns":4535599000u64,
+                        "tokens_per_second":62.5}}),
+    );
+    golden_server(
+        ServerMsg::Done {
+            id: "2".into(),
+            conversation: cid("c1"),
+            message: mid("m2"),
+            status: MessageStatus::Error,
+            done_reason: None,
+            stats: None,
+            error: Some(ErrorBody::new(
+                ErrorCode::BackendError,
+                "Ollama stopped mid-reply",
+            )),
+        },
+        json!({"type":"done","id":"2","conversation":"c1","message":"m2","status":"error",
+               "error":{"code":"backend_error","message":"Ollama stopped mid-reply"}}),
+    );
+    golden_server(
+        ServerMsg::Attached {
+            id: "5".into(),
+            conversation: cid("c1"),
+            generating: Some(mid("m2")),
+        },
+        json!({"type":"attached","id":"5","conversation":"c1","generating":"m2"}),
+    );
+    golden_server(
+        ServerMsg::Conversations {
+            id: "6".into(),
+            items: vec![summary()],
+            next_cursor: Some("1700000001000:c1".into()),
+        },
+        json!({"type":"conversations","id":"6","items":[
+                 {"id":"c1","title":"Why is the sky blue?","model":"llama3.2",
+                  "created_at_ms":1700000000000u64,"updated_at_ms":1700000001000u64,"message_count":2}],
+               "next_cursor":"1700000001000:c1"}),
+    );
+    golden_server(
+        ServerMsg::Conversation {
+            id: "7".into(),
+            conversation: summary(),
+            system: Some("be brief".into()),
+            messages: vec![reply()],
+        },
+        json!({"type":"conversation","id":"7",
+               "conversation":{"id":"c1","title":"Why is the sky blue?","model":"llama3.2",
+                  "created_at_ms":1700000000000u64,"updated_at_ms":1700000001000u64,"message_count":2},
+               "system":"be brief",
+               "messages":[{"id":"m2","role":"assistant","content":"Rayleigh scattering.",
+                            "status":"incomplete","model":"llama3.2","created_at_ms":1700000001000u64,
+                            "error":"the daemon stopped before the reply ended"}]}),
+    );
+    golden_server(
+        ServerMsg::Messages {
+            id: "10".into(),
+            conversation: cid("c1"),
+            items: vec![],
+            has_more: false,
+        },
+        json!({"type":"messages","id":"10","conversation":"c1","items":[],"has_more":false}),
+    );
+    golden_server(
+        ServerMsg::SearchResults {
+            id: "11".into(),
+            hits: vec![SearchHit {
+                conversation: cid("c1"),
+                title: "Sky".into(),
+                message: mid("m2"),
+                role: Role::Assistant,
+                snippet: "[Rayleigh] scattering".into(),
+                created_at_ms: 5,
+            }],
+        },
+        json!({"type":"search_results","id":"11","hits":[{"conversation":"c1","title":"Sky",
+               "message":"m2","role":"assistant","snippet":"[Rayleigh] scattering","created_at_ms":5}]}),
+    );
+    golden_server(
+        ServerMsg::Models {
+            id: "12".into(),
+            models: vec![ModelInfo {
+                name: "llama3.2:latest".into(),
+                size_bytes: 2_019_393_189,
+                modified_at: Some("2025-05-04T17:37:44.706015396-07:00".into()),
+                family: Some("llama".into()),
+                parameter_size: Some("3.2B".into()),
+                quantization: Some("Q4_K_M".into()),
+            }],
+            default_model: Some("llama3.2:latest".into()),
+        },
+        json!({"type":"models","id":"12","models":[{"name":"llama3.2:latest","size_bytes":2019393189u64,
+               "modified_at":"2025-05-04T17:37:44.706015396-07:00","family":"llama",
+               "parameter_size":"3.2B","quantization":"Q4_K_M"}],"default_model":"llama3.2:latest"}),
+    );
+    golden_server(
+        ServerMsg::Bots {
+            id: "13".into(),
+            bots: vec![BotInfo {
+                name: "coder".into(),
+                model: Some("qwen2.5-coder".into()),
+                system: Some("You review code.".into()),
+                description: None,
+            }],
+            default_bot: None,
+        },
+        json!({"type":"bots","id":"13","bots":[{"name":"coder","model":"qwen2.5-coder",
+               "system":"You review code."}]}),
+    );
+    golden_server(
+        ServerMsg::Status(StatusReply {
+            id: "14".into(),
+            version: "0.1.0".into(),
+            protocol: 1,
+            pid: 4242,
+            uptime_ms: 1000,
+            listening: vec!["/run/user/1000/chinwag/chinwagd.sock".into()],
+            store_path: "/home/a/.local/share/chinwag/history.db".into(),
+            user: "alice".into(),
+            ollama: OllamaStatus {
+                url: "http://127.0.0.1:11434".into(),
+                reachable: false,
+                version: None,
+                error: Some("connection refused".into()),
+            },
+            default_model: None,
+            active_generations: 0,
+        }),
+        json!({"type":"status","id":"14","version":"0.1.0","protocol":1,"pid":4242,"uptime_ms":1000,
+               "listening":["/run/user/1000/chinwag/chinwagd.sock"],
+               "store_path":"/home/a/.local/share/chinwag/history.db","user":"alice",
+               "ollama":{"url":"http://127.0.0.1:11434","reachable":false,"error":"connection refused"},
+               "active_generations":0}),
+    );
+    golden_server(
+        ServerMsg::Ok { id: "8".into() },
+        json!({"type":"ok","id":"8"}),
+    );
+    golden_server(
+        ServerMsg::error(
+            "2",
+            ErrorBody {
+                code: ErrorCode::RateLimited,
+                message: "slow down".into(),
+                retry_after_ms: Some(6000),
+            },
+        ),
+        json!({"type":"error","id":"2","code":"rate_limited","message":"slow down",
+               "retry_after_ms":6000}),
+    );
+    golden_server(
+        ServerMsg::Pong { id: "15".into() },
+        json!({"type":"pong","id":"15"}),
+    );
+}
+
+#[test]
+fn unknown_fields_are_ignored() {
+    let msg: ClientMsg =
+        serde_json::from_str(r#"{"type":"ping","id":"x","from_the_future":{"nested":[1,2]}}"#)
+            .expect("unknown fields must be tolerated");
+    assert_eq!(msg, ClientMsg::Ping { id: "x".into() });
+    let msg: ServerMsg =
+        serde_json::from_str(r#"{"type":"ok","id":"y","extra":true}"#).expect("tolerant");
+    assert_eq!(msg.id(), "y");
+}
+
+#[test]
+fn missing_required_field_and_unknown_type_are_errors() {
+    let missing = serde_json::from_str::<ClientMsg>(r#"{"type":"chat","id":"1"}"#)
+        .expect_err("content is required");
+    assert!(missing.to_string().contains("content"), "{missing}");
+    let unknown = serde_json::from_str::<ClientMsg>(r#"{"type":"dance","id":"1"}"#)
+        .expect_err("unknown type");
+    assert!(unknown.to_string().contains("dance"), "{unknown}");
+}
+
+#[test]
+fn every_error_code_round_trips_by_name() {
+    use ErrorCode::*;
+    for code in [
+        InvalidJson,
+        InvalidRequest,
+        UnknownType,
+        UnsupportedVersion,
+        HelloRequired,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        Conflict,
+        RateLimited,
+        MessageTooLarge,
+        ModelNotFound,
+        NoModel,
+        BackendUnavailable,
+        BackendBusy,
+        BackendError,
+        StorageError,
+        ShuttingDown,
+        Internal,
+    ] {
+        let json = serde_json::to_value(code).expect("serialise");
+        assert_eq!(json, Value::String(code.as_str().into()));
+        assert_eq!(
+            serde_json::from_value::<ErrorCode>(json).expect("parse"),
+            code
+        );
+    }
+}
+
+#[test]
+fn message_status_names_round_trip() {
+    use MessageStatus::*;
+    for s in [Complete, Streaming, Incomplete, Error, Cancelled] {
+        assert_eq!(MessageStatus::parse(s.as_str()), Some(s));
+        assert_eq!(
+            serde_json::to_value(s).expect("ser"),
+            Value::String(s.as_str().into())
+        );
+    }
+    assert_eq!(MessageStatus::parse("done"), None);
+}
+
+#[test]
+fn gen_options_fill_from_a_base() {
+    let base = GenOptions {
+        system: Some("base".into()),
+        temperature: Some(0.1),
+        stop: vec!["x".into()],
+        ..GenOptions::default()
+    };
+    let req = GenOptions {
+        temperature: Some(0.9),
+        ..GenOptions::default()
+    };
+    let merged = req.or(&base);
+    assert_eq!(merged.temperature, Some(0.9));
+    assert_eq!(merged.system.as_deref(), Some("base"));
+    assert_eq!(merged.stop, vec!["x".to_string()]);
+}
