@@ -1,1 +1,2 @@
-//! placeholder
+//! chinwagd: the chinwag daemon as a library, so tests drive the real code.
+pub mod ollama;

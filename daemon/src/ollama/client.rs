@@ -1,0 +1,251 @@
+//! The HTTP side: requests, status handling, and the streaming chat reader.
+
+use super::error::OllamaError;
+use super::host::OllamaUrl;
+use super::ndjson::{LineDecoder, MAX_LINE_BYTES};
+use super::wire::{ChatChunk, ChatRequest, ErrorReply, TagsReply, VersionReply};
+use chinwag_protocol::{GenStats, ModelInfo};
+use std::time::Duration;
+
+/// A handle on one Ollama server. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct OllamaClient {
+    http: reqwest::Client,
+    base: OllamaUrl,
+}
+
+/// One step of a streaming reply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamEvent {
+    /// More text (either part may be empty).
+    Delta { content: String, thinking: String },
+    /// The final chunk's metadata. Any content it carried came as a `Delta` just before.
+    Done {
+        done_reason: Option<String>,
+        stats: GenStats,
+    },
+}
+
+impl OllamaClient {
+    pub fn new(base: OllamaUrl) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .tcp_nodelay(true)
+            .user_agent(concat!("chinwagd/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        Self { http, base }
+    }
+
+    pub fn base_url(&self) -> &OllamaUrl {
+        &self.base
+    }
+
+    fn check_scheme(&self) -> Result<(), OllamaError> {
+        if self.base.scheme == "http" {
+            Ok(())
+        } else {
+            Err(OllamaError::HttpsUnsupported {
+                url: self.base.to_string(),
+            })
+        }
+    }
+
+    fn unreachable(&self, e: &reqwest::Error) -> OllamaError {
+        OllamaError::Unreachable {
+            url: self.base.to_string(),
+            detail: error_chain(e),
+        }
+    }
+
+    /// Starts a streaming chat. Errors that Ollama reports before any output (unknown model,
+    /// busy, bad request) come back here; later ones come from [`ChatStream::next_event`].
+    /// Dropping the stream closes the connection, which makes Ollama stop generating.
+    pub async fn chat(&self, req: &ChatRequest) -> Result<ChatStream, OllamaError> {
+        self.check_scheme()?;
+        let body = serde_json::to_vec(req).map_err(|e| OllamaError::Protocol {
+            detail: format!("encoding the request: {e}"),
+        })?;
+        let resp = self
+            .http
+            .post(self.base.endpoint("/api/chat"))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::ACCEPT, "application/x-ndjson")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        let resp = check_status(resp, &req.model).await?;
+        Ok(ChatStream {
+            resp,
+            lines: LineDecoder::new(MAX_LINE_BYTES),
+            pending: None,
+            ended: false,
+        })
+    }
+
+    /// The models Ollama has locally, newest first.
+    pub async fn list_models(&self) -> Result<Vec<ModelInfo>, OllamaError> {
+        let tags: TagsReply = self.get_json("/api/tags").await?;
+        let mut models: Vec<ModelInfo> = tags.models.into_iter().map(ModelInfo::from).collect();
+        // RFC 3339 strings with mixed offsets do not sort as text reliably, but Ollama reports
+        // them in one zone per server, which is all we compare here.
+        models.sort_by(|a, b| b.modified_at.cmp(&a.modified_at));
+        Ok(models)
+    }
+
+    /// Ollama's version; doubles as the reachability probe.
+    pub async fn version(&self) -> Result<String, OllamaError> {
+        let v: VersionReply = self.get_json("/api/version").await?;
+        Ok(v.version)
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, OllamaError> {
+        self.check_scheme()?;
+        let resp = self
+            .http
+            .get(self.base.endpoint(path))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        let resp = check_status(resp, "").await?;
+        let bytes = resp.bytes().await.map_err(|e| OllamaError::Dropped {
+            detail: error_chain(&e),
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| OllamaError::Protocol {
+            detail: format!("{path}: {e}"),
+        })
+    }
+}
+
+/// Maps an HTTP error status to our error, reading Ollama's `{"error"}` body.
+async fn check_status(
+    resp: reqwest::Response,
+    model: &str,
+) -> Result<reqwest::Response, OllamaError> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let text = resp.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<ErrorReply>(&text)
+        .map(|e| e.error)
+        .unwrap_or_else(|_| text.trim().to_string());
+    let code = status.as_u16();
+    Err(match code {
+        404 if !model.is_empty() => OllamaError::ModelNotFound {
+            model: model.to_string(),
+        },
+        503 => OllamaError::Busy { message },
+        400..=499 => OllamaError::Rejected {
+            status: code,
+            message,
+        },
+        _ => OllamaError::Failed {
+            status: code,
+            message,
+        },
+    })
+}
+
+/// `e` and its sources, for logs ("error sending request: connection refused").
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}
+
+/// A reply being streamed from `/api/chat`.
+#[derive(Debug)]
+pub struct ChatStream {
+    resp: reqwest::Response,
+    lines: LineDecoder,
+    /// A `Done` waiting to be returned after the final chunk's content.
+    pending: Option<StreamEvent>,
+    ended: bool,
+}
+
+impl ChatStream {
+    /// The next event; `Ok(None)` after `Done`. A stream that ends without `done` is an error.
+    pub async fn next_event(&mut self) -> Result<Option<StreamEvent>, OllamaError> {
+        if let Some(ev) = self.pending.take() {
+            return Ok(Some(ev));
+        }
+        if self.ended {
+            return Ok(None);
+        }
+        loop {
+            let line = match self.lines.next_line() {
+                Ok(Some(line)) => Some(line.to_vec()),
+                Ok(None) => None,
+                Err(e) => {
+                    return Err(OllamaError::Protocol {
+                        detail: e.to_string(),
+                    });
+                }
+            };
+            if let Some(line) = line {
+                if let Some(ev) = self.decode(&line)? {
+                    return Ok(Some(ev));
+                }
+                continue;
+            }
+            match self.resp.chunk().await {
+                Ok(Some(bytes)) => self.lines.push(&bytes),
+                Ok(None) => {
+                    if let Some(last) = self.lines.finish()
+                        && let Some(ev) = self.decode(&last)?
+                    {
+                        return Ok(Some(ev));
+                    }
+                    return Err(OllamaError::Dropped {
+                        detail: "the stream ended without a final `done` chunk".into(),
+                    });
+                }
+                Err(e) => {
+                    return Err(OllamaError::Dropped {
+                        detail: error_chain(&e),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Turns one NDJSON line into an event (or nothing, for an empty non-final chunk).
+    fn decode(&mut self, line: &[u8]) -> Result<Option<StreamEvent>, OllamaError> {
+        let chunk: ChatChunk = serde_json::from_slice(line).map_err(|e| OllamaError::Protocol {
+            detail: format!(
+                "bad stream line ({e}): {}",
+                String::from_utf8_lossy(&line[..line.len().min(200)])
+            ),
+        })?;
+        if let Some(message) = chunk.error.clone().filter(|m| !m.is_empty()) {
+            self.ended = true;
+            return Err(OllamaError::MidStream { message });
+        }
+        let (content, thinking) = match &chunk.message {
+            Some(m) => (m.content.clone(), m.thinking.clone().unwrap_or_default()),
+            None => (String::new(), String::new()),
+        };
+        let has_text = !content.is_empty() || !thinking.is_empty();
+        if chunk.done {
+            self.ended = true;
+            let done = StreamEvent::Done {
+                done_reason: chunk.done_reason.clone(),
+                stats: chunk.stats(),
+            };
+            if has_text {
+                self.pending = Some(done);
+                return Ok(Some(StreamEvent::Delta { content, thinking }));
+            }
+            return Ok(Some(done));
+        }
+        Ok(has_text.then_some(StreamEvent::Delta { content, thinking }))
+    }
+}
