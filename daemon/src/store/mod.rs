@@ -1,0 +1,130 @@
+//! The history store: conversations and messages in SQLite (WAL), scoped by owner.
+//!
+//! Writes go through one writer thread with group commit ([`writer`]); a value returned from a
+//! write has been committed. Reads use their own connection and never wait on writes. Every
+//! query that takes an `owner` only ever sees that owner's rows.
+
+mod errors;
+mod queries;
+pub use queries::{ConversationInfo, MIN_ID_PREFIX};
+mod schema;
+mod search;
+mod turns;
+mod writer;
+
+pub use errors::{StoreError, StoreErrorKind};
+pub use turns::{NewTurn, ReplyEnd, TurnIds, TurnOutcome};
+
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// How hard each commit pushes to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Durability {
+    /// `synchronous=NORMAL`: survives kill -9 and crashes of the daemon; a power cut may lose
+    /// the last commits (never corrupts).
+    #[default]
+    Normal,
+    /// `synchronous=FULL`: every commit is fsynced; survives power loss.
+    Full,
+}
+
+/// Options for [`Store::open`].
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    pub durability: Durability,
+    /// Caps the database size in pages (`PRAGMA max_page_count`); tests use it to make the
+    /// store "full" without filling a real disk.
+    pub max_page_count: Option<u64>,
+}
+
+/// A handle on the history store. Cheap to clone; all clones share one writer.
+#[derive(Debug, Clone)]
+pub struct Store {
+    writer: writer::Writer,
+    reader: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+/// What the daemon says on a reply it found cut when it started.
+pub const INTERRUPTED_REPLY: &str = "the daemon stopped before this reply ended";
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, runs migrations, and marks replies
+    /// left `streaming` by a previous run as `incomplete`.
+    pub fn open(path: &Path, opts: &StoreOptions) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::other(format!("creating {}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path)
+            .map_err(|e| StoreError::from_sqlite(e, &format!("opening {}", path.display())))?;
+        schema::configure(&conn, opts)?;
+        schema::migrate(&conn)?;
+        turns::recover_interrupted(&conn)?;
+        let reader = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::from_sqlite(e, "opening the read connection"))?;
+        reader
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| StoreError::from_sqlite(e, "configuring the read connection"))?;
+        Ok(Store {
+            writer: writer::Writer::spawn(conn)?,
+            reader: Arc::new(Mutex::new(reader)),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` on the read connection, off the async runtime.
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let reader = Arc::clone(&self.reader);
+        tokio::task::spawn_blocking(move || {
+            let conn = reader
+                .lock()
+                .map_err(|_| StoreError::other("read connection poisoned"))?;
+            f(&conn)
+        })
+        .await
+        .map_err(|e| StoreError::other(format!("read task failed: {e}")))?
+    }
+
+    /// Runs `f` inside the writer's next group commit; returns once that commit is durable.
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.writer.run(f).await
+    }
+
+    /// Stops accepting writes, finishes those queued, and waits for the writer thread to end.
+    pub async fn close(&self) {
+        self.writer.close().await;
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A fresh random id: 32 lowercase hex digits.
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}

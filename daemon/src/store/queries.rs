@@ -1,0 +1,354 @@
+//! Owner-scoped reads and the small writes users ask for (rename, delete).
+
+use super::errors::{SqlContext, StoreError, StoreErrorKind};
+use super::search::fts_query;
+use super::{Store, now_ms};
+use chinwag_protocol::{
+    ConversationId, ConversationSummary, MessageId, MessageStatus, Role, SearchHit, StoredMessage,
+};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+/// Shortest id prefix accepted in place of a whole conversation id.
+pub const MIN_ID_PREFIX: usize = 4;
+
+/// A conversation with its per-conversation settings.
+#[derive(Debug, Clone)]
+pub struct ConversationInfo {
+    pub summary: ConversationSummary,
+    pub system: Option<String>,
+}
+
+const SUMMARY_COLUMNS: &str = "c.id, c.title, c.model, c.bot, c.created_at, c.updated_at,
+    (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id), c.system";
+
+fn summary_row(r: &Row<'_>) -> rusqlite::Result<ConversationInfo> {
+    Ok(ConversationInfo {
+        summary: ConversationSummary {
+            id: ConversationId(r.get(0)?),
+            title: r.get(1)?,
+            model: r.get(2)?,
+            bot: r.get(3)?,
+            created_at_ms: r.get(4)?,
+            updated_at_ms: r.get(5)?,
+            message_count: r.get::<_, i64>(6)?.max(0) as u64,
+        },
+        system: r.get(7)?,
+    })
+}
+
+const MESSAGE_COLUMNS: &str = "id, role, content, thinking, status, model, created_at, error";
+
+fn message_row(r: &Row<'_>) -> rusqlite::Result<StoredMessage> {
+    let role: String = r.get(1)?;
+    let status: String = r.get(4)?;
+    Ok(StoredMessage {
+        id: MessageId(r.get(0)?),
+        role: parse_role(&role),
+        content: r.get(2)?,
+        thinking: r.get(3)?,
+        status: MessageStatus::parse(&status).unwrap_or(MessageStatus::Incomplete),
+        model: r.get(5)?,
+        created_at_ms: r.get(6)?,
+        error: r.get(7)?,
+    })
+}
+
+fn parse_role(s: &str) -> Role {
+    match s {
+        "system" => Role::System,
+        "user" => Role::User,
+        _ => Role::Assistant,
+    }
+}
+
+/// Resolves a whole id or a unique prefix of one, among `owner`'s conversations only.
+fn resolve(conn: &Connection, owner: &str, id: &str) -> Result<ConversationInfo, StoreError> {
+    let sql =
+        format!("SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.owner = ?1 AND c.id = ?2");
+    if let Some(found) = conn
+        .query_row(&sql, params![owner, id], summary_row)
+        .optional()
+        .ctx("reading a conversation")?
+    {
+        return Ok(found);
+    }
+    let not_found = || StoreError::new(StoreErrorKind::NotFound, "no such conversation");
+    if id.len() < MIN_ID_PREFIX || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(not_found());
+    }
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM conversations c
+          WHERE c.owner = ?1 AND c.id >= ?2 AND c.id < ?2 || 'g' LIMIT 2"
+    );
+    let mut stmt = conn.prepare(&sql).ctx("preparing prefix lookup")?;
+    let mut found: Vec<ConversationInfo> = stmt
+        .query_map(params![owner, id.to_ascii_lowercase()], summary_row)
+        .ctx("looking up an id prefix")?
+        .collect::<Result<_, _>>()
+        .ctx("reading prefix matches")?;
+    match found.len() {
+        0 => Err(not_found()),
+        1 => Ok(found.remove(0)),
+        _ => Err(StoreError::new(
+            StoreErrorKind::Ambiguous,
+            "ambiguous id prefix",
+        )),
+    }
+}
+
+impl Store {
+    /// One of `owner`'s conversations, by id or unique id prefix.
+    pub async fn conversation(
+        &self,
+        owner: &str,
+        id: &str,
+    ) -> Result<ConversationInfo, StoreError> {
+        let (owner, id) = (owner.to_string(), id.to_string());
+        self.read(move |conn| resolve(conn, &owner, &id)).await
+    }
+
+    /// `owner`'s conversations, most recently updated first. `cursor` (from a previous page's
+    /// `next_cursor`) wins over `offset`.
+    pub async fn list_conversations(
+        &self,
+        owner: &str,
+        limit: u32,
+        offset: u32,
+        cursor: Option<String>,
+    ) -> Result<(Vec<ConversationSummary>, Option<String>), StoreError> {
+        let owner = owner.to_string();
+        let limit = limit.clamp(1, 1000);
+        self.read(move |conn| {
+            let mut items: Vec<ConversationSummary> = Vec::new();
+            let fetch = i64::from(limit) + 1;
+            let push = |r: &Row<'_>| summary_row(r).map(|i| i.summary);
+            if let Some(cursor) = cursor {
+                let (ts, id) = cursor
+                    .split_once(':')
+                    .and_then(|(ts, id)| Some((ts.parse::<i64>().ok()?, id.to_string())))
+                    .ok_or_else(|| StoreError::new(StoreErrorKind::NotFound, "bad cursor"))?;
+                let sql = format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.owner = ?1
+                       AND (c.updated_at < ?2 OR (c.updated_at = ?2 AND c.id < ?3))
+                     ORDER BY c.updated_at DESC, c.id DESC LIMIT ?4"
+                );
+                let mut stmt = conn.prepare(&sql).ctx("preparing list")?;
+                for row in stmt
+                    .query_map(params![owner, ts, id, fetch], push)
+                    .ctx("listing")?
+                {
+                    items.push(row.ctx("reading a conversation")?);
+                }
+            } else {
+                let sql = format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.owner = ?1
+                     ORDER BY c.updated_at DESC, c.id DESC LIMIT ?2 OFFSET ?3"
+                );
+                let mut stmt = conn.prepare(&sql).ctx("preparing list")?;
+                for row in stmt
+                    .query_map(params![owner, fetch, offset], push)
+                    .ctx("listing")?
+                {
+                    items.push(row.ctx("reading a conversation")?);
+                }
+            }
+            let next = if items.len() > limit as usize {
+                items.truncate(limit as usize);
+                items
+                    .last()
+                    .map(|c| format!("{}:{}", c.updated_at_ms, c.id))
+            } else {
+                None
+            };
+            Ok((items, next))
+        })
+        .await
+    }
+
+    /// Every message of one of `owner`'s conversations, oldest first.
+    pub async fn messages(
+        &self,
+        owner: &str,
+        id: &ConversationId,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        let (owner, id) = (owner.to_string(), id.0.clone());
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE owner = ?1 AND conversation_id = ?2
+                 ORDER BY seq"
+            );
+            let mut stmt = conn.prepare(&sql).ctx("preparing messages")?;
+            let rows = stmt
+                .query_map(params![owner, id], message_row)
+                .ctx("reading messages")?;
+            rows.collect::<Result<_, _>>().ctx("reading a message")
+        })
+        .await
+    }
+
+    /// Up to `limit` messages before `before` (or the newest), oldest first, and whether
+    /// older ones remain.
+    pub async fn history_page(
+        &self,
+        owner: &str,
+        id: &ConversationId,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<(Vec<StoredMessage>, bool), StoreError> {
+        let (owner, id) = (owner.to_string(), id.0.clone());
+        let limit = limit.clamp(1, 1000);
+        self.read(move |conn| {
+            let before_seq: i64 = match before {
+                Some(m) => conn
+                    .query_row(
+                        "SELECT seq FROM messages WHERE id = ?1 AND owner = ?2 AND conversation_id = ?3",
+                        params![m.0, owner, id],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .ctx("finding the page anchor")?
+                    .ok_or_else(|| StoreError::new(StoreErrorKind::NotFound, "no such message"))?,
+                None => i64::MAX,
+            };
+            let sql = format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages
+                  WHERE owner = ?1 AND conversation_id = ?2 AND seq < ?3
+                  ORDER BY seq DESC LIMIT ?4"
+            );
+            let mut stmt = conn.prepare(&sql).ctx("preparing history")?;
+            let mut items: Vec<StoredMessage> = stmt
+                .query_map(params![owner, id, before_seq, i64::from(limit) + 1], message_row)
+                .ctx("reading history")?
+                .collect::<Result<_, _>>()
+                .ctx("reading a message")?;
+            let has_more = items.len() > limit as usize;
+            items.truncate(limit as usize);
+            items.reverse();
+            Ok((items, has_more))
+        })
+        .await
+    }
+
+    /// One stored message by id, if it is `owner`'s.
+    pub async fn message(
+        &self,
+        owner: &str,
+        id: &MessageId,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        let (owner, id) = (owner.to_string(), id.0.clone());
+        self.read(move |conn| {
+            let sql =
+                format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1 AND owner = ?2");
+            conn.query_row(&sql, params![id, owner], message_row)
+                .optional()
+                .ctx("reading a message")
+        })
+        .await
+    }
+
+    /// Full-text search over `owner`'s messages, best matches first.
+    pub async fn search(
+        &self,
+        owner: &str,
+        query: &str,
+        limit: u32,
+    ) -> Result<Vec<SearchHit>, StoreError> {
+        let Some(fts) = fts_query(query) else {
+            return Ok(Vec::new());
+        };
+        let owner = owner.to_string();
+        let limit = limit.clamp(1, 500);
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT m.conversation_id, c.title, m.id, m.role,
+                            snippet(messages_fts, 0, '[', ']', '…', 12), m.created_at
+                       FROM messages_fts
+                       JOIN messages m ON m.seq = messages_fts.rowid
+                       JOIN conversations c ON c.id = m.conversation_id
+                      WHERE messages_fts MATCH ?1 AND m.owner = ?2
+                      ORDER BY bm25(messages_fts), m.seq DESC
+                      LIMIT ?3",
+                )
+                .ctx("preparing search")?;
+            let rows = stmt
+                .query_map(params![fts, owner, limit], |r| {
+                    Ok(SearchHit {
+                        conversation: ConversationId(r.get(0)?),
+                        title: r.get(1)?,
+                        message: MessageId(r.get(2)?),
+                        role: parse_role(&r.get::<_, String>(3)?),
+                        snippet: r.get(4)?,
+                        created_at_ms: r.get(5)?,
+                    })
+                })
+                .ctx("searching")?;
+            rows.collect::<Result<_, _>>().ctx("reading a hit")
+        })
+        .await
+    }
+
+    /// The model of `owner`'s most recent reply, if any.
+    pub async fn last_used_model(&self, owner: &str) -> Result<Option<String>, StoreError> {
+        let owner = owner.to_string();
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT model FROM messages WHERE owner = ?1 AND role = 'assistant'
+                   AND model IS NOT NULL ORDER BY seq DESC LIMIT 1",
+                params![owner],
+                |r| r.get(0),
+            )
+            .optional()
+            .ctx("finding the last used model")
+        })
+        .await
+    }
+
+    /// Renames one of `owner`'s conversations.
+    pub async fn rename_conversation(
+        &self,
+        owner: &str,
+        id: &ConversationId,
+        title: String,
+    ) -> Result<(), StoreError> {
+        let (owner, id) = (owner.to_string(), id.0.clone());
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE conversations SET title = ?3, updated_at = ?4 WHERE id = ?1 AND owner = ?2",
+                    params![id, owner, title, now_ms()],
+                )
+                .ctx("renaming")?;
+            if n == 0 {
+                return Err(StoreError::new(StoreErrorKind::NotFound, "no such conversation"));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deletes one of `owner`'s conversations and all its messages.
+    pub async fn delete_conversation(
+        &self,
+        owner: &str,
+        id: &ConversationId,
+    ) -> Result<(), StoreError> {
+        let (owner, id) = (owner.to_string(), id.0.clone());
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "DELETE FROM conversations WHERE id = ?1 AND owner = ?2",
+                    params![id, owner],
+                )
+                .ctx("deleting")?;
+            if n == 0 {
+                return Err(StoreError::new(
+                    StoreErrorKind::NotFound,
+                    "no such conversation",
+                ));
+            }
+            Ok(())
+        })
+        .await
+    }
+}

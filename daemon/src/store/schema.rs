@@ -1,0 +1,112 @@
+//! Connection settings and schema migrations (`PRAGMA user_version` counts applied steps).
+
+use super::errors::{SqlContext, StoreError};
+use super::{Durability, StoreOptions};
+use rusqlite::Connection;
+
+/// Each entry moves the schema one version up. Never edit a shipped entry; append a new one.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE conversations (
+    id          TEXT PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    model       TEXT,
+    bot         TEXT,
+    system      TEXT,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX conversations_by_owner ON conversations(owner, updated_at DESC, id DESC);
+
+CREATE TABLE messages (
+    seq             INTEGER PRIMARY KEY,
+    id              TEXT NOT NULL UNIQUE,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    owner           TEXT NOT NULL,
+    role            TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+    content         TEXT NOT NULL DEFAULT '',
+    thinking        TEXT NOT NULL DEFAULT '',
+    status          TEXT NOT NULL,
+    model           TEXT,
+    error           TEXT,
+    done_reason     TEXT,
+    stats           TEXT,
+    reply_to        TEXT,
+    idempotency_key TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX messages_by_conversation ON messages(conversation_id, seq);
+CREATE INDEX messages_streaming ON messages(status) WHERE status = 'streaming';
+CREATE UNIQUE INDEX messages_idempotency ON messages(owner, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    content, content = 'messages', content_rowid = 'seq',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts(rowid, content) VALUES (new.seq, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+    INSERT INTO messages_fts(rowid, content) VALUES (new.seq, new.content);
+END;
+"#];
+
+/// WAL, the chosen durability, foreign keys, and a busy timeout for the write connection.
+pub(super) fn configure(conn: &Connection, opts: &StoreOptions) -> Result<(), StoreError> {
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .ctx("enabling WAL")?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::other(format!(
+            "the store needs WAL mode, SQLite chose {mode}"
+        )));
+    }
+    let sync = match opts.durability {
+        Durability::Normal => "NORMAL",
+        Durability::Full => "FULL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;"
+    ))
+    .ctx("configuring the connection")?;
+    if let Some(pages) = opts.max_page_count {
+        conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))
+            .ctx("capping the database size")?;
+    }
+    Ok(())
+}
+
+/// Applies the migrations this database has not seen yet, each in its own transaction.
+pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .ctx("reading schema version")?;
+    let version = usize::try_from(version).unwrap_or(usize::MAX);
+    if version > MIGRATIONS.len() {
+        return Err(StoreError::other(format!(
+            "the history database is schema v{version}, newer than this chinwagd (v{}); \
+             upgrade chinwagd",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let step = format!(
+            "BEGIN IMMEDIATE; {sql}; PRAGMA user_version = {}; COMMIT;",
+            i + 1
+        );
+        if let Err(e) = conn.execute_batch(&step) {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(StoreError::from_sqlite(
+                e,
+                &format!("migrating to schema v{}", i + 1),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! The chat write path: begin a turn (user message + empty reply, one commit), append to the
+//! reply as it streams, finish it with a status. Also start-up recovery of cut replies.
+
+use super::errors::{SqlContext, StoreError, StoreErrorKind};
+use super::{INTERRUPTED_REPLY, Store, new_id, now_ms};
+use chinwag_protocol::{ConversationId, GenStats, MessageId, MessageStatus};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// What a chat request asks the store to record.
+#[derive(Debug, Clone)]
+pub struct NewTurn {
+    pub owner: String,
+    /// An existing conversation (already resolved from any prefix), or `None` for a new one.
+    pub conversation: Option<ConversationId>,
+    pub content: String,
+    pub model: String,
+    pub bot: Option<String>,
+    /// The conversation's system prompt from this turn on.
+    pub system: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+/// The ids a turn was stored under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnIds {
+    pub conversation: ConversationId,
+    pub user_message: MessageId,
+    pub assistant_message: MessageId,
+    pub model: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TurnOutcome {
+    /// Stored now.
+    New(TurnIds),
+    /// The idempotency key was stored before: nothing new was written.
+    Existing(TurnIds),
+}
+
+/// How a reply ended.
+#[derive(Debug, Clone)]
+pub struct ReplyEnd {
+    pub status: MessageStatus,
+    pub error: Option<String>,
+    pub done_reason: Option<String>,
+    pub stats: Option<GenStats>,
+}
+
+/// A conversation's title from its first message: the first line, cut to 60 characters.
+fn title_from(content: &str) -> String {
+    let line = content
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("New chat");
+    let mut title: String = line.chars().take(60).collect();
+    if line.chars().count() > 60 {
+        title.push('…');
+    }
+    title
+}
+
+fn existing_turn(conn: &Connection, owner: &str, key: &str) -> Result<Option<TurnIds>, StoreError> {
+    conn.query_row(
+        "SELECT u.conversation_id, u.id, a.id, a.model
+           FROM messages u JOIN messages a ON a.reply_to = u.id
+          WHERE u.owner = ?1 AND u.idempotency_key = ?2",
+        params![owner, key],
+        |r| {
+            Ok(TurnIds {
+                conversation: ConversationId(r.get(0)?),
+                user_message: MessageId(r.get(1)?),
+                assistant_message: MessageId(r.get(2)?),
+                model: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            })
+        },
+    )
+    .optional()
+    .ctx("looking up the idempotency key")
+}
+
+fn begin_turn_tx(conn: &Connection, t: NewTurn) -> Result<TurnOutcome, StoreError> {
+    if let Some(key) = &t.idempotency_key
+        && let Some(ids) = existing_turn(conn, &t.owner, key)?
+    {
+        return Ok(TurnOutcome::Existing(ids));
+    }
+    let now = now_ms();
+    let conversation = match t.conversation {
+        Some(id) => {
+            let n = conn
+                .execute(
+                    "UPDATE conversations SET model = ?3, bot = ?4, system = ?5, updated_at = ?6
+                      WHERE id = ?1 AND owner = ?2",
+                    params![id.0, t.owner, t.model, t.bot, t.system, now],
+                )
+                .ctx("updating the conversation")?;
+            if n == 0 {
+                return Err(StoreError::new(
+                    StoreErrorKind::NotFound,
+                    "no such conversation",
+                ));
+            }
+            id
+        }
+        None => {
+            let id = ConversationId(new_id());
+            conn.execute(
+                "INSERT INTO conversations (id, owner, title, model, bot, system, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![id.0, t.owner, title_from(&t.content), t.model, t.bot, t.system, now],
+            )
+            .ctx("creating the conversation")?;
+            id
+        }
+    };
+    let user = MessageId(new_id());
+    let reply = MessageId(new_id());
+    conn.execute(
+        "INSERT INTO messages (id, conversation_id, owner, role, content, status, idempotency_key,
+                               created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'user', ?4, 'complete', ?5, ?6, ?6)",
+        params![
+            user.0,
+            conversation.0,
+            t.owner,
+            t.content,
+            t.idempotency_key,
+            now
+        ],
+    )
+    .ctx("storing the user message")?;
+    conn.execute(
+        "INSERT INTO messages (id, conversation_id, owner, role, status, model, reply_to,
+                               created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'assistant', 'streaming', ?4, ?5, ?6, ?6)",
+        params![reply.0, conversation.0, t.owner, t.model, user.0, now],
+    )
+    .ctx("opening the reply")?;
+    Ok(TurnOutcome::New(TurnIds {
+        conversation,
+        user_message: user,
+        assistant_message: reply,
+        model: t.model,
+    }))
+}
+
+/// Marks replies left `streaming` by a previous run as `incomplete`. Run once at open.
+pub(super) fn recover_interrupted(conn: &Connection) -> Result<usize, StoreError> {
+    let n = conn
+        .execute(
+            "UPDATE messages SET status = 'incomplete', error = ?1, updated_at = ?2
+              WHERE status = 'streaming'",
+            params![INTERRUPTED_REPLY, now_ms()],
+        )
+        .ctx("marking interrupted replies")?;
+    if n > 0 {
+        tracing::warn!(
+            replies = n,
+            "marked replies cut by the previous run as incomplete"
+        );
+    }
+    Ok(n)
+}
+
+impl Store {
+    /// Stores the user message and an empty `streaming` reply in one commit. When it returns
+    /// `New`, the user message is durable: this is the acknowledgement sent to the client.
+    pub async fn begin_turn(&self, turn: NewTurn) -> Result<TurnOutcome, StoreError> {
+        self.write(move |conn| begin_turn_tx(conn, turn)).await
+    }
+
+    /// Appends streamed text to a reply that is still `streaming`.
+    pub async fn append_reply(
+        &self,
+        message: &MessageId,
+        content: String,
+        thinking: String,
+    ) -> Result<(), StoreError> {
+        let id = message.0.clone();
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE messages SET content = content || ?2, thinking = thinking || ?3,
+                        updated_at = ?4
+                  WHERE id = ?1 AND status = 'streaming'",
+                params![id, content, thinking, now_ms()],
+            )
+            .ctx("appending to the reply")?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Appends the last text and sets the reply's final status.
+    pub async fn finish_reply(
+        &self,
+        message: &MessageId,
+        content: String,
+        thinking: String,
+        end: ReplyEnd,
+    ) -> Result<(), StoreError> {
+        let id = message.0.clone();
+        let stats = end
+            .stats
+            .as_ref()
+            .and_then(|s| serde_json::to_string(s).ok());
+        self.write(move |conn| {
+            let now = now_ms();
+            conn.execute(
+                "UPDATE messages SET content = content || ?2, thinking = thinking || ?3,
+                        status = ?4, error = ?5, done_reason = ?6, stats = ?7, updated_at = ?8
+                  WHERE id = ?1 AND status = 'streaming'",
+                params![
+                    id,
+                    content,
+                    thinking,
+                    end.status.as_str(),
+                    end.error,
+                    end.done_reason,
+                    stats,
+                    now
+                ],
+            )
+            .ctx("finishing the reply")?;
+            conn.execute(
+                "UPDATE conversations SET updated_at = ?2
+                  WHERE id = (SELECT conversation_id FROM messages WHERE id = ?1)",
+                params![id, now],
+            )
+            .ctx("touching the conversation")?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::title_from;
+
+    #[test]
+    fn titles_come_from_the_first_non_empty_line() {
+        assert_eq!(
+            title_from("\n  why is the sky blue?\nmore"),
+            "why is the sky blue?"
+        );
+        assert_eq!(title_from(""), "New chat");
+        let long = "é".repeat(70);
+        assert_eq!(title_from(&long).chars().count(), 61);
+    }
+}
