@@ -1,3 +1,51 @@
-//! chinwagd: the chinwag daemon as a library, so tests drive the real code.
+//! chinwagd, the chinwag daemon, as a library: `main.rs` only parses flags and calls [`run`],
+//! so tests drive the same code with their own listeners and shutdown trigger.
+
+pub mod chat;
+pub mod config;
+pub mod daemon;
+pub mod generation;
+pub mod logging;
 pub mod ollama;
+pub mod server;
 pub mod store;
+
+use anyhow::{Context, Result};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+pub use config::{Config, Dirs, Overrides};
+pub use daemon::Daemon;
+pub use server::{Listener, bind_tcp, bind_unix};
+
+/// Binds the configured listeners: the Unix socket always, TCP when `listen` is set.
+pub async fn bind_listeners(config: &Config) -> Result<Vec<Listener>> {
+    let mut listeners = vec![bind_unix(&config.socket)?];
+    if let Some(addr) = config.listen {
+        listeners.push(bind_tcp(addr).await?);
+    }
+    Ok(listeners)
+}
+
+/// Opens the store and serves on `listeners` until `shutdown` fires; returns after draining.
+pub async fn run(
+    config: Config,
+    listeners: Vec<Listener>,
+    shutdown: CancellationToken,
+) -> Result<()> {
+    let opts = store::StoreOptions {
+        durability: config.durability,
+        max_page_count: None,
+    };
+    let store = store::Store::open(&config.database, &opts)
+        .with_context(|| format!("opening the history store {}", config.database.display()))?;
+    let daemon = Daemon::new(config, store, shutdown);
+    tracing::info!(
+        ollama = %daemon.ollama.base_url(),
+        store = %daemon.store.path().display(),
+        "chinwagd {} ready",
+        env!("CARGO_PKG_VERSION")
+    );
+    server::serve(Arc::clone(&daemon), listeners).await;
+    Ok(())
+}

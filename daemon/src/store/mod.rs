@@ -125,6 +125,6 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 /// A fresh random id: 32 lowercase hex digits.
-pub(crate) fn new_id() -> String {
+pub fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }

@@ -2,7 +2,7 @@
 //! reply as it streams, finish it with a status. Also start-up recovery of cut replies.
 
 use super::errors::{SqlContext, StoreError, StoreErrorKind};
-use super::{INTERRUPTED_REPLY, Store, new_id, now_ms};
+use super::{INTERRUPTED_REPLY, Store, now_ms};
 use chinwag_protocol::{ConversationId, GenStats, MessageId, MessageStatus};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -10,8 +10,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 #[derive(Debug, Clone)]
 pub struct NewTurn {
     pub owner: String,
-    /// An existing conversation (already resolved from any prefix), or `None` for a new one.
+    /// An existing conversation (already resolved from any prefix)...
     pub conversation: Option<ConversationId>,
+    /// ...or the id to create a new one under.
+    pub new_conversation: ConversationId,
+    /// Ids chosen by the caller, so it can register the generation before the commit.
+    pub user_message: MessageId,
+    pub assistant_message: MessageId,
     pub content: String,
     pub model: String,
     pub bot: Option<String>,
@@ -104,7 +109,7 @@ fn begin_turn_tx(conn: &Connection, t: NewTurn) -> Result<TurnOutcome, StoreErro
             id
         }
         None => {
-            let id = ConversationId(new_id());
+            let id = t.new_conversation;
             conn.execute(
                 "INSERT INTO conversations (id, owner, title, model, bot, system, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
@@ -114,8 +119,8 @@ fn begin_turn_tx(conn: &Connection, t: NewTurn) -> Result<TurnOutcome, StoreErro
             id
         }
     };
-    let user = MessageId(new_id());
-    let reply = MessageId(new_id());
+    let user = t.user_message;
+    let reply = t.assistant_message;
     conn.execute(
         "INSERT INTO messages (id, conversation_id, owner, role, content, status, idempotency_key,
                                created_at, updated_at)

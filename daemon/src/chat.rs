@@ -1,0 +1,292 @@
+//! Starting a chat turn: pick bot, model and system prompt, store the turn, start the runner.
+//!
+//! Knows nothing of sockets: a session calls [`start_chat`] and forwards what it returns.
+
+use crate::daemon::Daemon;
+use crate::generation::{GenEnd, GenJob, Generation, run_generation};
+use crate::ollama::{ChatRequest, WireMessage, keep_alive_value, options_map};
+use crate::store::{NewTurn, TurnIds, TurnOutcome, new_id};
+use chinwag_protocol::{
+    ConversationId, ErrorBody, ErrorCode, GenOptions, MessageId, MessageStatus, Role, StoredMessage,
+};
+use std::sync::Arc;
+
+/// A chat request as the session received it.
+#[derive(Debug, Clone)]
+pub struct ChatParams {
+    pub conversation: Option<ConversationId>,
+    pub bot: Option<String>,
+    pub model: Option<String>,
+    pub content: String,
+    pub options: GenOptions,
+    pub idempotency_key: Option<String>,
+}
+
+/// What a session should tell the client.
+#[derive(Debug)]
+pub enum ChatStart {
+    /// A new turn, stored; the generation is running.
+    Started {
+        turn: TurnIds,
+        bot: Option<String>,
+        generation: Arc<Generation>,
+    },
+    /// A resend of a stored turn: its reply is live, or stored (possibly cut).
+    Resumed {
+        turn: TurnIds,
+        live: Option<Arc<Generation>>,
+        stored: Option<StoredMessage>,
+    },
+}
+
+/// Longest idempotency key accepted.
+const MAX_KEY_LEN: usize = 200;
+
+fn invalid(msg: impl Into<String>) -> ErrorBody {
+    ErrorBody::new(ErrorCode::InvalidRequest, msg)
+}
+
+/// Validates, stores and starts a chat turn for `owner`.
+pub async fn start_chat(
+    d: &Arc<Daemon>,
+    owner: &str,
+    p: ChatParams,
+) -> Result<ChatStart, ErrorBody> {
+    if p.content.trim().is_empty() {
+        return Err(invalid("the message is empty"));
+    }
+    if p.idempotency_key
+        .as_ref()
+        .is_some_and(|k| k.is_empty() || k.len() > MAX_KEY_LEN)
+    {
+        return Err(invalid(format!(
+            "idempotency_key must be 1 to {MAX_KEY_LEN} bytes"
+        )));
+    }
+    let keep_alive = match &p.options.keep_alive {
+        None => None,
+        Some(raw) => Some(keep_alive_value(raw).ok_or_else(|| {
+            invalid(format!(
+                "keep_alive {raw:?} is not a duration (\"5m\", \"1h\") or whole seconds"
+            ))
+        })?),
+    };
+    let info = match &p.conversation {
+        Some(id) => Some(
+            d.store
+                .conversation(owner, &id.0)
+                .await
+                .map_err(|e| e.to_body())?,
+        ),
+        None => None,
+    };
+    let bot_name = p
+        .bot
+        .clone()
+        .or_else(|| info.as_ref().and_then(|i| i.summary.bot.clone()))
+        .or_else(|| d.config.default_bot.clone());
+    let bot =
+        match &bot_name {
+            Some(name) => Some(d.config.bots.get(name).ok_or_else(|| {
+                invalid(format!("no bot named {name:?}; `chinwag bots` lists them"))
+            })?),
+            None => None,
+        };
+    let model = match p.model.clone().filter(|m| !m.trim().is_empty()) {
+        Some(m) => m,
+        None => {
+            let from_new_bot = p.bot.as_ref().and(bot.and_then(|b| b.model.clone()));
+            let from_conversation = info.as_ref().and_then(|i| i.summary.model.clone());
+            match from_new_bot
+                .or(from_conversation)
+                .or_else(|| bot.and_then(|b| b.model.clone()))
+            {
+                Some(m) => m,
+                None => default_model(d, owner).await?,
+            }
+        }
+    };
+    let bot_options = bot.map(|b| b.gen_options()).unwrap_or_default();
+    let system = match p.options.system.clone() {
+        Some(s) if s.trim().is_empty() => None,
+        Some(s) => Some(s),
+        None => info
+            .as_ref()
+            .and_then(|i| i.system.clone())
+            .or(bot_options.system.clone()),
+    };
+    let options = GenOptions {
+        system: system.clone(),
+        ..p.options.clone()
+    }
+    .or(&bot_options);
+
+    let conversation = info.as_ref().map(|i| i.summary.id.clone());
+    let slot = conversation
+        .clone()
+        .unwrap_or_else(|| ConversationId(new_id()));
+    let assistant = MessageId(new_id());
+    let generation = d
+        .generations
+        .start(owner, &slot, &assistant, &model, &d.shutdown)
+        .ok_or_else(|| {
+            ErrorBody::new(
+                ErrorCode::Conflict,
+                "a reply is already being generated in this conversation; wait or cancel it",
+            )
+        })?;
+    let turn = NewTurn {
+        owner: owner.to_string(),
+        conversation,
+        new_conversation: slot,
+        user_message: MessageId(new_id()),
+        assistant_message: assistant,
+        content: p.content,
+        model: model.clone(),
+        bot: bot_name.clone(),
+        system: system.clone(),
+        idempotency_key: p.idempotency_key,
+    };
+    let outcome = d.store.begin_turn(turn).await;
+    let turn = match outcome {
+        Ok(TurnOutcome::New(turn)) => turn,
+        Ok(TurnOutcome::Existing(turn)) => {
+            d.generations.remove(&generation);
+            let live = d.generations.by_message(owner, &turn.assistant_message);
+            let stored = d
+                .store
+                .message(owner, &turn.assistant_message)
+                .await
+                .map_err(|e| e.to_body())?;
+            return Ok(ChatStart::Resumed { turn, live, stored });
+        }
+        Err(e) => {
+            d.generations.remove(&generation);
+            tracing::warn!(error = %e, "could not store a chat turn");
+            return Err(e.to_body());
+        }
+    };
+
+    let history = d.store.messages(owner, &turn.conversation).await;
+    let history = match history {
+        Ok(h) => h,
+        Err(e) => {
+            // The turn is stored; end its reply as an error rather than leave it streaming.
+            let body = e.to_body();
+            end_without_running(d, &generation, body.clone()).await;
+            return Err(body);
+        }
+    };
+    let request = ChatRequest {
+        model: model.clone(),
+        messages: wire_history(system.as_deref(), &history, &turn.assistant_message),
+        stream: true,
+        options: options_map(&options),
+        keep_alive,
+    };
+    d.runners.spawn(run_generation(GenJob {
+        generation: Arc::clone(&generation),
+        request,
+        store: d.store.clone(),
+        ollama: d.ollama.clone(),
+        registry: Arc::clone(&d.generations),
+        shutdown: d.shutdown.clone(),
+    }));
+    Ok(ChatStart::Started {
+        turn,
+        bot: bot_name,
+        generation,
+    })
+}
+
+/// Stores an error end for a reply whose runner never started.
+async fn end_without_running(d: &Daemon, g: &Arc<Generation>, body: ErrorBody) {
+    let end = crate::store::ReplyEnd {
+        status: MessageStatus::Error,
+        error: Some(body.message.clone()),
+        done_reason: None,
+        stats: None,
+    };
+    let _ = d
+        .store
+        .finish_reply(&g.message, String::new(), String::new(), end)
+        .await;
+    g.finish(GenEnd {
+        status: MessageStatus::Error,
+        done_reason: None,
+        stats: None,
+        error: Some(body),
+    });
+    d.generations.remove(g);
+}
+
+/// The conversation as Ollama should see it: the system prompt, then every message with text,
+/// except the reply being generated.
+pub fn wire_history(
+    system: Option<&str>,
+    history: &[StoredMessage],
+    skip: &MessageId,
+) -> Vec<WireMessage> {
+    let mut out = Vec::with_capacity(history.len() + 1);
+    if let Some(s) = system {
+        out.push(WireMessage {
+            role: "system",
+            content: s.to_string(),
+        });
+    }
+    for m in history {
+        if &m.id == skip || m.content.is_empty() {
+            continue;
+        }
+        let role = match m.role {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        };
+        out.push(WireMessage {
+            role,
+            content: m.content.clone(),
+        });
+    }
+    out
+}
+
+/// The model a chat without one uses: configured, else last used, else Ollama's newest.
+pub async fn default_model(d: &Daemon, owner: &str) -> Result<String, ErrorBody> {
+    if let Some(m) = &d.config.default_model {
+        return Ok(m.clone());
+    }
+    if let Ok(Some(m)) = d.store.last_used_model(owner).await {
+        return Ok(m);
+    }
+    let models = d.ollama.list_models().await.map_err(|e| e.to_body())?;
+    models.into_iter().next().map(|m| m.name).ok_or_else(|| {
+        ErrorBody::new(
+            ErrorCode::NoModel,
+            "Ollama has no models yet — run `ollama pull llama3.2` (or set default_model)",
+        )
+    })
+}
+
+/// The end a stored reply shows to a client that asks about it later.
+pub fn stored_end(m: &StoredMessage) -> GenEnd {
+    let error = match m.status {
+        MessageStatus::Complete | MessageStatus::Cancelled | MessageStatus::Streaming => None,
+        MessageStatus::Error => Some(ErrorCode::BackendError),
+        MessageStatus::Incomplete => Some(ErrorCode::ShuttingDown),
+    }
+    .map(|code| {
+        ErrorBody::new(
+            code,
+            m.error
+                .clone()
+                .unwrap_or_else(|| "the reply was cut".into()),
+        )
+    });
+    GenEnd {
+        status: m.status,
+        done_reason: None,
+        stats: None,
+        error,
+    }
+}

@@ -1,0 +1,279 @@
+//! The daemon's configuration: defaults < `chinwagd.toml` < `CHINWAG_*` / `OLLAMA_HOST` < flags.
+//!
+//! Unknown keys in the file are errors that name the key; a bad environment value names the
+//! variable. Paths come from the XDG base directories through `directories`.
+
+use crate::ollama::{OllamaUrl, parse_ollama_host};
+use crate::store::Durability;
+use anyhow::{Context, Result, bail};
+use chinwag_protocol::{BotInfo, DEFAULT_MAX_MESSAGE_BYTES, GenOptions, paths};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The file as written by a user. Every field optional; unknown fields rejected.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub socket: Option<PathBuf>,
+    pub listen: Option<SocketAddr>,
+    pub database: Option<PathBuf>,
+    pub ollama_host: Option<String>,
+    pub default_model: Option<String>,
+    pub default_bot: Option<String>,
+    pub durability: Option<Durability>,
+    pub max_message_bytes: Option<usize>,
+    pub log: Option<String>,
+    pub log_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub bots: BTreeMap<String, BotConfig>,
+}
+
+/// A bot profile: `[bots.NAME]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotConfig {
+    pub model: Option<String>,
+    pub system: Option<String>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub options: BotOptions,
+}
+
+/// `[bots.NAME.options]`: the generation options a bot sets.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotOptions {
+    pub temperature: Option<f32>,
+    pub top_p: Option<f32>,
+    pub seed: Option<i64>,
+    pub num_predict: Option<i64>,
+    pub num_ctx: Option<u32>,
+    #[serde(default)]
+    pub stop: Vec<String>,
+    pub keep_alive: Option<String>,
+}
+
+impl BotConfig {
+    /// The bot's options, system prompt included, as per-request options.
+    pub fn gen_options(&self) -> GenOptions {
+        let o = &self.options;
+        GenOptions {
+            system: self.system.clone(),
+            temperature: o.temperature,
+            top_p: o.top_p,
+            seed: o.seed,
+            num_predict: o.num_predict,
+            num_ctx: o.num_ctx,
+            stop: o.stop.clone(),
+            keep_alive: o.keep_alive.clone(),
+        }
+    }
+
+    pub fn info(&self, name: &str) -> BotInfo {
+        BotInfo {
+            name: name.to_string(),
+            model: self.model.clone(),
+            system: self.system.clone(),
+            description: self.description.clone(),
+        }
+    }
+}
+
+/// Values given on the command line; they win over everything.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub socket: Option<PathBuf>,
+    pub listen: Option<SocketAddr>,
+    pub database: Option<PathBuf>,
+    pub ollama_host: Option<String>,
+    pub default_model: Option<String>,
+}
+
+/// The resolved configuration the daemon runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub socket: PathBuf,
+    pub listen: Option<SocketAddr>,
+    pub database: PathBuf,
+    pub ollama: OllamaUrl,
+    pub default_model: Option<String>,
+    pub default_bot: Option<String>,
+    pub durability: Durability,
+    pub max_message_bytes: usize,
+    pub log: String,
+    pub log_dir: PathBuf,
+    pub bots: BTreeMap<String, BotConfig>,
+    /// The file read, if any.
+    pub config_file: Option<PathBuf>,
+}
+
+/// The XDG folders chinwag uses.
+#[derive(Debug, Clone)]
+pub struct Dirs {
+    pub config: PathBuf,
+    pub data: PathBuf,
+    pub state: PathBuf,
+    pub runtime: PathBuf,
+}
+
+impl Dirs {
+    /// From the environment, via `directories`.
+    pub fn from_env() -> Result<Dirs> {
+        let pd = directories::ProjectDirs::from("", "", paths::APP_DIR)
+            .context("cannot find a home directory for chinwag's files (is HOME set?)")?;
+        let uid = rustix::process::getuid().as_raw();
+        let runtime = paths::runtime_dir(
+            std::env::var_os("XDG_RUNTIME_DIR")
+                .as_deref()
+                .map(Path::new),
+            &std::env::temp_dir(),
+            uid,
+        );
+        let state = pd
+            .state_dir()
+            .unwrap_or_else(|| pd.data_local_dir())
+            .to_path_buf();
+        Ok(Dirs {
+            config: pd.config_dir().to_path_buf(),
+            data: pd.data_dir().to_path_buf(),
+            state,
+            runtime,
+        })
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn env_parse<T: std::str::FromStr>(name: &str) -> Result<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    match env(name) {
+        None => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("environment variable {name}={v:?} is invalid: {e}")),
+    }
+}
+
+impl Config {
+    /// Loads the layered configuration.
+    pub fn load(dirs: &Dirs, flags: &Overrides) -> Result<Config> {
+        let explicit = flags
+            .config
+            .clone()
+            .or_else(|| env("CHINWAG_DAEMON_CONFIG").map(PathBuf::from));
+        let path = explicit
+            .clone()
+            .unwrap_or_else(|| dirs.config.join("chinwagd.toml"));
+        let (file, config_file) = match std::fs::read_to_string(&path) {
+            Ok(text) => (parse_file(&text, &path)?, Some(path)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+                (FileConfig::default(), None)
+            }
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        let durability = match env("CHINWAG_DURABILITY").as_deref() {
+            None => file.durability.unwrap_or_default(),
+            Some("normal") => Durability::Normal,
+            Some("full") => Durability::Full,
+            Some(other) => bail!(
+                "environment variable CHINWAG_DURABILITY={other:?} is invalid: expected normal or full"
+            ),
+        };
+        let ollama_raw = flags
+            .ollama_host
+            .clone()
+            .or_else(|| env("OLLAMA_HOST"))
+            .or(file.ollama_host)
+            .unwrap_or_default();
+        let default_bot = env("CHINWAG_DEFAULT_BOT").or(file.default_bot);
+        if let Some(bot) = &default_bot
+            && !file.bots.contains_key(bot)
+        {
+            bail!("default_bot = {bot:?} names no [bots.{bot}] section");
+        }
+        let max_message_bytes = env_parse("CHINWAG_MAX_MESSAGE_BYTES")?
+            .or(file.max_message_bytes)
+            .unwrap_or(DEFAULT_MAX_MESSAGE_BYTES);
+        if !(1024..=16 * 1024 * 1024).contains(&max_message_bytes) {
+            bail!("max_message_bytes = {max_message_bytes} is out of range (1 KiB to 16 MiB)");
+        }
+        Ok(Config {
+            socket: flags
+                .socket
+                .clone()
+                .or_else(|| env("CHINWAG_SOCKET").map(PathBuf::from))
+                .or(file.socket)
+                .unwrap_or_else(|| paths::default_socket(&dirs.runtime)),
+            listen: flags
+                .listen
+                .or(env_parse("CHINWAG_LISTEN")?)
+                .or(file.listen),
+            database: flags
+                .database
+                .clone()
+                .or_else(|| env("CHINWAG_DATABASE").map(PathBuf::from))
+                .or(file.database)
+                .unwrap_or_else(|| dirs.data.join("history.db")),
+            ollama: parse_ollama_host(&ollama_raw),
+            default_model: flags
+                .default_model
+                .clone()
+                .or_else(|| env("CHINWAG_DEFAULT_MODEL"))
+                .or(file.default_model),
+            default_bot,
+            durability,
+            max_message_bytes,
+            log: env("CHINWAG_LOG")
+                .or(file.log)
+                .unwrap_or_else(|| "info".into()),
+            log_dir: env("CHINWAG_LOG_DIR")
+                .map(PathBuf::from)
+                .or(file.log_dir)
+                .unwrap_or_else(|| dirs.state.clone()),
+            bots: file.bots,
+            config_file,
+        })
+    }
+}
+
+fn parse_file(text: &str, path: &Path) -> Result<FileConfig> {
+    toml::from_str(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_key_is_named_in_the_error() {
+        let err = parse_file("defualt_model = \"x\"\n", Path::new("chinwagd.toml"))
+            .expect_err("unknown key");
+        assert!(err.to_string().contains("defualt_model"), "{err}");
+        let err = parse_file("[bots.a.options]\ntemprature = 0.1\n", Path::new("c.toml"))
+            .expect_err("unknown option");
+        assert!(err.to_string().contains("temprature"), "{err}");
+    }
+
+    #[test]
+    fn bots_parse_with_their_options() {
+        let f = parse_file(
+            "default_model = \"llama3.2\"\n[bots.coder]\nmodel = \"qwen2.5-coder\"\nsystem = \"Review code.\"\n[bots.coder.options]\ntemperature = 0.2\nstop = [\"END\"]\n",
+            Path::new("c.toml"),
+        )
+        .expect("valid");
+        let coder = &f.bots["coder"];
+        let o = coder.gen_options();
+        assert_eq!(o.system.as_deref(), Some("Review code."));
+        assert_eq!(o.temperature, Some(0.2));
+        assert_eq!(o.stop, vec!["END".to_string()]);
+    }
+}

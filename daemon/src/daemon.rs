@@ -1,0 +1,56 @@
+//! The daemon's shared state: config, store, Ollama client, running generations, shutdown.
+
+use crate::config::Config;
+use crate::generation::Generations;
+use crate::ollama::OllamaClient;
+use crate::store::Store;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Everything a connection needs, shared by all of them.
+#[derive(Debug)]
+pub struct Daemon {
+    pub config: Config,
+    pub store: Store,
+    pub ollama: OllamaClient,
+    pub generations: Arc<Generations>,
+    /// Generation runners; shutdown waits for them to store their end.
+    pub runners: TaskTracker,
+    /// Fires once, when the daemon begins to stop.
+    pub shutdown: CancellationToken,
+    started: Instant,
+    listening: Mutex<Vec<String>>,
+}
+
+impl Daemon {
+    pub fn new(config: Config, store: Store, shutdown: CancellationToken) -> Arc<Daemon> {
+        let ollama = OllamaClient::new(config.ollama.clone());
+        Arc::new(Daemon {
+            config,
+            store,
+            ollama,
+            generations: Arc::new(Generations::default()),
+            runners: TaskTracker::new(),
+            shutdown,
+            started: Instant::now(),
+            listening: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn uptime_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// Records an address the daemon serves on, for `status`.
+    pub fn add_listening(&self, what: String) {
+        if let Ok(mut l) = self.listening.lock() {
+            l.push(what);
+        }
+    }
+
+    pub fn listening(&self) -> Vec<String> {
+        self.listening.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}

@@ -1,0 +1,191 @@
+//! Binding listeners safely and accepting connections.
+//!
+//! The Unix socket lives in a 0700 directory, is 0600 itself, and is guarded by a lock file so
+//! two daemons never share it. A connecting peer must be the daemon's own user (or root).
+//! TCP is loopback-only until remote access (TLS + tokens) lands.
+
+use super::{Peer, session};
+use crate::daemon::Daemon;
+use anyhow::{Context, Result, bail};
+use std::fs::{File, OpenOptions};
+use std::net::SocketAddr;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::net::{TcpListener, UnixListener};
+use tokio_util::task::TaskTracker;
+
+/// A bound listener, ready for [`super::serve`].
+#[derive(Debug)]
+pub enum Listener {
+    Unix {
+        listener: UnixListener,
+        path: PathBuf,
+        /// Held for the daemon's life: the single-instance lock.
+        _lock: File,
+    },
+    Tcp(TcpListener),
+}
+
+impl Listener {
+    pub fn describe(&self) -> String {
+        match self {
+            Listener::Unix { path, .. } => path.display().to_string(),
+            Listener::Tcp(l) => match l.local_addr() {
+                Ok(a) => format!("ws://{a}/"),
+                Err(_) => "ws://?".into(),
+            },
+        }
+    }
+}
+
+/// Makes `dir` (0700, ours) if missing and refuses one that others could write into.
+fn secure_dir(dir: &Path) -> Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating {}", dir.display()))?;
+    let meta = std::fs::metadata(dir).with_context(|| format!("inspecting {}", dir.display()))?;
+    let uid = rustix::process::getuid().as_raw();
+    if meta.uid() != uid {
+        bail!(
+            "{} belongs to uid {}, not to you (uid {uid}); refusing to put the socket there",
+            dir.display(),
+            meta.uid()
+        );
+    }
+    if meta.mode() & 0o022 != 0 {
+        bail!(
+            "{} is writable by others (mode {:o}); refusing to put the socket there",
+            dir.display(),
+            meta.mode() & 0o777
+        );
+    }
+    Ok(())
+}
+
+/// Binds the Unix socket at `path`, taking the single-instance lock first.
+pub fn bind_unix(path: &Path) -> Result<Listener> {
+    let dir = path
+        .parent()
+        .context("the socket path has no parent directory")?;
+    secure_dir(dir)?;
+    let lock_path = path.with_extension("lock");
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("opening {}", lock_path.display()))?;
+    if lock.try_lock().is_err() {
+        bail!(
+            "another chinwagd is already running (it holds {})",
+            lock_path.display()
+        );
+    }
+    match std::fs::remove_file(path) {
+        Ok(()) => tracing::info!(socket = %path.display(), "removed a stale socket"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("removing stale {}", path.display())),
+    }
+    let listener =
+        UnixListener::bind(path).with_context(|| format!("binding {}", path.display()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("restricting {}", path.display()))?;
+    Ok(Listener::Unix {
+        listener,
+        path: path.to_path_buf(),
+        _lock: lock,
+    })
+}
+
+/// Binds a loopback TCP listener. Anything else is refused until TLS and tokens exist.
+pub async fn bind_tcp(addr: SocketAddr) -> Result<Listener> {
+    if !addr.ip().is_loopback() {
+        bail!(
+            "refusing to listen on {addr}: only loopback addresses are allowed without TLS and \
+             tokens (use 127.0.0.1 or ::1, or the Unix socket)"
+        );
+    }
+    let l = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    Ok(Listener::Tcp(l))
+}
+
+fn own_user() -> (String, String) {
+    let uid = rustix::process::getuid().as_raw();
+    let name = std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| format!("uid {uid}"));
+    (format!("local:{uid}"), name)
+}
+
+/// Accepts until shutdown, one session task per connection.
+pub(super) async fn accept_loop(d: Arc<Daemon>, listener: Listener, conns: TaskTracker) {
+    let own_uid = rustix::process::getuid().as_raw();
+    let (owner, display) = own_user();
+    loop {
+        match &listener {
+            Listener::Unix { listener, .. } => {
+                let accepted = tokio::select! {
+                    _ = d.shutdown.cancelled() => break,
+                    a = listener.accept() => a,
+                };
+                let (stream, _) = match accepted {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        backoff_after_accept_error().await;
+                        continue;
+                    }
+                };
+                let uid = stream.peer_cred().map(|c| c.uid()).ok();
+                if uid != Some(own_uid) && uid != Some(0) {
+                    tracing::warn!(peer_uid = ?uid, "refused a connection from another user");
+                    continue;
+                }
+                let peer = Peer {
+                    owner: owner.clone(),
+                    display: display.clone(),
+                    check_host: false,
+                };
+                conns.spawn(session::run(Arc::clone(&d), stream, peer));
+            }
+            Listener::Tcp(listener) => {
+                let accepted = tokio::select! {
+                    _ = d.shutdown.cancelled() => break,
+                    a = listener.accept() => a,
+                };
+                let (stream, addr) = match accepted {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        backoff_after_accept_error().await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                tracing::debug!(%addr, "tcp connection");
+                // Loopback without tokens: anyone on this machine is treated as the daemon's
+                // user. Documented; tokens arrive with remote access.
+                let peer = Peer {
+                    owner: owner.clone(),
+                    display: display.clone(),
+                    check_host: true,
+                };
+                conns.spawn(session::run(Arc::clone(&d), stream, peer));
+            }
+        }
+    }
+    if let Listener::Unix { path, .. } = &listener {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Out of file descriptors and similar: pause instead of spinning.
+async fn backoff_after_accept_error() {
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+}
