@@ -2,6 +2,7 @@
 //! so tests drive the same code with their own listeners and shutdown trigger.
 
 pub mod chat;
+pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod generation;

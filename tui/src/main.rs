@@ -1,1 +1,5 @@
-fn main() {}
+//! `chinwag`: everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    chinwag::main()
+}

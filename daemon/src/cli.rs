@@ -1,0 +1,102 @@
+//! The daemon's command line, shared by `chinwagd` and `chinwag daemon`.
+
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio_util::sync::CancellationToken;
+
+/// Flags of `chinwagd` (and of `chinwag daemon`, which runs the same daemon).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DaemonArgs {
+    /// Config file [default: $XDG_CONFIG_HOME/chinwag/chinwagd.toml]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Unix socket to listen on [default: $XDG_RUNTIME_DIR/chinwag/chinwagd.sock]
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// Also listen for WebSocket clients on this loopback TCP address (e.g. 127.0.0.1:7878)
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// History database [default: $XDG_DATA_HOME/chinwag/history.db]
+    #[arg(long, value_name = "FILE")]
+    pub database: Option<PathBuf>,
+    /// Ollama's address, read like OLLAMA_HOST [default: $OLLAMA_HOST or 127.0.0.1:11434]
+    #[arg(long, value_name = "HOST")]
+    pub ollama_host: Option<String>,
+    /// Model for chats that name none
+    #[arg(long, value_name = "MODEL")]
+    pub default_model: Option<String>,
+    /// Also log to stderr (logs always go to the state dir)
+    #[arg(long)]
+    pub log_stderr: bool,
+}
+
+/// `chinwagd`: the chinwag daemon, a WebSocket API over Ollama with durable chat history.
+///
+/// Usually started for you by `chinwag`. Configuration layers: defaults, then
+/// $XDG_CONFIG_HOME/chinwag/chinwagd.toml, then CHINWAG_* and OLLAMA_HOST, then these flags.
+/// Stops gracefully on SIGINT or SIGTERM, storing replies in progress.
+#[derive(Debug, clap::Parser)]
+#[command(name = "chinwagd", version, about, long_about)]
+pub struct DaemonCli {
+    #[command(flatten)]
+    pub args: DaemonArgs,
+}
+
+/// Runs the daemon in the foreground until a signal. Errors are for the caller to print.
+pub fn run_daemon(args: DaemonArgs) -> Result<()> {
+    let dirs = crate::Dirs::from_env()?;
+    let flags = crate::Overrides {
+        config: args.config,
+        socket: args.socket,
+        listen: args.listen,
+        database: args.database,
+        ollama_host: args.ollama_host,
+        default_model: args.default_model,
+    };
+    let config = crate::Config::load(&dirs, &flags)?;
+    let _log_guard = crate::logging::init(&config.log_dir, &config.log, args.log_stderr)?;
+    raise_fd_limit();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listeners = crate::bind_listeners(&config).await?;
+        let shutdown = CancellationToken::new();
+        tokio::spawn(stop_on_signal(shutdown.clone()));
+        crate::run(config, listeners, shutdown).await
+    })
+}
+
+/// SIGINT or SIGTERM starts a graceful shutdown; replies in progress are stored.
+async fn stop_on_signal(shutdown: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot listen for signals; stop the daemon with SIGKILL");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM"),
+        _ = int.recv() => tracing::info!("SIGINT"),
+    }
+    shutdown.cancel();
+}
+
+/// Each connection is a file descriptor; lift the soft limit to the hard one.
+fn raise_fd_limit() {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let lim = getrlimit(Resource::Nofile);
+    if lim.current < lim.maximum {
+        let raised = Rlimit {
+            current: lim.maximum,
+            maximum: lim.maximum,
+        };
+        if let Err(e) = setrlimit(Resource::Nofile, raised) {
+            tracing::debug!(error = %e, "could not raise the open-file limit");
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! `chinwag ask`: one question, the reply streamed to stdout, then exit with a status.
+//!
+//! Only the reply goes to stdout; everything else goes to stderr. If the connection drops
+//! mid-reply the request is resent with the same idempotency key, so the daemon answers with
+//! the stored turn and the rest of the reply instead of asking twice.
+
+use crate::autostart::connect;
+use crate::cli::{AskArgs, ConnArgs};
+use crate::conn::Connection;
+use crate::exit::ClientError;
+use chinwag_protocol::{
+    ClientMsg, ConversationId, ErrorBody, ErrorCode, GenOptions, MessageStatus, ServerMsg,
+};
+use std::io::Write;
+use std::time::Duration;
+
+/// How many times a dropped connection is re-established during one reply.
+const MAX_RESUMES: u32 = 5;
+
+/// The prompt: piped stdin first, then the words, separated by a blank line.
+pub fn build_prompt(stdin: Option<&str>, words: &[String]) -> Option<String> {
+    let args = words.join(" ");
+    let stdin = stdin.map(str::trim_end).filter(|s| !s.trim().is_empty());
+    let prompt = match (stdin, args.trim().is_empty()) {
+        (Some(s), true) => s.to_string(),
+        (Some(s), false) => format!("{s}\n\n{args}"),
+        (None, false) => args,
+        (None, true) => return None,
+    };
+    Some(prompt)
+}
+
+fn options(a: &AskArgs) -> GenOptions {
+    GenOptions {
+        system: a.system.clone(),
+        temperature: a.temperature,
+        top_p: a.top_p,
+        seed: a.seed,
+        num_predict: a.max_tokens,
+        num_ctx: a.num_ctx,
+        stop: a.stop.clone(),
+        keep_alive: a.keep_alive.clone(),
+    }
+}
+
+/// Where the reply goes: streamed text, buffered text, or JSON events.
+struct Output {
+    json: bool,
+    buffered: bool,
+    show_thinking: bool,
+    /// Bytes of the reply already written (or buffered).
+    written: usize,
+    buffer: String,
+    ends_with_newline: bool,
+    /// stdout went away (`| head`): stop writing, still finish cleanly.
+    closed: bool,
+}
+
+impl Output {
+    fn event(&mut self, msg: &ServerMsg) {
+        if self.json && !self.closed {
+            match serde_json::to_string(msg) {
+                Ok(line) => self.write_raw(&format!("{line}\n")),
+                Err(e) => tracing::warn!(error = %e, "encoding an event"),
+            }
+        }
+    }
+
+    fn write_raw(&mut self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        if out
+            .write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .is_err()
+        {
+            self.closed = true;
+        }
+    }
+
+    /// Appends reply text, given as the whole reply from `offset` on (replays overlap).
+    fn text(&mut self, offset: usize, content: &str, thinking: &str) {
+        if self.show_thinking && !thinking.is_empty() {
+            eprint!("{thinking}");
+        }
+        let end = offset + content.len();
+        if end <= self.written {
+            return;
+        }
+        let skip = self.written.saturating_sub(offset);
+        let Some(new) = content.get(skip..) else {
+            return;
+        };
+        self.written = end;
+        if new.is_empty() {
+            return;
+        }
+        self.ends_with_newline = new.ends_with('\n');
+        if self.json {
+            return;
+        }
+        if self.buffered {
+            self.buffer.push_str(new);
+        } else if !self.closed {
+            self.write_raw(new);
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.json || self.closed {
+            return;
+        }
+        let mut text = std::mem::take(&mut self.buffer);
+        if self.written > 0 && !self.ends_with_newline {
+            text.push('\n');
+        }
+        if !text.is_empty() {
+            self.write_raw(&text);
+        }
+    }
+}
+
+/// Runs `chinwag ask`.
+pub async fn run(
+    conn_args: &ConnArgs,
+    args: &AskArgs,
+    stdin: Option<String>,
+) -> Result<(), ClientError> {
+    let prompt = build_prompt(stdin.as_deref(), &args.prompt).ok_or_else(|| {
+        ClientError::Usage("nothing to ask: give a prompt, or pipe text into chinwag ask".into())
+    })?;
+    let mut conn = connect(conn_args).await?;
+    if conn.hello.max_message_bytes > 0 && prompt.len() as u64 + 4096 > conn.hello.max_message_bytes
+    {
+        return Err(ClientError::Usage(format!(
+            "the prompt is {} KiB; the daemon accepts messages up to {} KiB",
+            prompt.len() / 1024,
+            conn.hello.max_message_bytes / 1024
+        )));
+    }
+    let conversation = if args.continue_last {
+        Some(last_conversation(&mut conn).await?)
+    } else {
+        args.conversation.clone().map(ConversationId)
+    };
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    let mut out = Output {
+        json: args.json,
+        buffered: args.no_stream,
+        show_thinking: args.show_thinking,
+        written: 0,
+        buffer: String::new(),
+        ends_with_newline: false,
+        closed: false,
+    };
+    let mut started: Option<ConversationId> = None;
+    let mut resumes = 0;
+    loop {
+        let id = conn.next_id();
+        let chat = ClientMsg::Chat {
+            id: id.clone(),
+            conversation: started.clone().or_else(|| conversation.clone()),
+            bot: args.bot.clone(),
+            model: args.model.clone(),
+            content: prompt.clone(),
+            options: options(args),
+            idempotency_key: Some(key.clone()),
+        };
+        let result = match conn.send(&chat).await {
+            Ok(()) => follow(&mut conn, &id, &mut out, &mut started).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Err(ClientError::Connection(why)) if resumes < MAX_RESUMES => {
+                resumes += 1;
+                tracing::info!(%why, "connection lost mid-reply; resuming");
+                conn = reconnect(conn_args).await?;
+            }
+            other => {
+                out.finish();
+                return other;
+            }
+        }
+    }
+}
+
+/// Reads events for request `id` until its `done`; handles Ctrl-C.
+async fn follow(
+    conn: &mut Connection,
+    id: &str,
+    out: &mut Output,
+    started: &mut Option<ConversationId>,
+) -> Result<(), ClientError> {
+    loop {
+        let msg = tokio::select! {
+            m = conn.recv() => m?,
+            _ = tokio::signal::ctrl_c() => {
+                if let Some(c) = started.clone() {
+                    let cancel = ClientMsg::Cancel { id: conn.next_id(), conversation: c };
+                    let _ = conn.send(&cancel).await;
+                    // Wait for the daemon to store the cut reply, but not forever.
+                    let _ = tokio::time::timeout(Duration::from_secs(3), drain_until_done(conn, id, out)).await;
+                }
+                return Err(ClientError::Interrupted);
+            }
+        };
+        if msg.id() != id {
+            continue;
+        }
+        out.event(&msg);
+        match msg {
+            ServerMsg::ChatStarted { conversation, .. } => *started = Some(conversation),
+            ServerMsg::Replay {
+                content, thinking, ..
+            } => out.text(0, &content, &thinking),
+            ServerMsg::Delta {
+                content, thinking, ..
+            } => {
+                let at = out.written;
+                out.text(at, &content, &thinking);
+            }
+            ServerMsg::Done { status, error, .. } => return done_result(status, error),
+            ServerMsg::Error {
+                code,
+                message,
+                retry_after_ms,
+                ..
+            } => {
+                return Err(ClientError::Server(ErrorBody {
+                    code,
+                    message,
+                    retry_after_ms,
+                }));
+            }
+            _ => {}
+        }
+    }
+}
+
+async fn drain_until_done(conn: &mut Connection, id: &str, out: &mut Output) {
+    while let Ok(msg) = conn.recv().await {
+        if msg.id() == id {
+            out.event(&msg);
+            if let ServerMsg::Delta {
+                content, thinking, ..
+            } = &msg
+            {
+                let at = out.written;
+                out.text(at, content, thinking);
+            }
+            if matches!(msg, ServerMsg::Done { .. }) {
+                return;
+            }
+        }
+    }
+}
+
+fn done_result(status: MessageStatus, error: Option<ErrorBody>) -> Result<(), ClientError> {
+    match status {
+        MessageStatus::Complete => Ok(()),
+        MessageStatus::Cancelled => Err(ClientError::Interrupted),
+        _ => Err(ClientError::Server(error.unwrap_or_else(|| {
+            ErrorBody::new(
+                ErrorCode::BackendError,
+                format!("the reply ended {}", status.as_str()),
+            )
+        }))),
+    }
+}
+
+async fn last_conversation(conn: &mut Connection) -> Result<ConversationId, ClientError> {
+    let reply = conn
+        .call(|id| ClientMsg::ListConversations {
+            id,
+            limit: Some(1),
+            offset: None,
+            cursor: None,
+        })
+        .await?;
+    match reply {
+        ServerMsg::Conversations { items, .. } => {
+            items.into_iter().next().map(|c| c.id).ok_or_else(|| {
+                ClientError::Usage("there is no conversation to continue yet".into())
+            })
+        }
+        other => Err(crate::conn::unexpected(&other)),
+    }
+}
+
+/// Reconnects with backoff (starting the daemon again if it died).
+async fn reconnect(conn_args: &ConnArgs) -> Result<Connection, ClientError> {
+    let mut wait = Duration::from_millis(50);
+    let mut last = None;
+    for _ in 0..8 {
+        match connect(conn_args).await {
+            Ok(c) => return Ok(c),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(2));
+    }
+    Err(last.unwrap_or_else(|| ClientError::Connection("could not reconnect".into())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::build_prompt;
+
+    #[test]
+    fn stdin_comes_first_then_the_words() {
+        let words = vec!["review".to_string(), "this".to_string()];
+        assert_eq!(
+            build_prompt(Some("diff --git a b\n"), &words).as_deref(),
+            Some("diff --git a b\n\nreview this")
+        );
+        assert_eq!(build_prompt(None, &words).as_deref(), Some("review this"));
+        assert_eq!(
+            build_prompt(Some("only stdin\n"), &[]).as_deref(),
+            Some("only stdin")
+        );
+        assert_eq!(build_prompt(Some("  \n"), &[]), None);
+        assert_eq!(build_prompt(None, &[]), None);
+    }
+}

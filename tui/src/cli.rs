@@ -1,0 +1,159 @@
+//! The `chinwag` command line (clap). The man pages are generated from these definitions.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// chinwag: chat with local LLMs from the terminal, through the chinwagd daemon.
+///
+/// A local daemon is started for you when none runs (see --no-autostart).
+///
+/// Exit status: 0 ok, 1 error, 2 usage, 3 daemon or Ollama unreachable, 4 rate limited,
+/// 5 unauthorized, 6 model not found, 130 interrupted.
+#[derive(Debug, Parser)]
+#[command(name = "chinwag", version, about, long_about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// How to reach the daemon.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConnArgs {
+    /// The local daemon's socket [env: CHINWAG_SOCKET] [default: $XDG_RUNTIME_DIR/chinwag/chinwagd.sock]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// A daemon's WebSocket URL instead of the local socket (ws://host:port/)
+    #[arg(long, global = true, value_name = "URL", env = "CHINWAG_URL")]
+    pub url: Option<String>,
+    /// Never start a local daemon; fail if none runs
+    #[arg(long, global = true)]
+    pub no_autostart: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ask one question and print the reply (stdin, if piped, comes before the words)
+    Ask(AskArgs),
+    /// Browse, search, export and delete stored conversations
+    #[command(subcommand)]
+    History(HistoryCommand),
+    /// List the models Ollama has
+    Models(JsonFlag),
+    /// List the bots in the daemon's config
+    Bots(JsonFlag),
+    /// Show the daemon's state: where it listens, uptime, Ollama, store
+    Status(JsonFlag),
+    /// Run the daemon in the foreground (the same as `chinwagd`)
+    Daemon(chinwagd::cli::DaemonArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct JsonFlag {
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct AskArgs {
+    /// The prompt; joined with spaces, after any piped stdin
+    #[arg(value_name = "PROMPT")]
+    pub prompt: Vec<String>,
+    /// Continue the most recent conversation
+    #[arg(short = 'c', long = "continue", conflicts_with_all = ["conversation", "new"])]
+    pub continue_last: bool,
+    /// Continue this conversation (an id or a unique prefix of one)
+    #[arg(short = 'C', long, value_name = "ID", conflicts_with = "new")]
+    pub conversation: Option<String>,
+    /// Start a new conversation (the default)
+    #[arg(long)]
+    pub new: bool,
+    /// The model to use
+    #[arg(short, long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// A bot from the daemon's config (model, system prompt, options)
+    #[arg(short, long, value_name = "BOT")]
+    pub bot: Option<String>,
+    /// System prompt (kept for the conversation)
+    #[arg(short, long, value_name = "TEXT")]
+    pub system: Option<String>,
+    /// Sampling temperature
+    #[arg(long, value_name = "T")]
+    pub temperature: Option<f32>,
+    /// Nucleus sampling threshold
+    #[arg(long, value_name = "P")]
+    pub top_p: Option<f32>,
+    /// Random seed, for repeatable replies
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub seed: Option<i64>,
+    /// Most tokens to generate (Ollama's num_predict; -1 = no limit)
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub max_tokens: Option<i64>,
+    /// Context window in tokens (Ollama's num_ctx)
+    #[arg(long, value_name = "N")]
+    pub num_ctx: Option<u32>,
+    /// Stop generating at this text (repeatable)
+    #[arg(long, value_name = "TEXT")]
+    pub stop: Vec<String>,
+    /// How long Ollama keeps the model loaded (5m, 1h, 0, or seconds)
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub keep_alive: Option<String>,
+    /// Print one JSON event per line instead of the reply text
+    #[arg(long, conflicts_with = "no_stream")]
+    pub json: bool,
+    /// Print the reply only when it is complete
+    #[arg(long)]
+    pub no_stream: bool,
+    /// Print a thinking model's reasoning to stderr
+    #[arg(long)]
+    pub show_thinking: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// List conversations, most recent first
+    List {
+        #[arg(short = 'n', long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a conversation
+    Show {
+        /// A conversation id or unique prefix
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search over all your messages
+    Search {
+        /// Words ("exact phrase", prefix*)
+        #[arg(required = true)]
+        words: Vec<String>,
+        #[arg(short = 'n', long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a conversation as Markdown or JSON
+    Export {
+        id: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
+        format: ExportFormat,
+        /// Write to this file instead of stdout
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Rename a conversation
+    Rename { id: String, title: Vec<String> },
+    /// Delete a conversation and all its messages
+    Rm { id: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Md,
+    Json,
+}

@@ -1,0 +1,242 @@
+//! A WebSocket connection to a daemon, over the local Unix socket or a `ws://` URL.
+//!
+//! Opening one performs the `hello` exchange. [`Connection::call`] is request/response;
+//! [`Connection::send`] + [`Connection::recv`] are for streams (a chat).
+
+use crate::exit::ClientError;
+use chinwag_protocol::{ClientMsg, ErrorBody, PROTOCOL_VERSION, ServerMsg};
+use futures_util::{SinkExt, StreamExt};
+use std::path::PathBuf;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+/// Any byte stream a WebSocket can run over.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// Where a daemon listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Unix(PathBuf),
+    Url(String),
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Endpoint::Unix(p) => write!(f, "{}", p.display()),
+            Endpoint::Url(u) => f.write_str(u),
+        }
+    }
+}
+
+/// What the daemon said in its `hello`.
+#[derive(Debug, Clone)]
+pub struct ServerHello {
+    pub server: String,
+    pub user: String,
+    pub max_message_bytes: u64,
+}
+
+/// An open, greeted connection.
+pub struct Connection {
+    ws: WebSocketStream<Box<dyn Io>>,
+    next_id: u64,
+    pub hello: ServerHello,
+    pub endpoint: Endpoint,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Replies from the daemon can be large (a whole conversation).
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(64 << 20))
+        .max_frame_size(Some(64 << 20))
+}
+
+async fn open_stream(endpoint: &Endpoint) -> Result<(Box<dyn Io>, String), ClientError> {
+    match endpoint {
+        Endpoint::Unix(path) => {
+            let s = tokio::net::UnixStream::connect(path).await.map_err(|e| {
+                ClientError::DaemonUnreachable(format!(
+                    "no chinwag daemon at {} ({e})",
+                    path.display()
+                ))
+            })?;
+            Ok((Box::new(s), "ws://localhost/".to_string()))
+        }
+        Endpoint::Url(url) => {
+            let uri: tokio_tungstenite::tungstenite::http::Uri = url
+                .parse()
+                .map_err(|e| ClientError::Usage(format!("bad --url {url:?}: {e}")))?;
+            match uri.scheme_str() {
+                Some("ws") => {}
+                Some("wss") => {
+                    return Err(ClientError::Usage(
+                        "wss:// needs TLS, which this build does not support yet; use ws:// on \
+                         loopback or the local socket"
+                            .into(),
+                    ));
+                }
+                _ => {
+                    return Err(ClientError::Usage(format!(
+                        "--url must start with ws:// (got {url:?})"
+                    )));
+                }
+            }
+            let host = uri
+                .host()
+                .ok_or_else(|| ClientError::Usage(format!("--url {url:?} has no host")))?;
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let port = uri.port_u16().unwrap_or(80);
+            let s = tokio::net::TcpStream::connect((host, port))
+                .await
+                .map_err(|e| {
+                    ClientError::DaemonUnreachable(format!(
+                        "cannot reach a chinwag daemon at {url} ({e})"
+                    ))
+                })?;
+            let _ = s.set_nodelay(true);
+            Ok((Box::new(s), url.clone()))
+        }
+    }
+}
+
+impl Connection {
+    /// Connects and says hello.
+    pub async fn open(endpoint: &Endpoint) -> Result<Connection, ClientError> {
+        let (stream, url) = open_stream(endpoint).await?;
+        let (ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(ws_config()))
+            .await
+            .map_err(|e| {
+                ClientError::DaemonUnreachable(format!(
+                    "the daemon at {endpoint} refused the connection: {e}"
+                ))
+            })?;
+        let mut conn = Connection {
+            ws,
+            next_id: 0,
+            hello: ServerHello {
+                server: String::new(),
+                user: String::new(),
+                max_message_bytes: 0,
+            },
+            endpoint: endpoint.clone(),
+        };
+        let reply = conn
+            .call(|id| ClientMsg::Hello {
+                id,
+                protocol: PROTOCOL_VERSION,
+                client: Some(concat!("chinwag/", env!("CARGO_PKG_VERSION")).into()),
+            })
+            .await?;
+        match reply {
+            ServerMsg::Hello {
+                server,
+                user,
+                max_message_bytes,
+                ..
+            } => {
+                conn.hello = ServerHello {
+                    server,
+                    user,
+                    max_message_bytes,
+                };
+                Ok(conn)
+            }
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// A fresh request id.
+    pub fn next_id(&mut self) -> String {
+        self.next_id += 1;
+        self.next_id.to_string()
+    }
+
+    pub async fn send(&mut self, msg: &ClientMsg) -> Result<(), ClientError> {
+        let text = serde_json::to_string(msg)
+            .map_err(|e| ClientError::Connection(format!("encoding a request: {e}")))?;
+        self.ws
+            .send(Message::text(text))
+            .await
+            .map_err(|e| ClientError::Connection(format!("sending to the daemon: {e}")))
+    }
+
+    /// The next message from the daemon. A closed connection is an error.
+    pub async fn recv(&mut self) -> Result<ServerMsg, ClientError> {
+        loop {
+            match self.ws.next().await {
+                None => {
+                    return Err(ClientError::Connection(
+                        "the daemon closed the connection".into(),
+                    ));
+                }
+                Some(Err(e)) => {
+                    return Err(ClientError::Connection(format!(
+                        "the connection to the daemon broke: {e}"
+                    )));
+                }
+                Some(Ok(Message::Text(t))) => {
+                    return serde_json::from_str(t.as_str()).map_err(|e| {
+                        ClientError::Connection(format!(
+                            "the daemon sent a message this client does not understand: {e}"
+                        ))
+                    });
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    let why = frame
+                        .map(|f| format!(" ({}: {})", u16::from(f.code), f.reason))
+                        .unwrap_or_default();
+                    return Err(ClientError::Connection(format!(
+                        "the daemon closed the connection{why}"
+                    )));
+                }
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// Sends a request built with a fresh id and waits for the reply with that id.
+    /// An `error` reply becomes [`ClientError::Server`].
+    pub async fn call(
+        &mut self,
+        make: impl FnOnce(String) -> ClientMsg,
+    ) -> Result<ServerMsg, ClientError> {
+        let id = self.next_id();
+        self.send(&make(id.clone())).await?;
+        loop {
+            let msg = self.recv().await?;
+            if msg.id() != id {
+                continue;
+            }
+            return match msg {
+                ServerMsg::Error {
+                    code,
+                    message,
+                    retry_after_ms,
+                    ..
+                } => Err(ClientError::Server(ErrorBody {
+                    code,
+                    message,
+                    retry_after_ms,
+                })),
+                other => Ok(other),
+            };
+        }
+    }
+}
+
+/// For replies of the wrong type.
+pub fn unexpected(msg: &ServerMsg) -> ClientError {
+    ClientError::Connection(format!("unexpected reply from the daemon: {msg:?}"))
+}

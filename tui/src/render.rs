@@ -1,0 +1,206 @@
+//! Text for people: conversation lists, transcripts as Markdown, search hits, status.
+
+use chinwag_protocol::{
+    BotInfo, ConversationSummary, MessageStatus, ModelInfo, Role, SearchHit, StatusReply,
+    StoredMessage,
+};
+use std::fmt::Write;
+
+/// Characters of an id shown in lists; any unique prefix is accepted back.
+pub const SHORT_ID: usize = 8;
+
+fn short(id: &str) -> &str {
+    id.get(..SHORT_ID).unwrap_or(id)
+}
+
+/// A timestamp in the local time zone, to the minute.
+pub fn local_time(ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(ts) => ts
+            .to_zoned(jiff::tz::TimeZone::system())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string(),
+        Err(_) => "?".into(),
+    }
+}
+
+pub fn conversation_list(items: &[ConversationSummary]) -> String {
+    let mut out = String::new();
+    for c in items {
+        let model = c.model.as_deref().unwrap_or("-");
+        let _ = writeln!(
+            out,
+            "{}  {}  {:>3} msgs  {:<20}  {}",
+            short(&c.id.0),
+            local_time(c.updated_at_ms),
+            c.message_count,
+            model,
+            c.title
+        );
+    }
+    out
+}
+
+fn status_note(m: &StoredMessage) -> Option<String> {
+    let what = match m.status {
+        MessageStatus::Complete | MessageStatus::Streaming => return None,
+        MessageStatus::Incomplete => "incomplete",
+        MessageStatus::Error => "error",
+        MessageStatus::Cancelled => "cancelled",
+    };
+    Some(match &m.error {
+        Some(e) => format!("*[reply {what}: {e}]*"),
+        None => format!("*[reply {what}]*"),
+    })
+}
+
+/// A conversation as Markdown, for `history show` and `history export --format md`.
+pub fn markdown(
+    c: &ConversationSummary,
+    system: Option<&str>,
+    messages: &[StoredMessage],
+) -> String {
+    let mut out = format!("# {}\n\n", c.title);
+    let _ = writeln!(
+        out,
+        "*conversation {} · {} · {}*\n",
+        c.id,
+        local_time(c.created_at_ms),
+        c.model.as_deref().unwrap_or("-")
+    );
+    if let Some(s) = system {
+        let _ = writeln!(out, "> **system:** {}\n", s.replace('\n', "\n> "));
+    }
+    for m in messages {
+        let who = match m.role {
+            Role::User => "You".to_string(),
+            Role::Assistant => m.model.clone().unwrap_or_else(|| "Assistant".into()),
+            Role::System => "System".to_string(),
+        };
+        let _ = writeln!(out, "## {who} · {}\n", local_time(m.created_at_ms));
+        let _ = writeln!(out, "{}\n", m.content.trim_end());
+        if let Some(note) = status_note(m) {
+            let _ = writeln!(out, "{note}\n");
+        }
+    }
+    out
+}
+
+pub fn search_hits(hits: &[SearchHit]) -> String {
+    let mut out = String::new();
+    for h in hits {
+        let who = if h.role == Role::User { "you" } else { "reply" };
+        let _ = writeln!(
+            out,
+            "{}  {}  {}  ({who})",
+            short(&h.conversation.0),
+            local_time(h.created_at_ms),
+            h.title
+        );
+        let _ = writeln!(out, "    {}", h.snippet.replace('\n', " "));
+    }
+    out
+}
+
+fn human_size(bytes: u64) -> String {
+    const GB: f64 = 1e9;
+    const MB: f64 = 1e6;
+    let b = bytes as f64;
+    if b >= GB {
+        format!("{:.1} GB", b / GB)
+    } else {
+        format!("{:.0} MB", b / MB)
+    }
+}
+
+pub fn model_list(models: &[ModelInfo], default: Option<&str>) -> String {
+    let mut out = String::new();
+    for m in models {
+        let mark = if Some(m.name.as_str()) == default {
+            "*"
+        } else {
+            " "
+        };
+        let _ = writeln!(
+            out,
+            "{mark} {:<32} {:>8}  {:<6} {}",
+            m.name,
+            human_size(m.size_bytes),
+            m.parameter_size.as_deref().unwrap_or(""),
+            m.quantization.as_deref().unwrap_or("")
+        );
+    }
+    out
+}
+
+pub fn bot_list(bots: &[BotInfo], default: Option<&str>) -> String {
+    let mut out = String::new();
+    for b in bots {
+        let mark = if Some(b.name.as_str()) == default {
+            "*"
+        } else {
+            " "
+        };
+        let about = b
+            .description
+            .as_deref()
+            .or(b.system.as_deref())
+            .unwrap_or("");
+        let about: String = about
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(60)
+            .collect();
+        let _ = writeln!(
+            out,
+            "{mark} {:<16} {:<24} {about}",
+            b.name,
+            b.model.as_deref().unwrap_or("(default model)")
+        );
+    }
+    out
+}
+
+fn duration(ms: u64) -> String {
+    let s = ms / 1000;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m {}s", s / 60, s % 60),
+        _ => format!("{}h {}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+pub fn status(st: &StatusReply) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "daemon     chinwagd {} (pid {}), up {}, protocol v{}",
+        st.version,
+        st.pid,
+        duration(st.uptime_ms),
+        st.protocol
+    );
+    for l in &st.listening {
+        let _ = writeln!(out, "listening  {l}");
+    }
+    let _ = writeln!(out, "user       {}", st.user);
+    let _ = writeln!(out, "store      {}", st.store_path);
+    let ollama = if st.ollama.reachable {
+        format!(
+            "reachable, version {}",
+            st.ollama.version.as_deref().unwrap_or("?")
+        )
+    } else {
+        "NOT reachable".to_string()
+    };
+    let _ = writeln!(out, "ollama     {} — {ollama}", st.ollama.url);
+    let _ = writeln!(
+        out,
+        "model      {}",
+        st.default_model.as_deref().unwrap_or("(none yet)")
+    );
+    let _ = writeln!(out, "replies    {} generating now", st.active_generations);
+    out
+}
