@@ -1,1 +1,5 @@
-//! placeholder
+//! chinwag-tests: black-box helpers shared by the end-to-end suites and the load generator.
+
+pub mod client;
+pub mod fake_ollama;
+pub mod harness;

@@ -1,1 +1,34 @@
-//! e2e
+//! End-to-end suites: the real daemon (in-process or as a process), a fake Ollama, real
+//! SQLite files, real sockets. One test binary for the crate.
+
+mod chat;
+mod cli;
+mod crash;
+mod errors;
+mod man;
+mod store;
+
+use chinwag_tests::fake_ollama::FakeOllama;
+use chinwag_tests::harness::{TestDaemon, test_config};
+use tempfile::TempDir;
+
+/// A fake Ollama and an in-process daemon pointed at it, in a fresh temp dir.
+pub async fn setup() -> (TempDir, FakeOllama, TestDaemon) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fake = FakeOllama::start().await;
+    let daemon = TestDaemon::start(dir.path(), test_config(dir.path(), &fake.host())).await;
+    (dir, fake, daemon)
+}
+
+/// A chat request with the usual test defaults.
+pub fn chat(id: &str, content: &str) -> chinwag_protocol::ClientMsg {
+    chinwag_protocol::ClientMsg::Chat {
+        id: id.into(),
+        conversation: None,
+        bot: None,
+        model: Some("llama3.2".into()),
+        content: content.into(),
+        options: Default::default(),
+        idempotency_key: None,
+    }
+}

@@ -1,0 +1,130 @@
+//! A test WebSocket client over the daemon's Unix socket: raw frames in, parsed frames out,
+//! every wait bounded so a broken daemon fails the test instead of hanging it.
+
+use chinwag_protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
+use futures_util::{SinkExt, StreamExt};
+use std::path::Path;
+use std::time::Duration;
+use tokio::net::UnixStream;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+
+/// Longest a test waits for one frame.
+pub const FRAME_TIMEOUT: Duration = Duration::from_secs(15);
+
+#[derive(Debug)]
+pub struct TestClient {
+    ws: WebSocketStream<UnixStream>,
+}
+
+impl TestClient {
+    /// Connects without saying hello.
+    pub async fn connect_raw(socket: &Path) -> TestClient {
+        let stream = UnixStream::connect(socket)
+            .await
+            .expect("connect to the daemon socket");
+        let (ws, _) = tokio_tungstenite::client_async("ws://localhost/", stream)
+            .await
+            .expect("upgrade");
+        TestClient { ws }
+    }
+
+    /// Connects and completes the hello exchange.
+    pub async fn connect(socket: &Path) -> TestClient {
+        let mut c = Self::connect_raw(socket).await;
+        c.send(&ClientMsg::Hello {
+            id: "hello".into(),
+            protocol: PROTOCOL_VERSION,
+            client: Some("test".into()),
+        })
+        .await;
+        match c.recv().await {
+            ServerMsg::Hello { .. } => c,
+            other => panic!("expected hello, got {other:?}"),
+        }
+    }
+
+    pub async fn send(&mut self, msg: &ClientMsg) {
+        let text = serde_json::to_string(msg).expect("encode");
+        self.send_text(&text).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.try_send_text(text).await.expect("send a frame");
+    }
+
+    /// Sends, reporting failure (the daemon may close mid-frame, e.g. on an oversized one).
+    pub async fn try_send_text(
+        &mut self,
+        text: &str,
+    ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+        self.ws.send(Message::text(text.to_string())).await
+    }
+
+    /// The next frame of any kind (close frames included), or `None` at the end.
+    pub async fn recv_frame(&mut self) -> Option<Message> {
+        loop {
+            let next = tokio::time::timeout(FRAME_TIMEOUT, self.ws.next())
+                .await
+                .expect("timed out waiting for a frame");
+            match next {
+                None | Some(Err(_)) => return None,
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(m)) => return Some(m),
+            }
+        }
+    }
+
+    /// The next protocol message; panics on close or garbage.
+    pub async fn recv(&mut self) -> ServerMsg {
+        match self.recv_frame().await {
+            Some(Message::Text(t)) => {
+                serde_json::from_str(t.as_str()).unwrap_or_else(|e| panic!("bad frame {t}: {e}"))
+            }
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+
+    /// Messages until (and including) the first for which `stop` holds.
+    pub async fn until(&mut self, stop: impl Fn(&ServerMsg) -> bool) -> Vec<ServerMsg> {
+        let mut out = Vec::new();
+        loop {
+            let m = self.recv().await;
+            let end = stop(&m);
+            out.push(m);
+            if end {
+                return out;
+            }
+        }
+    }
+
+    /// Sends a request and returns the first reply carrying its id.
+    pub async fn call(&mut self, msg: ClientMsg) -> ServerMsg {
+        let id = msg.id().to_string();
+        self.send(&msg).await;
+        loop {
+            let m = self.recv().await;
+            if m.id() == id {
+                return m;
+            }
+        }
+    }
+
+    /// Closes abruptly, like a client whose process died.
+    pub fn vanish(self) {
+        drop(self);
+    }
+}
+
+/// The text of all deltas (and replays) in `msgs`, as a client would assemble it.
+pub fn assembled(msgs: &[ServerMsg]) -> String {
+    let mut text = String::new();
+    for m in msgs {
+        match m {
+            ServerMsg::Replay { content, .. } => text = content.clone(),
+            ServerMsg::Delta { content, .. } => text.push_str(content),
+            _ => {}
+        }
+    }
+    text
+}

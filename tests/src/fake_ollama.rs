@@ -1,0 +1,354 @@
+//! A fake Ollama that speaks the real wire format over real HTTP/1.1, written by hand so tests
+//! control every byte: NDJSON lines split across chunks (even inside UTF-8), a final chunk that
+//! carries content, mid-stream `{"error"}` lines, dropped connections, 404 and 503, and gates
+//! that hold a stream open until the test releases it. It records every request and notices
+//! when the client hangs up mid-stream.
+
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+
+/// One step of a scripted `/api/chat` response.
+#[derive(Debug, Clone)]
+pub enum Part {
+    /// Bytes sent as one HTTP chunk.
+    Bytes(Vec<u8>),
+    /// Wait until the test calls [`FakeOllama::release`] (or the client hangs up).
+    Gate,
+    /// Close the socket without the chunked terminator.
+    Drop,
+}
+
+/// A scripted answer to one `/api/chat` request.
+#[derive(Debug, Clone)]
+pub enum Script {
+    /// `200` with NDJSON sent as these parts, then the terminator (unless a `Drop` came).
+    Stream(Vec<Part>),
+    /// A non-200 status with a JSON body, as Ollama sends before any output.
+    Status(u16, Value),
+}
+
+/// One request the fake received.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub body: Value,
+}
+
+#[derive(Debug, Default)]
+pub struct State {
+    pub requests: Vec<Recorded>,
+    /// Streams whose client hung up before the stream ended.
+    pub hangups: usize,
+    /// Streams fully sent.
+    pub completed: usize,
+    scripts: VecDeque<Script>,
+    /// Model names `/api/tags` lists; a chat for another model gets a 404.
+    pub models: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FakeOllama {
+    pub addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    changed: watch::Sender<u64>,
+    gate: Arc<Semaphore>,
+}
+
+/// One NDJSON line of a chat stream, as Ollama writes it.
+pub fn line(model: &str, content: &str, done: bool) -> String {
+    let mut v = json!({
+        "model": model,
+        "created_at": "2025-10-26T17:15:24.097767Z",
+        "message": {"role": "assistant", "content": content},
+        "done": done,
+    });
+    if done {
+        let extra = json!({"done_reason": "stop", "total_duration": 4_883_583_458u64,
+            "prompt_eval_count": 26, "prompt_eval_duration": 342_546_000u64,
+            "eval_count": 282, "eval_duration": 4_535_599_000u64});
+        if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+            o.extend(e.clone());
+        }
+    }
+    format!("{v}\n")
+}
+
+/// A whole reply as separate lines, the last one `done` with empty content.
+pub fn reply(model: &str, pieces: &[&str]) -> Script {
+    let mut parts: Vec<Part> = pieces
+        .iter()
+        .map(|p| Part::Bytes(line(model, p, false).into_bytes()))
+        .collect();
+    parts.push(Part::Bytes(line(model, "", true).into_bytes()));
+    Script::Stream(parts)
+}
+
+impl FakeOllama {
+    /// Binds 127.0.0.1:0 and serves until the runtime ends.
+    pub async fn start() -> FakeOllama {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the fake Ollama");
+        let addr = listener.local_addr().expect("local addr");
+        let (changed, _) = watch::channel(0);
+        let fake = FakeOllama {
+            addr,
+            state: Arc::new(Mutex::new(State {
+                models: vec!["llama3.2".into()],
+                ..State::default()
+            })),
+            changed,
+            gate: Arc::new(Semaphore::new(0)),
+        };
+        let server = fake.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let s = server.clone();
+                tokio::spawn(async move { s.serve_connection(stream).await });
+            }
+        });
+        fake
+    }
+
+    /// `OLLAMA_HOST` for this fake.
+    pub fn host(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues the answer to the next `/api/chat`.
+    pub fn script(&self, s: Script) {
+        self.state().scripts.push_back(s);
+    }
+
+    /// Lets one `Gate` through.
+    pub fn release(&self) {
+        self.gate.add_permits(1);
+    }
+
+    /// The chat requests received so far.
+    pub fn chats(&self) -> Vec<Value> {
+        self.state()
+            .requests
+            .iter()
+            .filter(|r| r.path == "/api/chat")
+            .map(|r| r.body.clone())
+            .collect()
+    }
+
+    fn bump(&self) {
+        self.changed.send_modify(|v| *v += 1);
+    }
+
+    /// Waits until `pred` holds on the state; panics after 15 s naming `what`.
+    pub async fn wait_for(&self, what: &str, pred: impl Fn(&State) -> bool) {
+        let mut rx = self.changed.subscribe();
+        let wait = async {
+            loop {
+                rx.borrow_and_update();
+                if pred(&self.state()) {
+                    return;
+                }
+                if rx.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(15), wait)
+            .await
+            .is_err()
+        {
+            panic!(
+                "fake Ollama: timed out waiting for {what}; state: {:?}",
+                self.state()
+            );
+        }
+    }
+
+    async fn serve_connection(&self, mut stream: TcpStream) {
+        let mut buf = Vec::new();
+        loop {
+            let Some((method, path, body)) = read_request(&mut stream, &mut buf).await else {
+                return;
+            };
+            let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            self.state().requests.push(Recorded {
+                method: method.clone(),
+                path: path.clone(),
+                body: json.clone(),
+            });
+            self.bump();
+            let keep = match (method.as_str(), path.as_str()) {
+                ("GET", "/api/version") => {
+                    respond_json(&mut stream, 200, &json!({"version": "0.33.0"})).await
+                }
+                ("GET", "/api/tags") => {
+                    let models: Vec<Value> = self.state().models.iter().enumerate().map(|(i, m)| json!({
+                        "name": format!("{m}:latest"), "model": format!("{m}:latest"),
+                        "modified_at": format!("2025-05-0{}T17:37:44.706015396-07:00", 9 - i.min(8)),
+                        "size": 2_019_393_189u64, "digest": "a80c4f17acd5",
+                        "details": {"parent_model": "", "format": "gguf", "family": "llama",
+                                    "families": ["llama"], "parameter_size": "3.2B", "quantization_level": "Q4_K_M"}
+                    })).collect();
+                    respond_json(&mut stream, 200, &json!({"models": models})).await
+                }
+                ("POST", "/api/chat") => self.chat(&mut stream, &json).await,
+                _ => respond_text(&mut stream, 404, "404 page not found").await,
+            };
+            if !keep {
+                return;
+            }
+        }
+    }
+
+    async fn chat(&self, stream: &mut TcpStream, req: &Value) -> bool {
+        let model = req
+            .get("model")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let scripted = self.state().scripts.pop_front();
+        let script = match scripted {
+            Some(s) => s,
+            None => {
+                let known = self
+                    .state()
+                    .models
+                    .iter()
+                    .any(|m| *m == model || format!("{m}:latest") == model);
+                if known {
+                    reply(&model, &["Hello", " from", " the fake."])
+                } else {
+                    Script::Status(404, json!({"error": format!("model '{model}' not found")}))
+                }
+            }
+        };
+        match script {
+            Script::Status(code, body) => respond_json(stream, code, &body).await,
+            Script::Stream(parts) => {
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n";
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return false;
+                }
+                for part in parts {
+                    match part {
+                        Part::Bytes(b) => {
+                            let frame = [
+                                format!("{:x}\r\n", b.len()).into_bytes(),
+                                b,
+                                b"\r\n".to_vec(),
+                            ]
+                            .concat();
+                            if stream.write_all(&frame).await.is_err() {
+                                self.state().hangups += 1;
+                                self.bump();
+                                return false;
+                            }
+                        }
+                        Part::Gate => {
+                            let mut probe = [0u8; 1];
+                            tokio::select! {
+                                permit = self.gate.acquire() => { if let Ok(p) = permit { p.forget() } }
+                                _ = stream.read(&mut probe) => {
+                                    // The client hung up (or sent garbage mid-response).
+                                    self.state().hangups += 1;
+                                    self.bump();
+                                    return false;
+                                }
+                            }
+                        }
+                        Part::Drop => {
+                            let _ = stream.shutdown().await;
+                            return false;
+                        }
+                    }
+                }
+                let ok = stream.write_all(b"0\r\n\r\n").await.is_ok();
+                self.state().completed += 1;
+                self.bump();
+                ok
+            }
+        }
+    }
+}
+
+/// Reads one HTTP/1.1 request; `None` at EOF or on garbage.
+async fn read_request(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> Option<(String, String, Vec<u8>)> {
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let mut chunk = [0u8; 4096];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let (method, path) = (first.next()?.to_string(), first.next()?.to_string());
+    let len: usize = lines
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .unwrap_or(0);
+    let body_start = head_end + 4;
+    while buf.len() < body_start + len {
+        let mut chunk = [0u8; 8192];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = buf[body_start..body_start + len].to_vec();
+    buf.drain(..body_start + len);
+    Some((method, path, body))
+}
+
+fn reason(code: u16) -> &'static str {
+    match code {
+        200 => "OK",
+        400 => "Bad Request",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+async fn respond_json(stream: &mut TcpStream, code: u16, body: &Value) -> bool {
+    let body = body.to_string();
+    let head = format!(
+        "HTTP/1.1 {code} {}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
+        reason(code),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.is_ok()
+        && stream.write_all(body.as_bytes()).await.is_ok()
+}
+
+async fn respond_text(stream: &mut TcpStream, code: u16, body: &str) -> bool {
+    let head = format!(
+        "HTTP/1.1 {code} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
+        reason(code),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.is_ok()
+        && stream.write_all(body.as_bytes()).await.is_ok()
+}

@@ -1,0 +1,202 @@
+//! Daemons for tests: in-process (the library's `run` with our own listener and shutdown
+//! trigger) or as a real process of the built `chinwag` binary, each in its own temp dirs.
+
+use chinwagd::store::Durability;
+use chinwagd::{Config, ollama::parse_ollama_host};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// A daemon running inside the test process.
+#[derive(Debug)]
+pub struct TestDaemon {
+    pub dir: PathBuf,
+    pub socket: PathBuf,
+    pub database: PathBuf,
+    shutdown: CancellationToken,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// A config pointing everything into `dir`.
+pub fn test_config(dir: &Path, ollama_host: &str) -> Config {
+    Config {
+        socket: dir.join("run/chinwagd.sock"),
+        listen: None,
+        database: dir.join("data/history.db"),
+        ollama: parse_ollama_host(ollama_host),
+        default_model: None,
+        default_bot: None,
+        durability: Durability::Normal,
+        max_message_bytes: chinwag_protocol::DEFAULT_MAX_MESSAGE_BYTES,
+        log: "warn".into(),
+        log_dir: dir.join("state"),
+        bots: BTreeMap::new(),
+        config_file: None,
+    }
+}
+
+impl TestDaemon {
+    /// Starts a daemon with `config`; returns once its socket accepts connections.
+    pub async fn start(dir: &Path, config: Config) -> TestDaemon {
+        let listeners = chinwagd::bind_listeners(&config)
+            .await
+            .expect("bind the daemon");
+        let shutdown = CancellationToken::new();
+        let (socket, database) = (config.socket.clone(), config.database.clone());
+        let task = tokio::spawn(chinwagd::run(config, listeners, shutdown.clone()));
+        TestDaemon {
+            dir: dir.to_path_buf(),
+            socket,
+            database,
+            shutdown,
+            task: Some(task),
+        }
+    }
+
+    /// Graceful stop: returns after the daemon has drained and closed its store.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(task) = self.task.take() {
+            let r = tokio::time::timeout(Duration::from_secs(20), task)
+                .await
+                .expect("daemon stops in time");
+            r.expect("daemon task").expect("daemon ran cleanly");
+        }
+    }
+}
+
+impl Drop for TestDaemon {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+static BUILT_ONCE: OnceLock<PathBuf> = OnceLock::new();
+
+/// The built binary `name` (`chinwag`), built first if need be (once per test process).
+pub fn bin(name: &str) -> PathBuf {
+    let dir = BUILT_ONCE.get_or_init(|| {
+        // target/debug/deps/e2e-xxxx -> target/debug
+        let exe = std::env::current_exe().expect("current exe");
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target dir")
+            .to_path_buf();
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "chinwag", "--bin", "chinwag"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("CARGO_TARGET_DIR", dir.parent().expect("target root"))
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building the binaries failed");
+        dir
+    });
+    dir.join(name)
+}
+
+/// Environment that points a `chinwag` process at `dir` and at Ollama `host`.
+pub fn isolated_env(cmd: &mut Command, dir: &Path, ollama_host: &str) {
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.join("home"))
+        .env("XDG_RUNTIME_DIR", dir.join("run"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("OLLAMA_HOST", ollama_host)
+        .env("CHINWAG_LOG", "info");
+}
+
+/// The socket a `chinwag` process with [`isolated_env`] uses.
+pub fn isolated_socket(dir: &Path) -> PathBuf {
+    dir.join("run/chinwag/chinwagd.sock")
+}
+
+/// The database a daemon with [`isolated_env`] uses.
+pub fn isolated_database(dir: &Path) -> PathBuf {
+    dir.join("data/chinwag/history.db")
+}
+
+/// A daemon as a real process (`chinwag daemon`), killed when dropped.
+#[derive(Debug)]
+pub struct DaemonProcess {
+    pub child: Child,
+    pub socket: PathBuf,
+}
+
+impl DaemonProcess {
+    pub async fn start(dir: &Path, ollama_host: &str) -> DaemonProcess {
+        let mut cmd = Command::new(bin("chinwag"));
+        isolated_env(&mut cmd, dir, ollama_host);
+        cmd.arg("daemon")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        let child = cmd.spawn().expect("spawn the daemon");
+        let socket = isolated_socket(dir);
+        wait_for_socket(&socket).await;
+        DaemonProcess { child, socket }
+    }
+
+    /// SIGKILL, then reap.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for DaemonProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits (bounded) until something accepts on `socket`.
+pub async fn wait_for_socket(socket: &Path) {
+    wait_until("the daemon socket accepts", || async {
+        tokio::net::UnixStream::connect(socket).await.is_ok()
+    })
+    .await;
+}
+
+/// Polls `pred` until it holds; panics after 20 s naming `what`.
+pub async fn wait_until<F, Fut>(what: &str, pred: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut pause = Duration::from_millis(2);
+    while !pred().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
+}
+
+/// Kills the daemon a `chinwag` process autostarted in `dir`, by the pid in its status.
+pub fn kill_autostarted(dir: &Path) {
+    if std::thread::panicking() && BUILT_ONCE.get().is_none() {
+        return; // nothing was started, and building now could panic inside a panic
+    }
+    let mut cmd = Command::new(bin("chinwag"));
+    isolated_env(&mut cmd, dir, "http://127.0.0.1:9");
+    let out = cmd.args(["status", "--json", "--no-autostart"]).output();
+    let pid = out
+        .ok()
+        .and_then(|o| serde_json::from_slice::<serde_json::Value>(&o.stdout).ok())
+        .and_then(|v| v.get("pid").and_then(serde_json::Value::as_i64));
+    if let Some(pid) = pid.and_then(|p| rustix::process::Pid::from_raw(p as i32)) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+    }
+}

@@ -1,0 +1,216 @@
+//! The one-shot CLI as a user runs it: the built `chinwag` binary, autostarting its daemon,
+//! against the fake Ollama. Output, stdin handling, `--json`, Ctrl-C, and every exit code.
+
+use chinwag_tests::fake_ollama::{FakeOllama, Part, Script, line};
+use chinwag_tests::harness::{bin, isolated_env, kill_autostarted};
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::Command;
+
+/// Kills the daemon a test's `chinwag` autostarted, even when the test fails.
+struct Cleanup(PathBuf);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        kill_autostarted(&self.0);
+    }
+}
+
+fn chinwag(dir: &Path, ollama: &str) -> Command {
+    let mut std_cmd = std::process::Command::new(bin("chinwag"));
+    isolated_env(&mut std_cmd, dir, ollama);
+    let mut cmd = Command::from(std_cmd);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+async fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
+    if stdin.is_some() {
+        cmd.stdin(Stdio::piped());
+    }
+    let mut child = cmd.spawn().expect("spawn chinwag");
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(text.as_bytes()).await.expect("write stdin");
+    }
+    child.wait_with_output().await.expect("chinwag runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_streams_the_reply_to_stdout_and_combines_stdin_first() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["ask", "-m", "llama3.2", "review", "this"]);
+    let out = run(cmd, Some("diff --git a/x b/x\n+hello\n")).await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Hello from the fake.\n");
+    let sent = &fake.chats()[0]["messages"];
+    assert_eq!(
+        sent[0]["content"],
+        "diff --git a/x b/x\n+hello\n\nreview this"
+    );
+
+    // --continue sends the earlier turn back; --json prints one parseable event per line.
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["ask", "--continue", "--json", "and more?"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let events: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    assert_eq!(
+        events.first().and_then(|e| e["type"].as_str()),
+        Some("chat_started")
+    );
+    assert_eq!(events.last().and_then(|e| e["type"].as_str()), Some("done"));
+    assert_eq!(
+        events.last().map(|e| e["status"].clone()),
+        Some("complete".into())
+    );
+    let sent = fake.chats()[1]["messages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(sent.len(), 3, "previous user + assistant + new: {sent:?}");
+    assert_eq!(sent[1]["content"], "Hello from the fake.");
+
+    // History: list, search and export see what was said.
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["history", "search", "fake"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains("[fake]"),
+        "{}",
+        text(&out.stdout)
+    );
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["history", "list", "--json"]);
+    let out = run(cmd, None).await;
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json list");
+    let id = list[0]["id"].as_str().expect("an id").to_string();
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["history", "export", &id[..8], "--format", "md"]);
+    let out = run(cmd, None).await;
+    let md = text(&out.stdout);
+    assert!(
+        md.contains("## You") && md.contains("and more?") && md.contains("Hello from the fake."),
+        "{md}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_codes_match_the_documentation() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["ask", "-m", "nope", "hi"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(6), "unknown model");
+    assert!(
+        text(&out.stderr).contains("ollama pull nope"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing but the reply goes to stdout"
+    );
+
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.arg("ask");
+    let out = run(cmd, None).await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "nothing to ask is a usage error"
+    );
+
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["ask", "--bogus-flag"]);
+    assert_eq!(run(cmd, None).await.status.code(), Some(2));
+
+    let down = tempfile::tempdir().expect("tmp");
+    let _cleanup_down = Cleanup(down.path().to_path_buf());
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port");
+    let mut cmd = chinwag(down.path(), &format!("127.0.0.1:{}", dead.port()));
+    cmd.args(["ask", "hi"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(3), "Ollama down");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot reach Ollama at") && err.contains("OLLAMA_HOST"),
+        "{err}"
+    );
+
+    let mut cmd = chinwag(down.path(), &format!("127.0.0.1:{}", dead.port()));
+    cmd.arg("status");
+    assert_eq!(
+        run(cmd, None).await.status.code(),
+        Some(3),
+        "status reports Ollama down"
+    );
+
+    let none = tempfile::tempdir().expect("tmp");
+    let mut cmd = chinwag(none.path(), &fake.host());
+    cmd.args(["--no-autostart", "status"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(3), "no daemon and no autostart");
+    assert!(
+        text(&out.stderr).contains("no chinwag daemon"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_cancels_the_generation_on_the_daemon_and_exits_130() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+    fake.script(Script::Stream(vec![
+        Part::Bytes(line("llama3.2", "first words", false).into_bytes()),
+        Part::Gate,
+    ]));
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["ask", "-m", "llama3.2", "go on and on"]);
+    let mut child = cmd.spawn().expect("spawn");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = Vec::new();
+    while !text(&seen).contains("first words") {
+        let mut buf = [0u8; 256];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(20), stdout.read(&mut buf))
+            .await
+            .expect("reply starts")
+            .expect("read");
+        assert!(n > 0, "stdout closed early");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let pid = child
+        .id()
+        .and_then(|p| rustix::process::Pid::from_raw(p as i32))
+        .expect("pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("SIGINT");
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
+        .await
+        .expect("exits")
+        .expect("status");
+    assert_eq!(status.code(), Some(130));
+    fake.wait_for("the daemon to close Ollama's stream", |s| s.hangups == 1)
+        .await;
+}
