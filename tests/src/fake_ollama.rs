@@ -110,6 +110,8 @@ impl FakeOllama {
         let server = fake.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                // Go's net package (so real Ollama) sets TCP_NODELAY on every connection.
+                let _ = stream.set_nodelay(true);
                 let s = server.clone();
                 tokio::spawn(async move { s.serve_connection(stream).await });
             }

@@ -1,1 +1,101 @@
-fn main() {}
+//! chinwag-loadgen: measures the daemon on this machine, over loopback only, and prints figures
+//! for BENCHMARKS.md. Bounded: a fixed number of connections and runs, then it stops.
+//!
+//! Usage: chinwag-loadgen [PATH-TO-chinwag] [CONNECTIONS] [ASK-RUNS]
+//! (default: the debug build, 1000 connections, 20 runs; pass target/release/chinwag for
+//! release figures).
+
+use chinwag_tests::client::TestClient;
+use chinwag_tests::fake_ollama::FakeOllama;
+use chinwag_tests::harness::{bin, isolated_env, wait_for_socket, isolated_socket};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncReadExt;
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn raise_fd_limit() {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let lim = getrlimit(Resource::Nofile);
+    let _ = setrlimit(Resource::Nofile, Rlimit { current: lim.maximum, maximum: lim.maximum });
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(i).copied().unwrap_or(f64::NAN)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let exe = args.get(1).map(PathBuf::from).unwrap_or_else(|| bin("chinwag"));
+    let conns: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let runs: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);
+    raise_fd_limit();
+    let dir = tempfile::tempdir()?;
+    let fake = FakeOllama::start().await;
+
+    let mut cmd = Command::new(&exe);
+    isolated_env(&mut cmd, dir.path(), &fake.host());
+    let mut daemon = cmd.arg("daemon").stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
+    let socket = isolated_socket(dir.path());
+    wait_for_socket(&socket).await;
+    let pid = daemon.id();
+    // Warm up: one full chat so the store, the HTTP client and the runtime are initialised.
+    {
+        let mut c = TestClient::connect(&socket).await;
+        c.send_text(r#"{"type":"chat","id":"w","model":"llama3.2","content":"warm up"}"#).await;
+        c.until(|m| matches!(m, chinwag_protocol::ServerMsg::Done { .. })).await;
+    }
+    let idle = rss_kib(pid);
+
+    let mut held = Vec::with_capacity(conns);
+    for _ in 0..conns {
+        held.push(TestClient::connect(&socket).await);
+    }
+    let loaded = rss_kib(pid);
+    let per_conn = (loaded.saturating_sub(idle)) as f64 * 1024.0 / conns as f64;
+    drop(held);
+
+    let mut ttfb = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let mut std_cmd = Command::new(&exe);
+        isolated_env(&mut std_cmd, dir.path(), &fake.host());
+        std_cmd.args(["ask", "-m", "llama3.2", "hi"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
+        let start = Instant::now();
+        let mut child = tokio::process::Command::from(std_cmd).spawn()?;
+        let mut out = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        let mut byte = [0u8; 1];
+        let n = tokio::time::timeout(Duration::from_secs(30), out.read(&mut byte)).await??;
+        let elapsed = start.elapsed().as_secs_f64() * 1000.0;
+        anyhow::ensure!(n == 1, "ask printed nothing");
+        ttfb.push(elapsed);
+        child.wait().await?;
+    }
+    ttfb.sort_by(f64::total_cmp);
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+
+    println!("binary                         {}", exe.display());
+    println!("daemon RSS idle                {idle} KiB");
+    println!("daemon RSS with {conns} idle conns   {loaded} KiB");
+    println!("RSS per idle connection        {per_conn:.0} bytes");
+    println!(
+        "ask: start -> first stdout byte median {:.1} ms, p90 {:.1} ms, min {:.1} ms ({runs} runs)",
+        percentile(&ttfb, 0.5),
+        percentile(&ttfb, 0.9),
+        ttfb.first().copied().unwrap_or(f64::NAN)
+    );
+    Ok(())
+}
