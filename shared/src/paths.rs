@@ -1,5 +1,5 @@
-//! Where a local daemon's socket lives. Pure path arithmetic, shared so that the client and
-//! the daemon always agree; each side supplies the directories it found.
+//! Where a local daemon's socket lives, shared so that the client and the daemon always agree.
+//! Path arithmetic plus one environment read; no file system access.
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +15,17 @@ pub fn runtime_dir(xdg_runtime_dir: Option<&Path>, temp_dir: &Path, uid: u32) ->
         Some(dir) if dir.is_absolute() => dir.join(APP_DIR),
         _ => temp_dir.join(format!("{APP_DIR}-{uid}")),
     }
+}
+
+/// [`runtime_dir`] from this process's `XDG_RUNTIME_DIR` and temp dir.
+pub fn runtime_dir_from_env(uid: u32) -> PathBuf {
+    runtime_dir(
+        std::env::var_os("XDG_RUNTIME_DIR")
+            .as_deref()
+            .map(Path::new),
+        &std::env::temp_dir(),
+        uid,
+    )
 }
 
 /// The default socket path inside [`runtime_dir`].

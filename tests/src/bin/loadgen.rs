@@ -7,7 +7,7 @@
 
 use chinwag_tests::client::TestClient;
 use chinwag_tests::fake_ollama::FakeOllama;
-use chinwag_tests::harness::{bin, isolated_env, wait_for_socket, isolated_socket};
+use chinwag_tests::harness::{bin, isolated_env, isolated_socket, wait_for_socket};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -28,7 +28,13 @@ fn rss_kib(pid: u32) -> u64 {
 fn raise_fd_limit() {
     use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
     let lim = getrlimit(Resource::Nofile);
-    let _ = setrlimit(Resource::Nofile, Rlimit { current: lim.maximum, maximum: lim.maximum });
+    let _ = setrlimit(
+        Resource::Nofile,
+        Rlimit {
+            current: lim.maximum,
+            maximum: lim.maximum,
+        },
+    );
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -39,7 +45,10 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let exe = args.get(1).map(PathBuf::from).unwrap_or_else(|| bin("chinwag"));
+    let exe = args
+        .get(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| bin("chinwag"));
     let conns: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1000);
     let runs: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);
     raise_fd_limit();
@@ -48,15 +57,22 @@ async fn main() -> anyhow::Result<()> {
 
     let mut cmd = Command::new(&exe);
     isolated_env(&mut cmd, dir.path(), &fake.host());
-    let mut daemon = cmd.arg("daemon").stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
+    let mut daemon = cmd
+        .arg("daemon")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
     let socket = isolated_socket(dir.path());
     wait_for_socket(&socket).await;
     let pid = daemon.id();
     // Warm up: one full chat so the store, the HTTP client and the runtime are initialised.
     {
         let mut c = TestClient::connect(&socket).await;
-        c.send_text(r#"{"type":"chat","id":"w","model":"llama3.2","content":"warm up"}"#).await;
-        c.until(|m| matches!(m, chinwag_protocol::ServerMsg::Done { .. })).await;
+        c.send_text(r#"{"type":"chat","id":"w","model":"llama3.2","content":"warm up"}"#)
+            .await;
+        c.until(|m| matches!(m, chinwag_protocol::ServerMsg::Done { .. }))
+            .await;
     }
     let idle = rss_kib(pid);
 
@@ -72,10 +88,17 @@ async fn main() -> anyhow::Result<()> {
     for _ in 0..runs {
         let mut std_cmd = Command::new(&exe);
         isolated_env(&mut std_cmd, dir.path(), &fake.host());
-        std_cmd.args(["ask", "-m", "llama3.2", "hi"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
+        std_cmd
+            .args(["ask", "-m", "llama3.2", "hi"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
         let start = Instant::now();
         let mut child = tokio::process::Command::from(std_cmd).spawn()?;
-        let mut out = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        let mut out = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
         let mut byte = [0u8; 1];
         let n = tokio::time::timeout(Duration::from_secs(30), out.read(&mut byte)).await??;
         let elapsed = start.elapsed().as_secs_f64() * 1000.0;
