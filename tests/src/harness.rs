@@ -17,6 +17,8 @@ pub struct TestDaemon {
     pub dir: PathBuf,
     pub socket: PathBuf,
     pub database: PathBuf,
+    /// The loopback TCP address, when the config asked for one.
+    pub tcp: Option<std::net::SocketAddr>,
     shutdown: CancellationToken,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -45,6 +47,10 @@ impl TestDaemon {
         let listeners = chinwagd::bind_listeners(&config)
             .await
             .expect("bind the daemon");
+        let tcp = listeners.iter().find_map(|l| match l {
+            chinwagd::Listener::Tcp(t) => t.local_addr().ok(),
+            chinwagd::Listener::Unix { .. } => None,
+        });
         let shutdown = CancellationToken::new();
         let (socket, database) = (config.socket.clone(), config.database.clone());
         let task = tokio::spawn(chinwagd::run(config, listeners, shutdown.clone()));
@@ -52,6 +58,7 @@ impl TestDaemon {
             dir: dir.to_path_buf(),
             socket,
             database,
+            tcp,
             shutdown,
             task: Some(task),
         }

@@ -4,6 +4,7 @@
 mod chat;
 mod cli;
 mod crash;
+mod edge;
 mod errors;
 mod man;
 mod store;
