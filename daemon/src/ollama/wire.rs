@@ -136,10 +136,10 @@ pub struct VersionReply {
 pub fn options_map(o: &GenOptions) -> Map<String, Value> {
     let mut m = Map::new();
     if let Some(v) = o.temperature {
-        m.insert("temperature".into(), Value::from(f64::from(v)));
+        m.insert("temperature".into(), Value::from(decimal(v)));
     }
     if let Some(v) = o.top_p {
-        m.insert("top_p".into(), Value::from(f64::from(v)));
+        m.insert("top_p".into(), Value::from(decimal(v)));
     }
     if let Some(v) = o.seed {
         m.insert("seed".into(), Value::from(v));
@@ -154,6 +154,12 @@ pub fn options_map(o: &GenOptions) -> Map<String, Value> {
         m.insert("stop".into(), Value::from(o.stop.clone()));
     }
     m
+}
+
+/// An `f32` as the `f64` with the same shortest decimal form, so 0.2 is sent as `0.2`, not
+/// `0.20000000298023224`.
+fn decimal(v: f32) -> f64 {
+    v.to_string().parse().unwrap_or(f64::from(v))
 }
 
 /// `keep_alive` as Ollama takes it: whole seconds as a number, or a Go duration string.
@@ -211,7 +217,7 @@ mod tests {
     #[test]
     fn options_have_ollama_types() {
         let o = GenOptions {
-            temperature: Some(0.5),
+            temperature: Some(0.2),
             seed: Some(7),
             num_ctx: Some(4096),
             stop: vec!["x".into()],
@@ -220,7 +226,7 @@ mod tests {
         let v = Value::Object(options_map(&o));
         assert_eq!(
             v,
-            serde_json::json!({"temperature":0.5,"seed":7,"num_ctx":4096,"stop":["x"]})
+            serde_json::json!({"temperature":0.2,"seed":7,"num_ctx":4096,"stop":["x"]})
         );
     }
 

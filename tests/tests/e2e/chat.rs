@@ -341,3 +341,77 @@ async fn a_second_chat_in_a_busy_conversation_is_refused_with_conflict() {
     );
     daemon.stop().await;
 }
+
+#[tokio::test]
+async fn bots_and_the_default_model_choose_what_ollama_is_asked() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = chinwag_tests::fake_ollama::FakeOllama::start().await;
+    fake.state().models = vec!["newest".into(), "older".into(), "qwen2.5-coder".into()];
+    let mut config = chinwag_tests::harness::test_config(dir.path(), &fake.host());
+    let bot: chinwagd::config::BotConfig = toml::from_str(
+        "model = \"qwen2.5-coder\"\nsystem = \"You review code.\"\n[options]\ntemperature = 0.2\n",
+    )
+    .expect("bot config");
+    config.bots.insert("coder".into(), bot);
+    let daemon = chinwag_tests::harness::TestDaemon::start(dir.path(), config).await;
+    let mut c = TestClient::connect(&daemon.socket).await;
+
+    match c.call(ClientMsg::ListBots { id: "b".into() }).await {
+        ServerMsg::Bots { bots, .. } => assert_eq!(bots[0].model.as_deref(), Some("qwen2.5-coder")),
+        other => panic!("{other:?}"),
+    }
+
+    // No model anywhere: Ollama's newest, named in chat_started.
+    let no_model = |id: &str, bot: Option<&str>| ClientMsg::Chat {
+        id: id.into(),
+        conversation: None,
+        bot: bot.map(Into::into),
+        model: None,
+        content: "hi".into(),
+        options: GenOptions::default(),
+        idempotency_key: None,
+    };
+    c.send(&no_model("1", None)).await;
+    let msgs = c.until(is_done).await;
+    assert!(
+        matches!(&msgs[0], ServerMsg::ChatStarted { model, .. } if model == "newest:latest"),
+        "{msgs:?}"
+    );
+
+    // A bot brings its model, system prompt and options.
+    c.send(&no_model("2", Some("coder"))).await;
+    let msgs = c.until(is_done).await;
+    assert!(
+        matches!(&msgs[0], ServerMsg::ChatStarted { model, bot: Some(b), .. } if model == "qwen2.5-coder" && b == "coder"),
+        "{msgs:?}"
+    );
+    let body = &fake.chats()[1];
+    assert_eq!(body["model"], "qwen2.5-coder");
+    assert_eq!(
+        body["messages"][0],
+        json!({"role":"system","content":"You review code."})
+    );
+    assert_eq!(body["options"], json!({"temperature":0.2}));
+
+    // Then, with no model given, the one used last.
+    c.send(&no_model("3", None)).await;
+    let msgs = c.until(is_done).await;
+    assert!(
+        matches!(&msgs[0], ServerMsg::ChatStarted { model, .. } if model == "qwen2.5-coder"),
+        "{msgs:?}"
+    );
+
+    // An unknown bot is refused before anything is stored.
+    let reply = c.call(no_model("4", Some("nobody"))).await;
+    assert!(
+        matches!(
+            reply,
+            ServerMsg::Error {
+                code: chinwag_protocol::ErrorCode::InvalidRequest,
+                ..
+            }
+        ),
+        "{reply:?}"
+    );
+    daemon.stop().await;
+}
