@@ -124,14 +124,7 @@ impl Dirs {
     pub fn from_env() -> Result<Dirs> {
         let pd = directories::ProjectDirs::from("", "", paths::APP_DIR)
             .context("cannot find a home directory for chinwag's files (is HOME set?)")?;
-        let uid = rustix::process::getuid().as_raw();
-        let runtime = paths::runtime_dir(
-            std::env::var_os("XDG_RUNTIME_DIR")
-                .as_deref()
-                .map(Path::new),
-            &std::env::temp_dir(),
-            uid,
-        );
+        let runtime = paths::runtime_dir_from_env(rustix::process::getuid().as_raw());
         let state = pd
             .state_dir()
             .unwrap_or_else(|| pd.data_local_dir())

@@ -36,14 +36,7 @@ pub fn endpoint(args: &ConnArgs) -> Endpoint {
 }
 
 fn default_socket() -> PathBuf {
-    let uid = rustix::process::getuid().as_raw();
-    let runtime = paths::runtime_dir(
-        std::env::var_os("XDG_RUNTIME_DIR")
-            .as_deref()
-            .map(Path::new),
-        &std::env::temp_dir(),
-        uid,
-    );
+    let runtime = paths::runtime_dir_from_env(rustix::process::getuid().as_raw());
     paths::default_socket(&runtime)
 }
 

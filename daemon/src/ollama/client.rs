@@ -220,9 +220,10 @@ impl ChatStream {
     /// Turns one NDJSON line into an event (or nothing, for an empty non-final chunk).
     fn decode(&mut self, line: &[u8]) -> Result<Option<StreamEvent>, OllamaError> {
         let chunk: ChatChunk = serde_json::from_slice(line).map_err(|e| OllamaError::Protocol {
+            // Never the line itself: it may hold message text, which logs must not.
             detail: format!(
-                "bad stream line ({e}): {}",
-                String::from_utf8_lossy(&line[..line.len().min(200)])
+                "a stream line of {} bytes is not a chat chunk: {e}",
+                line.len()
             ),
         })?;
         if let Some(message) = chunk.error.clone().filter(|m| !m.is_empty()) {
