@@ -3,7 +3,7 @@
 //! Knows nothing of sockets: a session calls [`start_chat`] and forwards what it returns.
 
 use crate::daemon::Daemon;
-use crate::generation::{GenEnd, GenJob, Generation, run_generation};
+use crate::generation::{GenEnd, GenJob, Generation, conclude, run_generation};
 use crate::ollama::{ChatRequest, WireMessage, keep_alive_value, options_map};
 use crate::store::{NewTurn, TurnIds, TurnOutcome, new_id};
 use chinwag_protocol::{
@@ -173,7 +173,21 @@ pub async fn start_chat(
         Err(e) => {
             // The turn is stored; end its reply as an error rather than leave it streaming.
             let body = e.to_body();
-            end_without_running(d, &generation, body.clone()).await;
+            let end = GenEnd {
+                status: MessageStatus::Error,
+                done_reason: None,
+                stats: None,
+                error: Some(body.clone()),
+            };
+            conclude(
+                &generation,
+                &d.store,
+                &d.generations,
+                String::new(),
+                String::new(),
+                end,
+            )
+            .await;
             return Err(body);
         }
     };
@@ -197,27 +211,6 @@ pub async fn start_chat(
         bot: bot_name,
         generation,
     })
-}
-
-/// Stores an error end for a reply whose runner never started.
-async fn end_without_running(d: &Daemon, g: &Arc<Generation>, body: ErrorBody) {
-    let end = crate::store::ReplyEnd {
-        status: MessageStatus::Error,
-        error: Some(body.message.clone()),
-        done_reason: None,
-        stats: None,
-    };
-    let _ = d
-        .store
-        .finish_reply(&g.message, String::new(), String::new(), end)
-        .await;
-    g.finish(GenEnd {
-        status: MessageStatus::Error,
-        done_reason: None,
-        stats: None,
-        error: Some(body),
-    });
-    d.generations.remove(g);
 }
 
 /// The conversation as Ollama should see it: the system prompt, then every message with text,

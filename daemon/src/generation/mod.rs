@@ -8,7 +8,7 @@
 
 mod run;
 
-pub use run::{GenJob, run_generation};
+pub use run::{GenJob, conclude, run_generation};
 
 use chinwag_protocol::{ConversationId, ErrorBody, GenStats, MessageId, MessageStatus};
 use std::collections::HashMap;
@@ -79,12 +79,6 @@ impl Generation {
 
     pub fn cancel_token(&self) -> &CancellationToken {
         &self.cancel
-    }
-
-    /// The text so far.
-    pub fn snapshot(&self) -> (String, String) {
-        let s = self.state();
-        (s.content.clone(), s.thinking.clone())
     }
 
     /// A watcher that starts from the beginning of the reply.
@@ -195,11 +189,6 @@ impl Generations {
         });
         map.insert(conversation.clone(), Arc::clone(&g));
         Some(g)
-    }
-
-    /// Whether a generation runs in `conversation` (of any owner).
-    pub fn is_running(&self, conversation: &ConversationId) -> bool {
-        self.map().contains_key(conversation)
     }
 
     /// The generation running in `conversation`, if it belongs to `owner`.

@@ -80,37 +80,49 @@ pub async fn run_generation(job: GenJob) {
         Outcome::Storage(body) => (MessageStatus::Incomplete, Some(body), None, None),
     };
     let (content, thinking) = pending.take();
-    let end = ReplyEnd {
+    let end = GenEnd {
         status,
-        error: error.as_ref().map(|e| e.message.clone()),
-        done_reason: done_reason.clone(),
-        stats: stats.clone(),
+        done_reason,
+        stats,
+        error,
     };
-    let published = match job
-        .store
-        .finish_reply(&g.message, content, thinking, end)
+    conclude(&g, &job.store, &job.registry, content, thinking, end).await;
+}
+
+/// Stores how a reply ended (with its last unsaved text), tells its watchers, and unregisters
+/// it. The one way every generation ends, whether or not its runner got to start.
+pub async fn conclude(
+    g: &Arc<Generation>,
+    store: &Store,
+    registry: &Generations,
+    content: String,
+    thinking: String,
+    end: GenEnd,
+) {
+    let stored = ReplyEnd {
+        status: end.status,
+        error: end.error.as_ref().map(|e| e.message.clone()),
+        done_reason: end.done_reason.clone(),
+        stats: end.stats.clone(),
+    };
+    let published = match store
+        .finish_reply(&g.message, content, thinking, stored)
         .await
     {
-        Ok(()) => GenEnd {
-            status,
-            done_reason,
-            stats,
-            error,
-        },
+        Ok(()) => end,
         Err(e) => {
             tracing::error!(conversation = %g.conversation, error = %e, "could not store the end of a reply");
             // The row stays `streaming` and is marked `incomplete` at the next start.
             GenEnd {
                 status: MessageStatus::Incomplete,
-                done_reason,
-                stats,
                 error: Some(e.to_body()),
+                ..end
             }
         }
     };
     tracing::info!(conversation = %g.conversation, status = published.status.as_str(), "generation ended");
     g.finish(published);
-    job.registry.remove(&g);
+    registry.remove(g);
 }
 
 async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {

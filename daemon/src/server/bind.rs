@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::net::{TcpListener, UnixListener};
+use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use tokio_util::task::TaskTracker;
 
 /// A bound listener, ready for [`super::serve`].
@@ -124,60 +124,57 @@ fn own_user() -> (String, String) {
     (format!("local:{uid}"), name)
 }
 
+/// A connection just accepted, by kind.
+enum Accepted {
+    Unix(UnixStream),
+    Tcp(TcpStream),
+}
+
+impl Listener {
+    async fn accept(&self) -> std::io::Result<Accepted> {
+        match self {
+            Listener::Unix { listener, .. } => Ok(Accepted::Unix(listener.accept().await?.0)),
+            Listener::Tcp(listener) => {
+                let (stream, addr) = listener.accept().await?;
+                let _ = stream.set_nodelay(true);
+                tracing::debug!(%addr, "tcp connection");
+                Ok(Accepted::Tcp(stream))
+            }
+        }
+    }
+}
+
 /// Accepts until shutdown, one session task per connection.
 pub(super) async fn accept_loop(d: Arc<Daemon>, listener: Listener, conns: TaskTracker) {
     let own_uid = rustix::process::getuid().as_raw();
     let (owner, display) = own_user();
+    let peer = |check_host| Peer {
+        owner: owner.clone(),
+        display: display.clone(),
+        check_host,
+    };
     loop {
-        match &listener {
-            Listener::Unix { listener, .. } => {
-                let accepted = tokio::select! {
-                    _ = d.shutdown.cancelled() => break,
-                    a = listener.accept() => a,
-                };
-                let (stream, _) = match accepted {
-                    Ok(s) => s,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
-                        backoff_after_accept_error().await;
-                        continue;
-                    }
-                };
+        let accepted = tokio::select! {
+            _ = d.shutdown.cancelled() => break,
+            a = listener.accept() => a,
+        };
+        match accepted {
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                backoff_after_accept_error().await;
+            }
+            Ok(Accepted::Unix(stream)) => {
                 let uid = stream.peer_cred().map(|c| c.uid()).ok();
                 if uid != Some(own_uid) && uid != Some(0) {
                     tracing::warn!(peer_uid = ?uid, "refused a connection from another user");
                     continue;
                 }
-                let peer = Peer {
-                    owner: owner.clone(),
-                    display: display.clone(),
-                    check_host: false,
-                };
-                conns.spawn(session::run(Arc::clone(&d), stream, peer));
+                conns.spawn(session::run(Arc::clone(&d), stream, peer(false)));
             }
-            Listener::Tcp(listener) => {
-                let accepted = tokio::select! {
-                    _ = d.shutdown.cancelled() => break,
-                    a = listener.accept() => a,
-                };
-                let (stream, addr) = match accepted {
-                    Ok(s) => s,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
-                        backoff_after_accept_error().await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                tracing::debug!(%addr, "tcp connection");
-                // Loopback without tokens: anyone on this machine is treated as the daemon's
-                // user. Documented; tokens arrive with remote access.
-                let peer = Peer {
-                    owner: owner.clone(),
-                    display: display.clone(),
-                    check_host: true,
-                };
-                conns.spawn(session::run(Arc::clone(&d), stream, peer));
+            // Loopback without tokens: anyone on this machine is treated as the daemon's user.
+            // Documented; tokens arrive with remote access. `Host` is checked at the upgrade.
+            Ok(Accepted::Tcp(stream)) => {
+                conns.spawn(session::run(Arc::clone(&d), stream, peer(true)));
             }
         }
     }

@@ -119,39 +119,32 @@ impl Store {
         let owner = owner.to_string();
         let limit = limit.clamp(1, 1000);
         self.read(move |conn| {
-            let mut items: Vec<ConversationSummary> = Vec::new();
             let fetch = i64::from(limit) + 1;
-            let push = |r: &Row<'_>| summary_row(r).map(|i| i.summary);
-            if let Some(cursor) = cursor {
-                let (ts, id) = cursor
-                    .split_once(':')
-                    .and_then(|(ts, id)| Some((ts.parse::<i64>().ok()?, id.to_string())))
-                    .ok_or_else(|| StoreError::new(StoreErrorKind::NotFound, "bad cursor"))?;
-                let sql = format!(
-                    "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.owner = ?1
-                       AND (c.updated_at < ?2 OR (c.updated_at = ?2 AND c.id < ?3))
-                     ORDER BY c.updated_at DESC, c.id DESC LIMIT ?4"
-                );
-                let mut stmt = conn.prepare(&sql).ctx("preparing list")?;
-                for row in stmt
-                    .query_map(params![owner, ts, id, fetch], push)
-                    .ctx("listing")?
-                {
-                    items.push(row.ctx("reading a conversation")?);
+            // A cursor is a keyset position; without one the keyset test is off and the
+            // offset applies.
+            let (after_ts, after_id, offset) = match cursor {
+                Some(cursor) => {
+                    let (ts, id) = cursor
+                        .split_once(':')
+                        .and_then(|(ts, id)| Some((ts.parse::<i64>().ok()?, id.to_string())))
+                        .ok_or_else(|| StoreError::new(StoreErrorKind::NotFound, "bad cursor"))?;
+                    (Some(ts), Some(id), 0)
                 }
-            } else {
-                let sql = format!(
-                    "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.owner = ?1
-                     ORDER BY c.updated_at DESC, c.id DESC LIMIT ?2 OFFSET ?3"
-                );
-                let mut stmt = conn.prepare(&sql).ctx("preparing list")?;
-                for row in stmt
-                    .query_map(params![owner, fetch, offset], push)
-                    .ctx("listing")?
-                {
-                    items.push(row.ctx("reading a conversation")?);
-                }
-            }
+                None => (None, None, offset),
+            };
+            let sql = format!(
+                "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.owner = ?1
+                   AND (?2 IS NULL OR c.updated_at < ?2 OR (c.updated_at = ?2 AND c.id < ?3))
+                 ORDER BY c.updated_at DESC, c.id DESC LIMIT ?4 OFFSET ?5"
+            );
+            let mut stmt = conn.prepare(&sql).ctx("preparing list")?;
+            let mut items: Vec<ConversationSummary> = stmt
+                .query_map(params![owner, after_ts, after_id, fetch, offset], |r| {
+                    summary_row(r).map(|i| i.summary)
+                })
+                .ctx("listing")?
+                .collect::<Result<_, _>>()
+                .ctx("reading a conversation")?;
             let next = if items.len() > limit as usize {
                 items.truncate(limit as usize);
                 items
