@@ -110,6 +110,20 @@ impl TestClient {
         }
     }
 
+    /// The first page of this user's conversations.
+    pub async fn conversations(&mut self) -> Vec<chinwag_protocol::ConversationSummary> {
+        let list = ClientMsg::ListConversations {
+            id: "list".into(),
+            limit: None,
+            offset: None,
+            cursor: None,
+        };
+        match self.call(list).await {
+            ServerMsg::Conversations { items, .. } => items,
+            other => panic!("expected conversations, got {other:?}"),
+        }
+    }
+
     /// Closes abruptly, like a client whose process died.
     pub fn vanish(self) {
         drop(self);

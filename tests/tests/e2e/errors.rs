@@ -17,21 +17,6 @@ fn error_code(m: &ServerMsg) -> ErrorCode {
     }
 }
 
-async fn conversation_count(c: &mut TestClient) -> usize {
-    match c
-        .call(ClientMsg::ListConversations {
-            id: "l".into(),
-            limit: None,
-            offset: None,
-            cursor: None,
-        })
-        .await
-    {
-        ServerMsg::Conversations { items, .. } => items.len(),
-        other => panic!("{other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn bad_frames_get_precise_error_codes_and_the_connection_stays_usable() {
     let (_dir, _fake, daemon) = setup().await;
@@ -92,7 +77,7 @@ async fn bad_frames_get_precise_error_codes_and_the_connection_stays_usable() {
         c.call(ClientMsg::Ping { id: "p".into() }).await,
         ServerMsg::Pong { .. }
     ));
-    assert_eq!(conversation_count(&mut c).await, 0);
+    assert_eq!(c.conversations().await.len(), 0);
     daemon.stop().await;
 }
 
@@ -113,7 +98,7 @@ async fn an_oversized_frame_closes_with_1009_and_stores_nothing() {
         other => panic!("expected close 1009, got {other:?}"),
     }
     let mut c = TestClient::connect(&daemon.socket).await;
-    assert_eq!(conversation_count(&mut c).await, 0);
+    assert_eq!(c.conversations().await.len(), 0);
     daemon.stop().await;
 }
 
@@ -255,7 +240,7 @@ async fn ollama_down_is_backend_unavailable_with_the_fix_in_the_message() {
         })
         .await;
     assert_eq!(error_code(&reply), ErrorCode::BackendUnavailable);
-    assert_eq!(conversation_count(&mut c).await, 0);
+    assert_eq!(c.conversations().await.len(), 0);
 
     let (e, stored) = failed_turn(&mut c, "llama3.2").await;
     assert_eq!(e.code, ErrorCode::BackendUnavailable);
