@@ -20,6 +20,7 @@ pub struct ChatParams {
     pub content: String,
     pub options: GenOptions,
     pub idempotency_key: Option<String>,
+    pub replace_from: Option<MessageId>,
 }
 
 /// What a session should tell the client.
@@ -62,6 +63,9 @@ pub async fn start_chat(
         return Err(invalid(format!(
             "idempotency_key must be 1 to {MAX_KEY_LEN} bytes"
         )));
+    }
+    if p.replace_from.is_some() && p.conversation.is_none() {
+        return Err(invalid("replace_from needs the conversation it belongs to"));
     }
     let keep_alive = match &p.options.keep_alive {
         None => None,
@@ -146,6 +150,7 @@ pub async fn start_chat(
         bot: bot_name.clone(),
         system: system.clone(),
         idempotency_key: p.idempotency_key,
+        replace_from: p.replace_from,
     };
     let outcome = d.store.begin_turn(turn).await;
     let turn = match outcome {

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 /// every frame it sends in answer, so a client can run several requests on one socket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// One message per frame, decoded and dropped: boxing `Chat` would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum ClientMsg {
     /// Must come first. The daemon answers `hello` or `error{unsupported_version}`.
     Hello {
@@ -34,6 +36,10 @@ pub enum ClientMsg {
         /// original ids (`resumed: true`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         idempotency_key: Option<String>,
+        /// Regenerate or edit: this user message of the conversation, and every message after
+        /// it, are deleted in the same commit that stores the new turn.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replace_from: Option<MessageId>,
     },
     /// Stop the generation running in a conversation. The partial reply is kept as `cancelled`.
     Cancel {

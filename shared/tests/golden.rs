@@ -61,6 +61,7 @@ fn client_messages_have_stable_json() {
                 keep_alive: Some("5m".into()),
             },
             idempotency_key: Some("k-1".into()),
+            replace_from: None,
         },
         json!({"type":"chat","id":"2","bot":"coder","model":"llama3.2",
                "content":"why is the sky blue?",
@@ -77,6 +78,7 @@ fn client_messages_have_stable_json() {
             content: "and in French?".into(),
             options: GenOptions::default(),
             idempotency_key: None,
+            replace_from: None,
         },
         json!({"type":"chat","id":"3","conversation":"c1","content":"and in French?"}),
     );

@@ -164,6 +164,7 @@ pub async fn run(
             content: prompt.clone(),
             options: options(args),
             idempotency_key: Some(key.clone()),
+            replace_from: None,
         };
         let result = match conn.send(&chat).await {
             Ok(()) => follow(&mut conn, &id, &mut out, &mut started).await,

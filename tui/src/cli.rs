@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 /// chinwag: chat with local LLMs from the terminal, through the chinwagd daemon.
 ///
-/// A local daemon is started for you when none runs (see --no-autostart).
+/// With no command, opens the chat screen. A local daemon is started for you when none runs
+/// (see --no-autostart).
 ///
 /// Exit status: 0 ok, 1 error, 2 usage, 3 daemon or Ollama unreachable, 4 rate limited,
 /// 5 unauthorized, 6 model not found, 130 interrupted.
@@ -14,6 +15,8 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(flatten)]
     pub conn: ConnArgs,
+    #[command(flatten)]
+    pub chat: ChatArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -30,6 +33,23 @@ pub struct ConnArgs {
     /// Never start a local daemon; fail if none runs
     #[arg(long, global = true)]
     pub no_autostart: bool,
+}
+
+/// What the chat screen opens with.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ChatArgs {
+    /// The model to chat with (switch later with /model)
+    #[arg(short, long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// A bot from the daemon's config (switch later with /bot)
+    #[arg(short, long, value_name = "BOT")]
+    pub bot: Option<String>,
+    /// Open the most recent conversation
+    #[arg(short = 'c', long = "continue", conflicts_with = "conversation")]
+    pub continue_last: bool,
+    /// Open this conversation (an id or a unique prefix of one)
+    #[arg(short = 'C', long, value_name = "ID")]
+    pub conversation: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,5 @@
-//! chinwag, the client: the one-shot CLI now, the TUI next. `main.rs` only calls [`main`].
+//! chinwag, the client: the chat screen (TUI), the one-shot CLI and the history commands.
+//! `main.rs` only calls [`main`].
 
 pub mod ask;
 pub mod autostart;
@@ -7,6 +8,7 @@ pub mod commands;
 pub mod conn;
 pub mod exit;
 pub mod render;
+pub mod ui;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -41,13 +43,7 @@ async fn dispatch(cli: Cli) -> Result<(), ClientError> {
         Some(Command::Bots(f)) => commands::bots(&cli.conn, f.json).await,
         Some(Command::Status(f)) => commands::status(&cli.conn, f.json).await,
         Some(Command::Daemon(_)) => Ok(()), // handled before the runtime starts
-        None => {
-            // The interactive TUI lands in its own issue; until then check the set-up and
-            // say how to chat.
-            commands::status(&cli.conn, false).await?;
-            eprintln!("\nready. ask something:  chinwag ask \"why is the sky blue?\"");
-            Ok(())
-        }
+        None => ui::run::run(&cli.conn, &cli.chat).await,
     }
 }
 

@@ -135,6 +135,7 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
             content,
             options,
             idempotency_key,
+            replace_from,
         } => {
             let params = ChatParams {
                 conversation,
@@ -143,6 +144,7 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
                 content,
                 options,
                 idempotency_key,
+                replace_from,
             };
             match start_chat(d, owner, params).await? {
                 ChatStart::Started {

@@ -23,6 +23,8 @@ pub struct NewTurn {
     /// The conversation's system prompt from this turn on.
     pub system: Option<String>,
     pub idempotency_key: Option<String>,
+    /// Regenerate/edit: delete this user message and everything after it in the same commit.
+    pub replace_from: Option<MessageId>,
 }
 
 /// The ids a turn was stored under.
@@ -119,6 +121,9 @@ fn begin_turn_tx(conn: &Connection, t: NewTurn) -> Result<TurnOutcome, StoreErro
             id
         }
     };
+    if let Some(from) = &t.replace_from {
+        replace_from(conn, &t.owner, &conversation, from)?;
+    }
     let user = t.user_message;
     let reply = t.assistant_message;
     conn.execute(
@@ -148,6 +153,36 @@ fn begin_turn_tx(conn: &Connection, t: NewTurn) -> Result<TurnOutcome, StoreErro
         assistant_message: reply,
         model: t.model,
     }))
+}
+
+/// Deletes user message `from` and every later message of the conversation.
+fn replace_from(
+    conn: &Connection,
+    owner: &str,
+    conversation: &ConversationId,
+    from: &MessageId,
+) -> Result<(), StoreError> {
+    let seq: Option<i64> = conn
+        .query_row(
+            "SELECT seq FROM messages
+              WHERE id = ?1 AND conversation_id = ?2 AND owner = ?3 AND role = 'user'",
+            params![from.0, conversation.0, owner],
+            |r| r.get(0),
+        )
+        .optional()
+        .ctx("finding the message to replace")?;
+    let Some(seq) = seq else {
+        return Err(StoreError::new(
+            StoreErrorKind::NotFound,
+            "replace_from is not a user message of this conversation",
+        ));
+    };
+    conn.execute(
+        "DELETE FROM messages WHERE conversation_id = ?1 AND owner = ?2 AND seq >= ?3",
+        params![conversation.0, owner, seq],
+    )
+    .ctx("replacing the last turn")?;
+    Ok(())
 }
 
 /// Marks replies left `streaming` by a previous run as `incomplete`. Run once at open.

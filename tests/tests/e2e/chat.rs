@@ -65,6 +65,7 @@ async fn a_reply_streams_and_ollama_gets_the_exact_history_system_and_options() 
         content: "why is the sky blue?".into(),
         options,
         idempotency_key: Some("k1".into()),
+        replace_from: None,
     };
     fake.script(reply("llama3.2", &["Rayleigh", " scattering."]));
     c.send(&first).await;
@@ -116,6 +117,7 @@ async fn a_reply_streams_and_ollama_gets_the_exact_history_system_and_options() 
         content: "and in French?".into(),
         options: GenOptions::default(),
         idempotency_key: None,
+        replace_from: None,
     };
     c.send(&second).await;
     let msgs = c.until(is_done).await;
@@ -276,6 +278,7 @@ async fn a_resend_with_the_same_idempotency_key_is_stored_once() {
         content: "once".into(),
         options: GenOptions::default(),
         idempotency_key: Some("same-key".into()),
+        replace_from: None,
     };
     c.send(&send("1")).await;
     let first = c.until(is_done).await;
@@ -320,6 +323,7 @@ async fn a_second_chat_in_a_busy_conversation_is_refused_with_conflict() {
         content: "second".into(),
         options: GenOptions::default(),
         idempotency_key: None,
+        replace_from: None,
     };
     let reply = c.call(busy).await;
     assert!(
@@ -370,6 +374,7 @@ async fn bots_and_the_default_model_choose_what_ollama_is_asked() {
         content: "hi".into(),
         options: GenOptions::default(),
         idempotency_key: None,
+        replace_from: None,
     };
     c.send(&no_model("1", None)).await;
     let msgs = c.until(is_done).await;

@@ -18,6 +18,7 @@ fn keyed_chat(key: &str) -> ClientMsg {
         content: format!("message {key}"),
         options: GenOptions::default(),
         idempotency_key: Some(key.into()),
+        replace_from: None,
     }
 }
 

@@ -31,5 +31,6 @@ pub fn chat(id: &str, content: &str) -> chinwag_protocol::ClientMsg {
         content: content.into(),
         options: Default::default(),
         idempotency_key: None,
+        replace_from: None,
     }
 }

@@ -55,6 +55,7 @@ fn turn(owner: &str, content: &str) -> NewTurn {
         bot: None,
         system: None,
         idempotency_key: None,
+        replace_from: None,
     }
 }
 

@@ -1,0 +1,374 @@
+//! Messages from the daemon: replies to our requests (matched by id) and the events of a
+//! reply being generated (started, replay, deltas, done).
+
+use super::overlay::{Overlay, PickKind};
+use super::{App, Generating, Open, Req};
+use crate::ui::event::{Effect, Notice};
+use crate::ui::transcript::{Entry, Scroll};
+use chinwag_protocol::{
+    ClientMsg, ConversationId, ErrorCode, MessageId, MessageStatus, Role, ServerMsg,
+};
+
+impl App {
+    pub(super) fn server(&mut self, msg: ServerMsg, fx: &mut Vec<Effect>) {
+        let req = self.requests.get(msg.id()).cloned();
+        match msg {
+            ServerMsg::ChatStarted {
+                id,
+                conversation,
+                user_message,
+                assistant_message,
+                model,
+                ..
+            } => {
+                if self.pending.as_ref().is_none_or(|p| p.request != id) {
+                    return;
+                }
+                self.requests.remove(&id);
+                let pending = self.pending.take();
+                let new = self.conversation.is_none();
+                self.conversation = Some(conversation.clone());
+                if new {
+                    let first = pending
+                        .as_ref()
+                        .and_then(|p| p.content.lines().find(|l| !l.trim().is_empty()))
+                        .unwrap_or("new conversation");
+                    self.title = crate::ui::wrap::truncate(first.trim(), 60);
+                    self.refresh_list(fx);
+                }
+                if let Some(i) = self
+                    .transcript
+                    .entries
+                    .iter()
+                    .rposition(|e| e.role == Role::User && e.id.is_none())
+                {
+                    self.transcript.entries[i].id = Some(user_message);
+                }
+                self.active_model = Some(model.clone());
+                let entry = self.reply_entry(&assistant_message, Some(model));
+                entry.status = MessageStatus::Streaming;
+                entry.touch();
+                self.generating = Some(Generating {
+                    conversation: Some(conversation),
+                    message: Some(assistant_message),
+                });
+            }
+            ServerMsg::Replay {
+                conversation,
+                message,
+                model,
+                content,
+                thinking,
+                ..
+            } => {
+                if Some(&conversation) != self.conversation.as_ref() {
+                    return;
+                }
+                let e = self.reply_entry(&message, Some(model));
+                e.content = content;
+                e.thinking = thinking;
+                e.status = MessageStatus::Streaming;
+                e.touch();
+            }
+            ServerMsg::Delta {
+                conversation,
+                message,
+                content,
+                thinking,
+                ..
+            } => {
+                if Some(&conversation) != self.conversation.as_ref() {
+                    return;
+                }
+                let e = self.reply_entry(&message, None);
+                e.content.push_str(&content);
+                e.thinking.push_str(&thinking);
+                e.touch();
+            }
+            ServerMsg::Done {
+                conversation,
+                message,
+                status,
+                stats,
+                error,
+                ..
+            } => {
+                if Some(&conversation) != self.conversation.as_ref() {
+                    return;
+                }
+                let hint = error.as_ref().map(|e| self.explain(e.code, &e.message));
+                let e = self.reply_entry(&message, None);
+                e.status = status;
+                e.error = hint.clone();
+                e.touch();
+                if self
+                    .generating
+                    .as_ref()
+                    .is_some_and(|g| g.message.as_ref().is_none_or(|m| *m == message))
+                {
+                    self.generating = None;
+                }
+                if stats.is_some() {
+                    self.stats = stats;
+                }
+                self.notice = match (status, hint) {
+                    (MessageStatus::Complete, _) => None,
+                    (MessageStatus::Cancelled, _) => {
+                        Some(Notice::info("stopped; the partial reply is kept"))
+                    }
+                    (_, Some(h)) => Some(Notice::error(h)),
+                    (s, None) => Some(Notice::warn(format!("the reply ended {}", s.as_str()))),
+                };
+                self.refresh_list(fx);
+            }
+            ServerMsg::Attached {
+                id,
+                conversation,
+                generating,
+            } => {
+                self.requests.remove(&id);
+                if Some(&conversation) != self.conversation.as_ref() {
+                    return;
+                }
+                match generating {
+                    Some(m) => {
+                        let e = self.reply_entry(&m, None);
+                        e.status = MessageStatus::Streaming;
+                        e.touch();
+                        self.generating = Some(Generating {
+                            conversation: Some(conversation),
+                            message: Some(m),
+                        });
+                    }
+                    None if self.pending.is_none() => self.generating = None,
+                    None => {}
+                }
+            }
+            ServerMsg::Conversation {
+                id,
+                conversation,
+                system,
+                messages,
+            } => {
+                let Some(Req::Open(jump)) = self.requests.remove(&id) else {
+                    return;
+                };
+                let same = self.conversation.as_ref() == Some(&conversation.id);
+                if !same {
+                    self.stats = None;
+                    self.selected = None;
+                    self.transcript.scroll = Scroll::Follow;
+                }
+                let scroll = self.transcript.scroll;
+                self.conversation = Some(conversation.id.clone());
+                self.title = conversation.title.clone();
+                self.active_model = conversation.model.clone();
+                self.options.system = system;
+                let streaming = messages
+                    .iter()
+                    .any(|m| m.status == MessageStatus::Streaming);
+                self.transcript.entries = messages.into_iter().map(Entry::from_stored).collect();
+                self.transcript.scroll = scroll;
+                if let Some(target) = jump.and_then(|m| self.transcript.find(&m)) {
+                    self.transcript.jump_to(target);
+                    self.selected = Some(target);
+                }
+                if let Some(i) = self.list.items.iter().position(|c| c.id == conversation.id) {
+                    self.list.selected = i;
+                }
+                if self.pending.is_none() && !streaming {
+                    self.generating = None;
+                }
+                let conv = conversation.id;
+                self.send(fx, Req::Attach, |rid| ClientMsg::Attach {
+                    id: rid,
+                    conversation: conv,
+                });
+            }
+            ServerMsg::Conversations { id, items, .. } => {
+                if self.requests.remove(&id) != Some(Req::List) {
+                    return;
+                }
+                if let Some(c) = &self.conversation
+                    && let Some(s) = items.iter().find(|s| &s.id == c)
+                {
+                    self.title = s.title.clone();
+                }
+                self.list.items = items;
+                self.list.selected = self
+                    .list
+                    .selected
+                    .min(self.list.items.len().saturating_sub(1));
+                if self.open == Open::Latest {
+                    self.open = Open::New;
+                    if let Some(first) = self.list.items.first() {
+                        let id = first.id.clone();
+                        self.open_conversation(id, None, fx);
+                    }
+                }
+                self.refresh_picker(PickKind::Conversation);
+            }
+            ServerMsg::Models {
+                id,
+                models,
+                default_model,
+            } => {
+                self.requests.remove(&id);
+                if models.is_empty() && self.notice.is_none() {
+                    self.notice = Some(Notice::warn(
+                        "Ollama has no models yet: run `ollama pull llama3.2`",
+                    ));
+                }
+                self.models = models;
+                self.default_model = default_model;
+                self.refresh_picker(PickKind::Model);
+            }
+            ServerMsg::Bots { id, bots, .. } => {
+                self.requests.remove(&id);
+                self.bots = bots;
+                self.refresh_picker(PickKind::Bot);
+            }
+            ServerMsg::SearchResults { id, hits } => {
+                self.requests.remove(&id);
+                if let Some(Overlay::Search(s)) = &mut self.overlay {
+                    s.hits = hits;
+                    s.searching = false;
+                    s.selected = s.selected.min(s.hits.len().saturating_sub(1));
+                }
+            }
+            ServerMsg::Ok { id } => match self.requests.remove(&id) {
+                Some(Req::Rename(conv, title)) => {
+                    if self.conversation.as_ref() == Some(&conv) {
+                        self.title = title;
+                    }
+                    self.notice = Some(Notice::info("renamed"));
+                    self.refresh_list(fx);
+                }
+                Some(Req::Delete(conv)) => {
+                    if self.conversation.as_ref() == Some(&conv) {
+                        self.new_conversation();
+                    }
+                    self.notice = Some(Notice::info("conversation deleted"));
+                    self.refresh_list(fx);
+                }
+                _ => {}
+            },
+            ServerMsg::Error {
+                id,
+                code,
+                message,
+                retry_after_ms,
+            } => {
+                self.requests.remove(&id);
+                self.error_reply(req, code, &message, retry_after_ms);
+            }
+            ServerMsg::Status(s) => {
+                self.requests.remove(&s.id);
+                if !s.ollama.reachable {
+                    self.notice = Some(Notice::error(format!(
+                        "Ollama is not reachable at {}: start it with `ollama serve` (or set \
+                         OLLAMA_HOST before the daemon starts), then `ollama pull llama3.2`",
+                        s.ollama.url
+                    )));
+                }
+            }
+            ServerMsg::Hello { .. } | ServerMsg::Messages { .. } | ServerMsg::Pong { .. } => {}
+        }
+    }
+
+    /// The entry for reply `id`, created at the end if it is not there yet.
+    fn reply_entry(&mut self, id: &MessageId, model: Option<String>) -> &mut Entry {
+        let i = match self.transcript.find(id) {
+            Some(i) => i,
+            None => {
+                let mut e = Entry::new(Role::Assistant, "");
+                e.id = Some(id.clone());
+                e.status = MessageStatus::Streaming;
+                e.model = model.clone().or_else(|| self.active_model.clone());
+                self.transcript.entries.push(e);
+                self.transcript.entries.len() - 1
+            }
+        };
+        let e = &mut self.transcript.entries[i];
+        if model.is_some() {
+            e.model = model;
+        }
+        e
+    }
+
+    fn error_reply(
+        &mut self,
+        req: Option<Req>,
+        code: ErrorCode,
+        message: &str,
+        retry: Option<u64>,
+    ) {
+        if code == ErrorCode::RateLimited {
+            let ms = retry.unwrap_or(1000);
+            self.rate_limited_until_ms = Some(self.now_ms + ms);
+        }
+        let text = self.explain(code, message);
+        match req {
+            Some(Req::Chat) => {
+                // Refused before it started: nothing was stored. Give the words back.
+                if let Some(p) = self.pending.take() {
+                    if let Some(i) = self
+                        .transcript
+                        .entries
+                        .iter()
+                        .rposition(|e| e.role == Role::User && e.id.is_none())
+                    {
+                        self.transcript.entries.remove(i);
+                    }
+                    if self.input.is_empty() {
+                        self.set_input(&p.content);
+                    } else {
+                        self.remember_prompt(&p.content);
+                    }
+                }
+                self.generating = None;
+                self.notice = Some(Notice::error(text));
+            }
+            Some(Req::Open(_)) => {
+                self.notice = Some(Notice::error(format!(
+                    "cannot open that conversation: {text}"
+                )));
+            }
+            Some(Req::Cancel) if code == ErrorCode::NotFound => {}
+            Some(Req::Attach) => {}
+            _ => self.notice = Some(Notice::error(text)),
+        }
+    }
+
+    /// A daemon error with what to do about it.
+    pub(super) fn explain(&self, code: ErrorCode, message: &str) -> String {
+        match code {
+            ErrorCode::ModelNotFound => {
+                let model = self
+                    .model
+                    .clone()
+                    .or_else(|| self.active_model.clone())
+                    .unwrap_or_else(|| "MODEL".into());
+                format!("{message} — run `ollama pull {model}`, or pick another model with /model")
+            }
+            ErrorCode::RateLimited => {
+                format!("{message} — wait for the countdown in the status line")
+            }
+            ErrorCode::Unauthorized => {
+                format!("{message} — check the token (CHINWAG_TOKEN)")
+            }
+            ErrorCode::Conflict => {
+                format!("{message} — wait for the reply to finish, or press Esc to stop it")
+            }
+            _ => message.to_string(),
+        }
+    }
+
+    /// Used by commands that act on the open conversation.
+    pub(super) fn require_conversation(&mut self) -> Option<ConversationId> {
+        if self.conversation.is_none() {
+            self.notice = Some(Notice::warn("no conversation yet: send a message first"));
+        }
+        self.conversation.clone()
+    }
+}

@@ -1,0 +1,95 @@
+//! What goes into the TUI's state machine ([`Event`]) and what comes out of it ([`Effect`]).
+//!
+//! The state machine never does I/O: the runner turns effects into socket writes, clipboard
+//! writes, editor sessions and files, and feeds the outcomes back as events.
+
+use chinwag_protocol::{ClientMsg, ServerMsg};
+use crossterm::event::{KeyEvent, MouseEvent};
+
+/// One input to [`super::app::App::update`].
+#[derive(Debug, Clone)]
+pub enum Event {
+    Key(KeyEvent),
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    Server(ServerMsg),
+    Link(LinkEvent),
+    /// Time passed; `now_ms` is milliseconds since the TUI started.
+    Tick {
+        now_ms: u64,
+    },
+    /// The external editor closed with this text (`None`: it failed or was aborted).
+    Edited(Option<String>),
+    /// An effect the runner carried out reports back.
+    Notice(Notice),
+}
+
+/// The connection to the daemon changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkEvent {
+    Connected {
+        endpoint: String,
+        remote: bool,
+        user: String,
+        max_message_bytes: u64,
+    },
+    /// Connecting failed or the connection broke; another attempt follows.
+    Reconnecting { attempt: u32, why: String },
+}
+
+/// A message for the notice line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+impl Notice {
+    pub fn info(text: impl Into<String>) -> Notice {
+        Notice {
+            level: Level::Info,
+            text: text.into(),
+        }
+    }
+    pub fn warn(text: impl Into<String>) -> Notice {
+        Notice {
+            level: Level::Warn,
+            text: text.into(),
+        }
+    }
+    pub fn error(text: impl Into<String>) -> Notice {
+        Notice {
+            level: Level::Error,
+            text: text.into(),
+        }
+    }
+}
+
+/// What the state machine asks the runner to do.
+#[derive(Debug, Clone, PartialEq)]
+// Effects live for one loop iteration; boxing the message would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Effect {
+    Send(ClientMsg),
+    /// Put this text on the clipboard (OSC 52, and the native clipboard when local).
+    Copy(String),
+    /// Suspend the TUI and edit this text in `$EDITOR`; answer with [`Event::Edited`].
+    Edit(String),
+    /// Write a file (an export); answer with a [`Event::Notice`].
+    WriteFile {
+        path: String,
+        contents: String,
+    },
+    Quit,
+}

@@ -1,0 +1,96 @@
+//! The TUI's connection to the daemon, as a task: connects (starting a local daemon when
+//! none runs), forwards daemon messages as events, sends what the state machine asks, and
+//! when the connection breaks, reconnects with backoff forever, reporting each attempt.
+//!
+//! It never decides anything about conversations: after a reconnect the state machine
+//! re-opens and re-attaches what it had open.
+
+use super::event::{Event, LinkEvent};
+use crate::autostart;
+use crate::cli::ConnArgs;
+use crate::conn::Endpoint;
+use chinwag_protocol::ClientMsg;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Longest wait between reconnect attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// Starts the connection task. Messages sent while disconnected are dropped: the state
+/// machine resends what matters when it hears `Connected`.
+pub fn spawn(args: ConnArgs, events: mpsc::Sender<Event>) -> mpsc::UnboundedSender<ClientMsg> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(run(args, events, rx));
+    tx
+}
+
+async fn run(
+    args: ConnArgs,
+    events: mpsc::Sender<Event>,
+    mut outgoing: mpsc::UnboundedReceiver<ClientMsg>,
+) {
+    let endpoint = autostart::endpoint(&args);
+    let remote = matches!(endpoint, Endpoint::Url(_));
+    let mut attempt = 0u32;
+    let mut wait = Duration::from_millis(100);
+    loop {
+        let mut conn = match autostart::connect(&args).await {
+            Ok(c) => c,
+            Err(e) => {
+                attempt += 1;
+                let ev = LinkEvent::Reconnecting {
+                    attempt,
+                    why: e.to_string(),
+                };
+                if events.send(Event::Link(ev)).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(MAX_BACKOFF);
+                continue;
+            }
+        };
+        attempt = 0;
+        wait = Duration::from_millis(100);
+        // Whatever was queued while away is stale; the state machine resends on Connected.
+        while outgoing.try_recv().is_ok() {}
+        let ev = LinkEvent::Connected {
+            endpoint: endpoint.to_string(),
+            remote,
+            user: conn.hello.user.clone(),
+            max_message_bytes: conn.hello.max_message_bytes,
+        };
+        if events.send(Event::Link(ev)).await.is_err() {
+            return;
+        }
+        let why = loop {
+            tokio::select! {
+                msg = conn.recv() => match msg {
+                    Ok(m) => {
+                        if events.send(Event::Server(m)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => break e.to_string(),
+                },
+                out = outgoing.recv() => match out {
+                    Some(m) => {
+                        if let Err(e) = conn.send(&m).await {
+                            break e.to_string();
+                        }
+                    }
+                    None => return,
+                },
+            }
+        };
+        tracing::info!(%why, "lost the daemon; reconnecting");
+        attempt += 1;
+        if events
+            .send(Event::Link(LinkEvent::Reconnecting { attempt, why }))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The interactive TUI: `chinwag` with no subcommand.
+
+pub mod app;
+pub mod config;
+pub mod event;
+pub mod external;
+pub mod highlight;
+pub mod keymap;
+pub mod link;
+pub mod markdown;
+pub mod run;
+pub mod table;
+pub mod terminal;
+pub mod theme;
+pub mod transcript;
+pub mod view;
+pub mod wrap;

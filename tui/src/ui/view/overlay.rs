@@ -1,0 +1,246 @@
+//! Drawing the overlays: help, pickers, search, delete confirmation, rename.
+
+use crate::ui::app::App;
+use crate::ui::app::commands_matching;
+use crate::ui::app::overlay::{Overlay, PickKind, Picker, Search};
+use crate::ui::keymap::Action;
+use crate::ui::theme::Theme;
+use crate::ui::wrap;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+/// A box of at most `w`×`h` cells centred in `area`.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 3,
+        w,
+        h,
+    )
+}
+
+fn boxed(frame: &mut Frame<'_>, area: Rect, title: &str, t: &Theme) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = Block::bordered()
+        .border_style(t.border_focus)
+        .title(Span::styled(format!(" {title} "), t.heading));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+pub fn draw(frame: &mut Frame<'_>, app: &App) {
+    let Some(ov) = &app.overlay else {
+        return;
+    };
+    let screen = frame.area();
+    let t = &app.theme;
+    match ov {
+        Overlay::Help => help(frame, app, screen),
+        Overlay::Picker(p) => picker(frame, p, screen, t),
+        Overlay::Search(s) => search(frame, s, screen, t),
+        Overlay::ConfirmDelete { title, .. } => {
+            let area = centered(screen, 56, 5);
+            let inner = boxed(frame, area, "Delete conversation", t);
+            let room = inner.width.saturating_sub(12) as usize;
+            let lines = vec![
+                Line::from(vec![
+                    Span::raw("Delete “"),
+                    Span::styled(wrap::truncate(title, room), t.accent),
+                    Span::raw("”?"),
+                ]),
+                Line::styled("Its messages are gone for good.", t.dim),
+                Line::from(vec![
+                    Span::styled("y", t.error),
+                    Span::raw(" delete   "),
+                    Span::styled("n", t.accent),
+                    Span::raw(" / Esc keep"),
+                ]),
+            ];
+            frame.render_widget(Paragraph::new(lines), inner);
+        }
+        Overlay::Rename { text, .. } => {
+            let area = centered(screen, 60, 3);
+            let inner = boxed(frame, area, "Rename · Enter saves · Esc cancels", t);
+            let shown = tail(text, inner.width.saturating_sub(1) as usize);
+            frame.render_widget(
+                Paragraph::new(Line::from(vec![
+                    Span::raw(shown),
+                    Span::styled("▏", t.accent),
+                ])),
+                inner,
+            );
+        }
+    }
+}
+
+/// The end of `text` that fits `w` cells (what is being typed stays visible).
+fn tail(text: &str, w: usize) -> String {
+    let mut out: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in text.chars().rev() {
+        let cw = wrap::width(c.encode_utf8(&mut [0; 4]));
+        if used + cw > w {
+            break;
+        }
+        used += cw;
+        out.push(c);
+    }
+    out.iter().rev().collect()
+}
+
+fn query_line<'a>(query: &str, w: u16, t: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled("> ", t.accent),
+        Span::raw(tail(query, w.saturating_sub(4) as usize)),
+        Span::styled("▏", t.accent),
+    ])
+}
+
+fn picker(frame: &mut Frame<'_>, p: &Picker, screen: Rect, t: &Theme) {
+    let title = match p.kind {
+        PickKind::Conversation => "Conversations · type to filter · Enter opens",
+        PickKind::Model => "Models · Enter picks",
+        PickKind::Bot => "Bots · Enter picks",
+    };
+    let area = centered(screen, 72, screen.height.saturating_sub(4).max(8));
+    let inner = boxed(frame, area, title, t);
+    let mut lines = vec![query_line(&p.query, inner.width, t), Line::default()];
+    let rows = inner.height.saturating_sub(2) as usize;
+    if p.matches.is_empty() {
+        let empty = match (p.kind, p.items.is_empty()) {
+            (PickKind::Model, true) => "no models yet: `ollama pull llama3.2`, then reopen",
+            (PickKind::Conversation, true) => "no conversations yet",
+            (PickKind::Bot, true) => "no bots: add [bots.NAME] to chinwagd.toml",
+            _ => "nothing matches",
+        };
+        lines.push(Line::styled(empty, t.dim));
+    }
+    let first = p.selected.saturating_sub(rows.saturating_sub(1));
+    let w = inner.width as usize;
+    for (row, &i) in p.matches.iter().enumerate().skip(first).take(rows) {
+        let Some(item) = p.items.get(i) else { continue };
+        let label = wrap::truncate(&item.label, w.saturating_sub(4).min(w * 2 / 3));
+        let room = w.saturating_sub(wrap::width(&label) + 4);
+        let detail = wrap::truncate(&item.detail, room);
+        let mut line = Line::from(vec![
+            Span::raw("  "),
+            Span::styled(label, t.text),
+            Span::raw("  "),
+            Span::styled(detail, t.dim),
+        ]);
+        if row == p.selected {
+            line = line.style(t.selected);
+            line.spans[0] = Span::styled("▸ ", t.accent);
+        }
+        lines.push(line);
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn search(frame: &mut Frame<'_>, s: &Search, screen: Rect, t: &Theme) {
+    let area = centered(screen, 90, screen.height.saturating_sub(4).max(8));
+    let inner = boxed(frame, area, "Search all conversations · Enter jumps", t);
+    let mut lines = vec![query_line(&s.query, inner.width, t), Line::default()];
+    if s.hits.is_empty() {
+        let msg = if s.query.trim().is_empty() {
+            "words, \"a phrase\", or prefix*"
+        } else if s.searching {
+            "searching…"
+        } else {
+            "no matches"
+        };
+        lines.push(Line::styled(msg, t.dim));
+    }
+    let w = inner.width as usize;
+    let rows = (inner.height.saturating_sub(2) / 2) as usize;
+    let first = s.selected.saturating_sub(rows.saturating_sub(1));
+    for (i, hit) in s.hits.iter().enumerate().skip(first).take(rows) {
+        let mark = if i == s.selected { "▸ " } else { "  " };
+        let mut title = Line::from(vec![
+            Span::styled(mark, t.accent),
+            Span::styled(wrap::truncate(&hit.title, w.saturating_sub(2)), t.accent),
+        ]);
+        if i == s.selected {
+            title = title.style(t.selected);
+        }
+        lines.push(title);
+        let snippet = hit.snippet.replace('\n', " ");
+        lines.push(Line::from(vec![
+            Span::raw("    "),
+            Span::styled(wrap::truncate(&snippet, w.saturating_sub(4)), t.dim),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Fixed keys of the transcript and list, shown in help beside the configurable ones.
+const PAGER_KEYS: &[(&str, &str)] = &[
+    ("Esc", "input → transcript"),
+    ("j k Space b", "scroll line / page"),
+    ("g G", "top / end (follow)"),
+    ("[ ]", "previous / next message"),
+    ("y 1-9", "copy message / code block"),
+    ("t r e n", "thinking/retry/edit/new"),
+    ("i Enter", "back to the input"),
+    ("q", "quit"),
+];
+
+/// Width of the key column.
+const KEY_W: usize = 14;
+
+fn key_line<'a>(keys: &str, what: &str, w: usize, t: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(
+            format!("{:<KEY_W$}", wrap::truncate(keys, KEY_W - 1)),
+            t.accent,
+        ),
+        Span::raw(wrap::truncate(what, w.saturating_sub(KEY_W))),
+    ])
+}
+
+fn help(frame: &mut Frame<'_>, app: &App, screen: Rect) {
+    let t = &app.theme;
+    let area = centered(screen, 100, 26);
+    let inner = boxed(frame, area, "Help · any key closes", t);
+    let half = inner.width / 2;
+    let (lw, rw) = (half as usize - 1, (inner.width - half) as usize);
+    let mut keys: Vec<Line<'_>> = Action::ALL
+        .iter()
+        .filter_map(|(_, action)| {
+            let combos = app.keymap.keys_for(*action);
+            let names: Vec<String> = combos.iter().take(2).map(ToString::to_string).collect();
+            (!names.is_empty()).then(|| key_line(&names.join(" "), action.describe(), lw, t))
+        })
+        .collect();
+    keys.push(key_line("Up Down", "earlier prompts", lw, t));
+    let mut other: Vec<Line<'_>> = vec![Line::styled("In the transcript and list", t.heading)];
+    other.extend(PAGER_KEYS.iter().map(|(k, what)| key_line(k, what, rw, t)));
+    other.push(Line::default());
+    other.push(Line::styled("Commands (type / to see each)", t.heading));
+    let names: Vec<Span<'_>> = commands_matching("")
+        .iter()
+        .map(|(name, _, _)| Span::styled(format!("/{name} "), t.accent))
+        .collect();
+    other.extend(wrap::wrap(&names, rw, wrap::Mode::Words, &[], &[]));
+    other.push(Line::default());
+    other.push(Line::styled(
+        "Keys, theme: chinwag.toml in the config dir",
+        t.dim,
+    ));
+    let left = Rect {
+        width: half,
+        ..inner
+    };
+    let right = Rect {
+        x: inner.x + half,
+        width: inner.width - half,
+        ..inner
+    };
+    frame.render_widget(Paragraph::new(keys), left);
+    frame.render_widget(Paragraph::new(other), right);
+}
