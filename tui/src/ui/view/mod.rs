@@ -293,3 +293,6 @@ fn draw_list(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
+
+#[cfg(test)]
+mod tests;
