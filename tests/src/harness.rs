@@ -107,17 +107,24 @@ pub fn bin(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-/// Environment that points a `chinwag` process at `dir` and at Ollama `host`.
+/// The whole environment of a `chinwag` process pointed at `dir` and at Ollama `host`.
+pub fn isolated_vars(dir: &Path, ollama_host: &str) -> Vec<(&'static str, String)> {
+    let path = |p: &str| dir.join(p).to_string_lossy().into_owned();
+    vec![
+        ("PATH", std::env::var("PATH").unwrap_or_default()),
+        ("HOME", path("home")),
+        ("XDG_RUNTIME_DIR", path("run")),
+        ("XDG_DATA_HOME", path("data")),
+        ("XDG_STATE_HOME", path("state")),
+        ("XDG_CONFIG_HOME", path("config")),
+        ("OLLAMA_HOST", ollama_host.to_string()),
+        ("CHINWAG_LOG", "info".to_string()),
+    ]
+}
+
+/// Points a `chinwag` process at `dir` and at Ollama `host`, and nothing else.
 pub fn isolated_env(cmd: &mut Command, dir: &Path, ollama_host: &str) {
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir.join("home"))
-        .env("XDG_RUNTIME_DIR", dir.join("run"))
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env("XDG_STATE_HOME", dir.join("state"))
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("OLLAMA_HOST", ollama_host)
-        .env("CHINWAG_LOG", "info");
+    cmd.env_clear().envs(isolated_vars(dir, ollama_host));
 }
 
 /// The socket a `chinwag` process with [`isolated_env`] uses.

@@ -3,3 +3,4 @@
 pub mod client;
 pub mod fake_ollama;
 pub mod harness;
+pub mod tmux;

@@ -52,6 +52,9 @@ impl Generation {
 
     /// Appends text and wakes watchers.
     pub fn push(&self, content: &str, thinking: &str) {
+        if content.is_empty() && thinking.is_empty() {
+            return;
+        }
         {
             let mut s = self.state();
             s.content.push_str(content);

@@ -2,17 +2,10 @@
 
 use super::{GenEnd, Generation, Generations};
 use crate::ollama::{ChatRequest, OllamaClient, OllamaError, StreamEvent};
-use crate::store::{INTERRUPTED_REPLY, ReplyEnd, Store};
+use crate::store::{INTERRUPTED_REPLY, ReplyEnd, Store, StoreError};
 use chinwag_protocol::{ErrorBody, ErrorCode, GenStats, MessageStatus};
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-
-/// Streamed text is written to the store at least this often...
-const FLUSH_EVERY: Duration = Duration::from_millis(250);
-/// ...or once this many bytes are waiting.
-const FLUSH_BYTES: usize = 4096;
 
 /// Everything a runner needs.
 #[derive(Debug)]
@@ -37,7 +30,7 @@ enum Outcome {
     Storage(ErrorBody),
 }
 
-/// Text streamed but not yet written to the store.
+/// Text streamed from Ollama but not yet stored (so not yet shown to anyone).
 #[derive(Default)]
 struct Pending {
     content: String,
@@ -47,6 +40,12 @@ struct Pending {
 impl Pending {
     fn len(&self) -> usize {
         self.content.len() + self.thinking.len()
+    }
+
+    /// Puts text that failed to store back in front of what came after it.
+    fn unshift(&mut self, content: String, thinking: String) {
+        self.content.insert_str(0, &content);
+        self.thinking.insert_str(0, &thinking);
     }
 
     fn take(&mut self) -> (String, String) {
@@ -105,6 +104,7 @@ pub async fn conclude(
         done_reason: end.done_reason.clone(),
         stats: end.stats.clone(),
     };
+    let (content_shown, thinking_shown) = (content.clone(), thinking.clone());
     let published = match store
         .finish_reply(&g.message, content, thinking, stored)
         .await
@@ -121,10 +121,35 @@ pub async fn conclude(
         }
     };
     tracing::info!(conversation = %g.conversation, status = published.status.as_str(), "generation ended");
+    // The last text is shown with the end, even when storing it failed: the end says so.
+    g.push(&content_shown, &thinking_shown);
     g.finish(published);
     registry.remove(g);
 }
 
+/// An append to the store in flight: the text it carries comes back with the result.
+type Write = std::pin::Pin<
+    Box<dyn Future<Output = Result<(String, String), (StoreError, String, String)>> + Send>,
+>;
+
+fn write(job: &GenJob, content: String, thinking: String) -> Write {
+    let store = job.store.clone();
+    let id = job.generation.message.clone();
+    Box::pin(async move {
+        match store
+            .append_reply(&id, content.clone(), thinking.clone())
+            .await
+        {
+            Ok(()) => Ok((content, thinking)),
+            Err(e) => Err((e, content, thinking)),
+        }
+    })
+}
+
+/// Streams the reply. Text reaches watchers only after it is committed, so a word a client
+/// has seen survives kill -9. While one write is in flight, new text waits and goes in the
+/// next one: writes batch themselves to what the disk can take, and a slow disk only makes
+/// deltas bigger.
 async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
     let g = &job.generation;
     let cancel = g.cancel_token();
@@ -137,48 +162,57 @@ async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
             Err(e) => return Outcome::Backend(e),
         },
     };
-    let mut last_flush = Instant::now();
-    loop {
-        let flush_at = last_flush + FLUSH_EVERY;
-        let event = tokio::select! {
-            biased;
-            _ = job.shutdown.cancelled() => return Outcome::ShuttingDown,
-            _ = cancel.cancelled() => return Outcome::Cancelled,
-            _ = tokio::time::sleep_until(flush_at), if pending.len() > 0 => None,
-            ev = stream.next_event() => Some(ev),
+    let mut writing: Option<Write> = None;
+    let outcome = loop {
+        if writing.is_none() && pending.len() > 0 {
+            let (content, thinking) = pending.take();
+            writing = Some(write(job, content, thinking));
+        }
+        let in_flight = async {
+            match writing.as_mut() {
+                Some(w) => w.await,
+                None => std::future::pending().await,
+            }
         };
-        match event {
-            None => {}
-            Some(Ok(Some(StreamEvent::Delta { content, thinking }))) => {
-                g.push(&content, &thinking);
-                pending.content.push_str(&content);
-                pending.thinking.push_str(&thinking);
-                if pending.len() < FLUSH_BYTES && last_flush.elapsed() < FLUSH_EVERY {
-                    continue;
+        tokio::select! {
+            biased;
+            _ = job.shutdown.cancelled() => break Outcome::ShuttingDown,
+            _ = cancel.cancelled() => break Outcome::Cancelled,
+            written = in_flight => {
+                writing = None;
+                match written {
+                    Ok((content, thinking)) => g.push(&content, &thinking),
+                    Err((e, content, thinking)) => {
+                        tracing::error!(conversation = %g.conversation, error = %e, "could not store streamed text; stopping");
+                        pending.unshift(content, thinking);
+                        break Outcome::Storage(e.to_body());
+                    }
                 }
             }
-            Some(Ok(Some(StreamEvent::Done { done_reason, stats }))) => {
-                return Outcome::Done { done_reason, stats };
-            }
-            Some(Ok(None)) => {
-                return Outcome::Backend(OllamaError::Dropped {
-                    detail: "stream ended".into(),
-                });
-            }
-            Some(Err(e)) => return Outcome::Backend(e),
+            ev = stream.next_event() => match ev {
+                Ok(Some(StreamEvent::Delta { content, thinking })) => {
+                    pending.content.push_str(&content);
+                    pending.thinking.push_str(&thinking);
+                }
+                Ok(Some(StreamEvent::Done { done_reason, stats })) => {
+                    break Outcome::Done { done_reason, stats };
+                }
+                Ok(None) => {
+                    break Outcome::Backend(OllamaError::Dropped {
+                        detail: "stream ended".into(),
+                    });
+                }
+                Err(e) => break Outcome::Backend(e),
+            },
         }
-        let (content, thinking) = pending.take();
-        if let Err(e) = job
-            .store
-            .append_reply(&g.message, content.clone(), thinking.clone())
-            .await
-        {
-            tracing::error!(conversation = %g.conversation, error = %e, "could not store streamed text; stopping");
-            // Keep the unsaved text so the final write can try again.
-            pending.content = content;
-            pending.thinking = thinking;
-            return Outcome::Storage(e.to_body());
+    };
+    // A write in flight lands (and is shown) before the end; if it failed, its text goes
+    // back in front of the rest for `conclude` to store.
+    if let Some(w) = writing.take() {
+        match w.await {
+            Ok((content, thinking)) => g.push(&content, &thinking),
+            Err((_, content, thinking)) => pending.unshift(content, thinking),
         }
-        last_flush = Instant::now();
     }
+    outcome
 }

@@ -8,6 +8,7 @@ mod edge;
 mod errors;
 mod man;
 mod store;
+mod tui;
 
 use chinwag_tests::fake_ollama::FakeOllama;
 use chinwag_tests::harness::{TestDaemon, test_config};

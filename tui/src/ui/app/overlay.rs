@@ -90,6 +90,8 @@ pub struct Search {
     pub hits: Vec<SearchHit>,
     pub selected: usize,
     pub searching: bool,
+    /// The request id of the latest query.
+    pub latest: String,
 }
 
 #[derive(Debug, Clone)]
@@ -234,13 +236,22 @@ impl App {
             s.hits.clear();
             return;
         }
-        let query = s.query.clone();
+        // Search as you type: the word being typed matches as a prefix.
+        let mut query = s.query.clone();
+        if query.ends_with(|c: char| c.is_alphanumeric()) {
+            query.push('*');
+        }
         s.searching = true;
+        let before = fx.len();
         self.send(fx, Req::Search, |id| ClientMsg::Search {
             id,
             query,
             limit: Some(50),
         });
+        // Replies can overtake each other; only the latest query's hits are shown.
+        if let Some(Effect::Send(m)) = fx.get(before) {
+            s.latest = m.id().to_string();
+        }
     }
 
     pub(super) fn overlay_key(&mut self, ov: Overlay, key: KeyEvent, fx: &mut Vec<Effect>) {

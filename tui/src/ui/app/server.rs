@@ -230,7 +230,10 @@ impl App {
             }
             ServerMsg::SearchResults { id, hits } => {
                 self.requests.remove(&id);
-                if let Some(Overlay::Search(s)) = &mut self.overlay {
+
+                if let Some(Overlay::Search(s)) = &mut self.overlay
+                    && s.latest == id
+                {
                     s.hits = hits;
                     s.searching = false;
                     s.selected = s.selected.min(s.hits.len().saturating_sub(1));

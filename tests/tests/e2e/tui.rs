@@ -1,0 +1,133 @@
+//! The chat screen as a user drives it: the built `chinwag` in a real terminal (tmux),
+//! against a real daemon and the fake Ollama. Keys go in with `send-keys`; what the user
+//! would see comes back with `capture-pane`.
+
+use chinwag_tests::fake_ollama::{FakeOllama, Part, Script, line, reply};
+use chinwag_tests::harness::{DaemonProcess, bin, isolated_vars, kill_autostarted};
+use chinwag_tests::tmux::Tmux;
+use std::path::PathBuf;
+
+/// Kills the daemon the TUI autostarted, even when the test fails.
+struct Cleanup(PathBuf);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        kill_autostarted(&self.0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_stream_second_conversation_search_and_quit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+    fake.script(reply(
+        "llama3.2",
+        &[
+            "Here is **FizzBuzz**:\n\n```rust\nfn main() {}\n",
+            "```\n\n| n | say |\n|---|---|\n| 3 | Fizz |\n",
+        ],
+    ));
+    fake.script(reply("llama3.2", &["Second ", "answer."]));
+    let env = isolated_vars(dir.path(), &fake.host());
+    let tui = Tmux::start(
+        dir.path(),
+        &env,
+        &bin("chinwag"),
+        &["-m", "llama3.2"],
+        100,
+        30,
+    );
+
+    tui.wait_text("● local").await;
+    tui.type_text("what is fizzbuzz");
+    tui.keys(&["Enter"]);
+    let s = tui
+        .wait_for("the reply, its code block and table", |s| {
+            s.contains("fn main() {}") && s.contains("│ 3 │ Fizz │") && s.contains("tok/s")
+        })
+        .await;
+    assert!(s.contains("▌ [1] rust"), "{s}");
+    assert!(
+        !s.contains("**"),
+        "Markdown is rendered, not shown raw:\n{s}"
+    );
+
+    // A second conversation.
+    tui.keys(&["M-n"]);
+    tui.wait_text("new conversation").await;
+    tui.type_text("second question");
+    tui.keys(&["Enter"]);
+    let s = tui.wait_text("Second answer.").await;
+    assert!(
+        !s.contains("fn main"),
+        "the first conversation is not shown:\n{s}"
+    );
+
+    // Search across both, and jump to the first.
+    tui.keys(&["C-r"]);
+    tui.type_text("fizzbuzz");
+    tui.wait_for("a search hit", |s| {
+        s.contains("Search all") && s.contains("[fizzbuzz]")
+    })
+    .await;
+    tui.keys(&["Enter"]);
+    tui.wait_for("the first conversation is open again", |s| {
+        s.contains("fn main() {}") && !s.contains("Search all")
+    })
+    .await;
+
+    // Quit when idle; the terminal comes back as it was.
+    tui.keys(&["C-c"]);
+    let s = tui.wait_text("[exit 0, tty restored]").await;
+    assert!(!s.contains("● local"), "the alternate screen is gone:\n{s}");
+    assert_eq!(fake.chats().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_killed_mid_reply_is_survived_without_losing_a_word() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    fake.script(Script::Stream(vec![
+        Part::Bytes(line("llama3.2", "The first half of the answer, ", false).into_bytes()),
+        Part::Gate,
+        Part::Bytes(line("llama3.2", "never sent", true).into_bytes()),
+    ]));
+    let daemon = DaemonProcess::start(dir.path(), &fake.host()).await;
+    let env = isolated_vars(dir.path(), &fake.host());
+    // No autostart: the test decides when the daemon comes back, so "reconnecting" shows.
+    let tui = Tmux::start(
+        dir.path(),
+        &env,
+        &bin("chinwag"),
+        &["--no-autostart", "-m", "llama3.2"],
+        90,
+        24,
+    );
+    tui.wait_text("● local").await;
+    tui.type_text("tell me everything");
+    tui.keys(&["Enter"]);
+    tui.wait_text("The first half of the answer").await;
+    tui.type_text("my unsent draft");
+    tui.wait_text("my unsent draft").await;
+
+    daemon.kill9();
+    let s = tui.wait_text("reconnecting").await;
+    assert!(s.contains("my unsent draft"), "the draft is kept:\n{s}");
+
+    let _daemon = DaemonProcess::start(dir.path(), &fake.host()).await;
+    let s = tui
+        .wait_for("reconnected with the stored reply", |s| {
+            s.contains("● local") && s.contains("incomplete")
+        })
+        .await;
+    assert!(s.contains("The first half of the answer"), "{s}");
+    assert!(s.contains("tell me everything"), "{s}");
+    assert!(
+        s.contains("my unsent draft"),
+        "the draft survives the reconnect:\n{s}"
+    );
+
+    tui.keys(&["C-c"]);
+    tui.wait_text("[exit 0, tty restored]").await;
+}
