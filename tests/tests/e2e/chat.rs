@@ -420,3 +420,44 @@ async fn bots_and_the_default_model_choose_what_ollama_is_asked() {
     );
     daemon.stop().await;
 }
+
+#[tokio::test]
+async fn replace_from_regenerates_the_last_turn_in_one_commit() {
+    let (_dir, fake, daemon) = setup().await;
+    let mut c = TestClient::connect(&daemon.socket).await;
+    fake.script(reply("llama3.2", &["first answer"]));
+    c.send(&chat("a", "the question")).await;
+    let (conv, _) = started_ids(&c.until(is_done).await);
+    let before = stored(&mut c, &conv).await;
+    let question = before[0].id.clone();
+
+    let redo = |id: &str, from: chinwag_protocol::MessageId, content: &str| ClientMsg::Chat {
+        id: id.into(),
+        conversation: Some(conv.clone()),
+        bot: None,
+        model: Some("llama3.2".into()),
+        content: content.into(),
+        options: GenOptions::default(),
+        idempotency_key: None,
+        replace_from: Some(from),
+    };
+    fake.script(reply("llama3.2", &["better answer"]));
+    c.send(&redo("b", question.clone(), "the question, edited")).await;
+    let msgs = c.until(is_done).await;
+    assert_eq!(assembled(&msgs), "better answer");
+    let after = stored(&mut c, &conv).await;
+    let texts: Vec<&str> = after.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(texts, ["the question, edited", "better answer"]);
+    // Ollama saw only the new turn, not the replaced one.
+    assert_eq!(
+        fake.chats()[1]["messages"],
+        json!([{"role":"user","content":"the question, edited"}])
+    );
+
+    // The replaced message is gone: naming it again is refused and changes nothing.
+    match c.call(redo("c", question, "again")).await {
+        ServerMsg::Error { code, .. } => assert_eq!(code, chinwag_protocol::ErrorCode::NotFound),
+        other => panic!("expected not_found, got {other:?}"),
+    }
+    assert_eq!(stored(&mut c, &conv).await.len(), 2);
+}
