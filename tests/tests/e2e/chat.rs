@@ -442,7 +442,8 @@ async fn replace_from_regenerates_the_last_turn_in_one_commit() {
         replace_from: Some(from),
     };
     fake.script(reply("llama3.2", &["better answer"]));
-    c.send(&redo("b", question.clone(), "the question, edited")).await;
+    c.send(&redo("b", question.clone(), "the question, edited"))
+        .await;
     let msgs = c.until(is_done).await;
     assert_eq!(assembled(&msgs), "better answer");
     let after = stored(&mut c, &conv).await;

@@ -6,6 +6,10 @@
 
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Span;
+use std::cell::RefCell;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
 use syntect::easy::HighlightLines;
 use syntect::highlighting::{FontStyle, ThemeSet};
@@ -35,14 +39,45 @@ pub fn warm_up() {
         });
 }
 
+type Lines = Vec<Vec<Span<'static>>>;
+
+/// Blocks highlighted lately. A streaming reply is re-rendered on every frame; its finished
+/// code blocks come from here and only the block still growing is highlighted again.
+struct Cache {
+    map: HashMap<u64, Lines>,
+    order: VecDeque<u64>,
+}
+
+const CACHE_BLOCKS: usize = 256;
+
+thread_local! {
+    static CACHE: RefCell<Cache> = RefCell::new(Cache { map: HashMap::new(), order: VecDeque::new() });
+}
+
 /// The code as lines of styled spans, without line endings. `syntax` is the syntect theme;
 /// with `None`, or a language syntect does not know, every span gets `base`.
-pub fn highlight(
-    code: &str,
-    lang: &str,
-    syntax: Option<&str>,
-    base: Style,
-) -> Vec<Vec<Span<'static>>> {
+pub fn highlight(code: &str, lang: &str, syntax: Option<&str>, base: Style) -> Lines {
+    let mut h = DefaultHasher::new();
+    (code, lang, syntax, base).hash(&mut h);
+    let key = h.finish();
+    if let Some(hit) = CACHE.with(|c| c.borrow().map.get(&key).cloned()) {
+        return hit;
+    }
+    let lines = highlight_uncached(code, lang, syntax, base);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.order.len() >= CACHE_BLOCKS
+            && let Some(old) = c.order.pop_front()
+        {
+            c.map.remove(&old);
+        }
+        c.order.push_back(key);
+        c.map.insert(key, lines.clone());
+    });
+    lines
+}
+
+fn highlight_uncached(code: &str, lang: &str, syntax: Option<&str>, base: Style) -> Lines {
     let plain = || {
         code.lines()
             .map(|l| vec![Span::styled(l.to_string(), base)])
