@@ -5,6 +5,8 @@ use crate::ollama::{ChatRequest, OllamaClient, OllamaError, StreamEvent};
 use crate::store::{INTERRUPTED_REPLY, ReplyEnd, Store, StoreError};
 use chinwag_protocol::{ErrorBody, ErrorCode, GenStats, MessageStatus};
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// Everything a runner needs.
@@ -127,6 +129,11 @@ pub async fn conclude(
     registry.remove(g);
 }
 
+/// The least time between two appends of streamed text. Each append rewrites the reply's
+/// row, so at 1,000 tokens/s writing every token costs more than it is worth; text waits at
+/// most this long for its commit (and so for its client).
+const WRITE_GAP: Duration = Duration::from_millis(20);
+
 /// An append to the store in flight: the text it carries comes back with the result.
 type Write = std::pin::Pin<
     Box<dyn Future<Output = Result<(String, String), (StoreError, String, String)>> + Send>,
@@ -163,8 +170,10 @@ async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
         },
     };
     let mut writing: Option<Write> = None;
+    let mut next_write = Instant::now();
     let outcome = loop {
-        if writing.is_none() && pending.len() > 0 {
+        let due = pending.len() > 0 && writing.is_none();
+        if due && Instant::now() >= next_write {
             let (content, thinking) = pending.take();
             writing = Some(write(job, content, thinking));
         }
@@ -178,8 +187,10 @@ async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
             biased;
             _ = job.shutdown.cancelled() => break Outcome::ShuttingDown,
             _ = cancel.cancelled() => break Outcome::Cancelled,
+            _ = tokio::time::sleep_until(next_write), if due => {}
             written = in_flight => {
                 writing = None;
+                next_write = Instant::now() + WRITE_GAP;
                 match written {
                     Ok((content, thinking)) => g.push(&content, &thinking),
                     Err((e, content, thinking)) => {
