@@ -11,7 +11,6 @@ use chinwag_protocol::{
 
 impl App {
     pub(super) fn server(&mut self, msg: ServerMsg, fx: &mut Vec<Effect>) {
-        let req = self.requests.get(msg.id()).cloned();
         match msg {
             ServerMsg::ChatStarted {
                 id,
@@ -230,7 +229,6 @@ impl App {
             }
             ServerMsg::SearchResults { id, hits } => {
                 self.requests.remove(&id);
-
                 if let Some(Overlay::Search(s)) = &mut self.overlay
                     && s.latest == id
                 {
@@ -262,7 +260,7 @@ impl App {
                 message,
                 retry_after_ms,
             } => {
-                self.requests.remove(&id);
+                let req = self.requests.remove(&id);
                 self.error_reply(req, code, &message, retry_after_ms);
             }
             ServerMsg::Status(s) => {
