@@ -261,7 +261,7 @@ impl App {
                 retry_after_ms,
             } => {
                 let req = self.requests.remove(&id);
-                self.error_reply(req, code, &message, retry_after_ms);
+                self.error_reply(req, code, &message, retry_after_ms, fx);
             }
             ServerMsg::Status(s) => {
                 self.requests.remove(&s.id);
@@ -303,6 +303,7 @@ impl App {
         code: ErrorCode,
         message: &str,
         retry: Option<u64>,
+        fx: &mut Vec<Effect>,
     ) {
         if code == ErrorCode::RateLimited {
             let ms = retry.unwrap_or(1000);
@@ -325,6 +326,12 @@ impl App {
                         self.set_input(&p.content);
                     } else {
                         self.remember_prompt(&p.content);
+                    }
+                    // A refused retry/edit replaced nothing: show the turn it hid again.
+                    if p.replace_from.is_some()
+                        && let Some(c) = p.conversation
+                    {
+                        self.open_conversation(c, None, fx);
                     }
                 }
                 self.generating = None;

@@ -569,3 +569,25 @@ fn pickers_filter_and_pick() {
     assert_eq!(app.model.as_deref(), Some("qwen2.5-coder:7b"));
     assert!(app.overlay.is_none());
 }
+
+#[test]
+fn a_refused_retry_brings_the_old_turn_back() {
+    let mut app = app();
+    connect(&mut app);
+    start_chat(&mut app, "question");
+    delta(&mut app, "answer");
+    done(&mut app, MessageStatus::Complete);
+    type_text(&mut app, "/retry");
+    let retry = sent(&key(&mut app, KeyCode::Enter))[0].clone();
+    let fx = app.update(Event::Server(ServerMsg::Error {
+        id: retry.id().into(),
+        code: ErrorCode::Conflict,
+        message: "busy".into(),
+        retry_after_ms: None,
+    }));
+    assert!(
+        matches!(sent(&fx).as_slice(), [ClientMsg::GetConversation { conversation, .. }] if *conversation == conv(1)),
+        "the stored conversation is fetched again: {fx:?}"
+    );
+    assert_eq!(app.input_text(), "question");
+}
