@@ -45,6 +45,9 @@ pub struct DaemonCli {
 
 /// Runs the daemon in the foreground until a signal. Errors are for the caller to print.
 pub fn run_daemon(args: DaemonArgs) -> Result<()> {
+    // Everything the daemon creates holds a user's data (store, logs, socket): owner only,
+    // whatever umask the daemon was started with. Paths are also created with explicit modes.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let dirs = crate::Dirs::from_env()?;
     let flags = crate::Overrides {
         config: args.config,

@@ -8,6 +8,7 @@ pub mod daemon;
 pub mod generation;
 pub mod logging;
 pub mod ollama;
+pub mod private_fs;
 pub mod server;
 pub mod store;
 

@@ -9,8 +9,7 @@ use tracing_subscriber::prelude::*;
 
 /// Installs the global subscriber. `filter` uses `RUST_LOG` syntax (e.g. `info,chinwagd=debug`).
 pub fn init(dir: &Path, filter: &str, also_stderr: bool) -> Result<WorkerGuard> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating the log dir {}", dir.display()))?;
+    crate::private_fs::ensure_private_dir(dir).context("the log directory cannot be used")?;
     let appender = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix("chinwagd")

@@ -3,4 +3,5 @@
 pub mod client;
 pub mod fake_ollama;
 pub mod harness;
+pub mod other_user;
 pub mod tmux;

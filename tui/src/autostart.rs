@@ -9,7 +9,6 @@ use crate::cli::ConnArgs;
 use crate::conn::{Connection, Endpoint};
 use crate::exit::ClientError;
 use chinwag_protocol::paths;
-use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -69,17 +68,11 @@ async fn start_daemon(socket: &Path) -> Result<(), ClientError> {
         ))
     })?;
     let dir = socket.parent().unwrap_or(Path::new("."));
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| {
-            ClientError::DaemonUnreachable(format!("cannot create {}: {e}", dir.display()))
-        })?;
+    chinwagd::private_fs::ensure_private_dir(dir)
+        .map_err(|e| ClientError::Unsafe(format!("not starting a daemon: {e}")))?;
     let err_path = socket.with_extension("stderr");
-    let err_file = std::fs::File::create(&err_path).map_err(|e| {
-        ClientError::DaemonUnreachable(format!("cannot create {}: {e}", err_path.display()))
-    })?;
+    let err_file = chinwagd::private_fs::create_private_file(&err_path)
+        .map_err(|e| ClientError::DaemonUnreachable(format!("cannot start a daemon: {e}")))?;
     tracing::debug!(exe = %exe.display(), socket = %socket.display(), "starting a daemon");
     let mut child = Command::new(&exe)
         .arg("daemon")

@@ -116,9 +116,8 @@ pub async fn history(conn_args: &ConnArgs, cmd: &HistoryCommand) -> Result<(), C
                 }
             };
             match output {
-                Some(path) => std::fs::write(path, text).map_err(|e| {
-                    ClientError::Other(anyhow::anyhow!("writing {}: {e}", path.display()))
-                }),
+                Some(path) => chinwagd::private_fs::write_private_file(path, text.as_bytes())
+                    .map_err(|e| ClientError::Other(e.into())),
                 None => print(&text),
             }
         }

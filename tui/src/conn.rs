@@ -6,7 +6,7 @@
 use crate::exit::ClientError;
 use chinwag_protocol::{ClientMsg, ErrorBody, PROTOCOL_VERSION, ServerMsg};
 use futures_util::{SinkExt, StreamExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -66,12 +66,14 @@ fn ws_config() -> WebSocketConfig {
 async fn open_stream(endpoint: &Endpoint) -> Result<(Box<dyn Io>, String), ClientError> {
     match endpoint {
         Endpoint::Unix(path) => {
+            check_socket_dir(path)?;
             let s = tokio::net::UnixStream::connect(path).await.map_err(|e| {
                 ClientError::DaemonUnreachable(format!(
                     "no chinwag daemon at {} ({e})",
                     path.display()
                 ))
             })?;
+            check_peer(&s, path)?;
             Ok((Box::new(s), "ws://localhost/".to_string()))
         }
         Endpoint::Url(url) => {
@@ -109,6 +111,50 @@ async fn open_stream(endpoint: &Endpoint) -> Result<(Box<dyn Io>, String), Clien
             Ok((Box::new(s), url.clone()))
         }
     }
+}
+
+/// The socket's directory must be ours and closed to other users' writes before we connect:
+/// with no `XDG_RUNTIME_DIR` it lives in the shared temp dir, where anyone could create it
+/// first. A missing directory just means no daemon runs yet.
+fn check_socket_dir(socket: &Path) -> Result<(), ClientError> {
+    let Some(dir) = socket.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    match chinwagd::private_fs::check_dir(dir) {
+        Ok(()) => Ok(()),
+        Err(chinwagd::private_fs::PrivateDirError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            Err(ClientError::DaemonUnreachable(format!(
+                "no chinwag daemon at {} (no such directory)",
+                socket.display()
+            )))
+        }
+        Err(e) => Err(ClientError::Unsafe(format!(
+            "not connecting to {}: {e}",
+            socket.display()
+        ))),
+    }
+}
+
+/// The process behind the socket must run as this user (`SO_PEERCRED`), checked before a
+/// single byte is sent: anything else could be another user capturing prompts.
+fn check_peer(stream: &tokio::net::UnixStream, socket: &Path) -> Result<(), ClientError> {
+    let me = chinwagd::private_fs::my_uid();
+    let peer = stream.peer_cred().map(|c| c.uid()).map_err(|e| {
+        ClientError::Unsafe(format!(
+            "not talking to {}: cannot tell who listens there ({e})",
+            socket.display()
+        ))
+    })?;
+    if peer != me {
+        return Err(ClientError::Unsafe(format!(
+            "not talking to {}: it is served by uid {peer}, not by you (uid {me}); another \
+             user may have put it there — remove it, or set XDG_RUNTIME_DIR",
+            socket.display()
+        )));
+    }
+    Ok(())
 }
 
 impl Connection {

@@ -26,6 +26,9 @@ pub enum ClientError {
     /// The connection broke or the daemon said something unexpected.
     #[error("{0}")]
     Connection(String),
+    /// The local socket or its directory is not safely ours: nothing was sent.
+    #[error("{0}")]
+    Unsafe(String),
     /// Bad use of the command line.
     #[error("{0}")]
     Usage(String),
@@ -42,7 +45,7 @@ impl ClientError {
             Self::DaemonUnreachable(_) => code::UNREACHABLE,
             Self::Usage(_) => code::USAGE,
             Self::Interrupted => code::INTERRUPTED,
-            Self::Connection(_) | Self::Other(_) => code::ERROR,
+            Self::Connection(_) | Self::Unsafe(_) | Self::Other(_) => code::ERROR,
             Self::Server(body) => match body.code {
                 ErrorCode::BackendUnavailable => code::UNREACHABLE,
                 ErrorCode::RateLimited => code::RATE_LIMITED,

@@ -9,7 +9,7 @@ use crate::daemon::Daemon;
 use anyhow::{Context, Result, bail};
 use std::fs::{File, OpenOptions};
 use std::net::SocketAddr;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
@@ -39,38 +39,12 @@ impl Listener {
     }
 }
 
-/// Makes `dir` (0700, ours) if missing and refuses one that others could write into.
-fn secure_dir(dir: &Path) -> Result<()> {
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("creating {}", dir.display()))?;
-    let meta = std::fs::metadata(dir).with_context(|| format!("inspecting {}", dir.display()))?;
-    let uid = rustix::process::getuid().as_raw();
-    if meta.uid() != uid {
-        bail!(
-            "{} belongs to uid {}, not to you (uid {uid}); refusing to put the socket there",
-            dir.display(),
-            meta.uid()
-        );
-    }
-    if meta.mode() & 0o022 != 0 {
-        bail!(
-            "{} is writable by others (mode {:o}); refusing to put the socket there",
-            dir.display(),
-            meta.mode() & 0o777
-        );
-    }
-    Ok(())
-}
-
 /// Binds the Unix socket at `path`, taking the single-instance lock first.
 pub fn bind_unix(path: &Path) -> Result<Listener> {
     let dir = path
         .parent()
         .context("the socket path has no parent directory")?;
-    secure_dir(dir)?;
+    crate::private_fs::ensure_private_dir(dir).context("the socket's directory cannot be used")?;
     let lock_path = path.with_extension("lock");
     let lock = OpenOptions::new()
         .create(true)

@@ -55,10 +55,7 @@ impl Store {
     /// Opens (creating if needed) the database at `path`, runs migrations, and marks replies
     /// left `streaming` by a previous run as `incomplete`.
     pub fn open(path: &Path, opts: &StoreOptions) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::other(format!("creating {}: {e}", dir.display())))?;
-        }
+        make_private(path)?;
         let conn = Connection::open(path)
             .map_err(|e| StoreError::from_sqlite(e, &format!("opening {}", path.display())))?;
         schema::configure(&conn, opts)?;
@@ -114,6 +111,31 @@ impl Store {
     pub async fn close(&self) {
         self.writer.close().await;
     }
+}
+
+/// The store's directory is 0700 and its files 0600, whatever the umask. SQLite gives the
+/// `-wal` and `-shm` files the mode of the database file, so creating that one 0600 first is
+/// enough for new stores; older ones are tightened here.
+fn make_private(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let private = |e: crate::private_fs::PrivateDirError| {
+        StoreError::other(format!("the history store cannot be kept private: {e}"))
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::private_fs::ensure_private_dir(dir).map_err(private)?;
+    }
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        crate::private_fs::restrict_file(Path::new(&file)).map_err(private)?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| StoreError::other(format!("creating {}: {e}", path.display())))?;
+    Ok(())
 }
 
 /// Milliseconds since the Unix epoch.

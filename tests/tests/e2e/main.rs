@@ -6,6 +6,7 @@ mod cli;
 mod crash;
 mod edge;
 mod errors;
+mod local;
 mod man;
 mod store;
 mod tui;

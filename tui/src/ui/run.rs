@@ -148,7 +148,10 @@ where
                     }
                 }
                 Effect::WriteFile { path, contents } => {
-                    let n = match std::fs::write(&path, contents) {
+                    let n = match chinwagd::private_fs::write_private_file(
+                        path.as_ref(),
+                        contents.as_bytes(),
+                    ) {
                         Ok(()) => Notice::info(format!("written to {path}")),
                         Err(e) => Notice::error(format!("cannot write {path}: {e}")),
                     };
