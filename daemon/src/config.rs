@@ -11,6 +11,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The file as written by a user. Every field optional; unknown fields rejected.
 #[derive(Debug, Default, Deserialize)]
@@ -27,7 +28,71 @@ pub struct FileConfig {
     pub log: Option<String>,
     pub log_dir: Option<PathBuf>,
     #[serde(default)]
+    pub timeouts: FileTimeouts,
+    #[serde(default)]
     pub bots: BTreeMap<String, BotConfig>,
+}
+
+/// `[timeouts]`, in whole seconds.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileTimeouts {
+    pub first_token_secs: Option<u64>,
+    pub between_tokens_secs: Option<u64>,
+    pub client_write_secs: Option<u64>,
+}
+
+/// How long the daemon waits on the backend and on clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// From sending a chat to Ollama until its first token (a cold model loads meanwhile).
+    pub first_token: Duration,
+    /// Between two tokens of a reply once it has started.
+    pub between_tokens: Duration,
+    /// Watchers are told `loading` when the first token has not come after this long.
+    pub loading_notice: Duration,
+    /// A client that leaves a frame unread this long is cut off (close 1008).
+    pub client_write: Duration,
+    /// Keepalive ping period.
+    pub ping_every: Duration,
+    /// A connection from which nothing (not even a pong) arrives this long is closed (1001).
+    pub client_idle: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            first_token: Duration::from_secs(300),
+            between_tokens: Duration::from_secs(120),
+            loading_notice: Duration::from_secs(1),
+            client_write: Duration::from_secs(30),
+            ping_every: Duration::from_secs(20),
+            client_idle: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Timeouts {
+    fn layered(file: &FileTimeouts) -> Result<Timeouts> {
+        let d = Timeouts::default();
+        let secs = |name: &str, v: Option<u64>, default: Duration| -> Result<Duration> {
+            match v {
+                None => Ok(default),
+                Some(0) => bail!("[timeouts] {name} must be at least 1 second"),
+                Some(s) => Ok(Duration::from_secs(s)),
+            }
+        };
+        Ok(Timeouts {
+            first_token: secs("first_token_secs", file.first_token_secs, d.first_token)?,
+            between_tokens: secs(
+                "between_tokens_secs",
+                file.between_tokens_secs,
+                d.between_tokens,
+            )?,
+            client_write: secs("client_write_secs", file.client_write_secs, d.client_write)?,
+            ..d
+        })
+    }
 }
 
 /// A bot profile: `[bots.NAME]`.
@@ -106,6 +171,7 @@ pub struct Config {
     pub log: String,
     pub log_dir: PathBuf,
     pub bots: BTreeMap<String, BotConfig>,
+    pub timeouts: Timeouts,
     /// The file read, if any.
     pub config_file: Option<PathBuf>,
 }
@@ -232,6 +298,7 @@ impl Config {
                 .map(PathBuf::from)
                 .or(file.log_dir)
                 .unwrap_or_else(|| dirs.state.clone()),
+            timeouts: Timeouts::layered(&file.timeouts)?,
             bots: file.bots,
             config_file,
         })

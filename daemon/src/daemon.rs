@@ -4,6 +4,7 @@ use crate::config::Config;
 use crate::generation::Generations;
 use crate::ollama::OllamaClient;
 use crate::store::Store;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -20,6 +21,8 @@ pub struct Daemon {
     pub runners: TaskTracker,
     /// Fires once, when the daemon begins to stop.
     pub shutdown: CancellationToken,
+    /// WebSocket connections open now (past the upgrade).
+    pub connections: AtomicU64,
     started: Instant,
     listening: Mutex<Vec<String>>,
 }
@@ -34,6 +37,7 @@ impl Daemon {
             generations: Arc::new(Generations::default()),
             runners: TaskTracker::new(),
             shutdown,
+            connections: AtomicU64::new(0),
             started: Instant::now(),
             listening: Mutex::new(Vec::new()),
         })

@@ -5,6 +5,7 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod frame;
 pub mod generation;
 pub mod logging;
 pub mod ollama;

@@ -1,6 +1,6 @@
 //! Messages a client sends to the daemon.
 
-use crate::types::{ConversationId, MessageId};
+use crate::types::{ConversationId, MessageId, TextPart};
 use serde::{Deserialize, Serialize};
 
 /// Every client → daemon message. Each carries a client-chosen `id` that the daemon echoes on
@@ -85,6 +85,16 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
+    /// A slice of one message's text, for messages listed as `truncated`: up to a frame's
+    /// worth from byte `offset` (a char boundary) of `part`.
+    GetMessageText {
+        id: String,
+        message: MessageId,
+        #[serde(default)]
+        part: TextPart,
+        #[serde(default)]
+        offset: u64,
+    },
     /// Full-text search over your messages (words; `"exact phrase"`; `prefix*`).
     Search {
         id: String,
@@ -119,6 +129,7 @@ impl ClientMsg {
             | Self::RenameConversation { id, .. }
             | Self::DeleteConversation { id, .. }
             | Self::History { id, .. }
+            | Self::GetMessageText { id, .. }
             | Self::Search { id, .. }
             | Self::ListModels { id }
             | Self::ListBots { id }

@@ -15,7 +15,7 @@ pub use error::{ErrorBody, ErrorCode};
 pub use server::{GenStats, OllamaStatus, SearchHit, ServerMsg, StatusReply};
 pub use types::{
     BotInfo, ConversationId, ConversationSummary, MessageId, MessageStatus, ModelInfo, Role,
-    StoredMessage,
+    StoredMessage, TextPart,
 };
 
 /// The protocol version this crate speaks. A `hello` carrying another version is refused with

@@ -3,7 +3,7 @@
 use crate::error::{ErrorBody, ErrorCode};
 use crate::types::{
     BotInfo, ConversationId, ConversationSummary, MessageId, MessageStatus, ModelInfo, Role,
-    StoredMessage,
+    StoredMessage, TextPart,
 };
 use serde::{Deserialize, Serialize};
 
@@ -87,13 +87,26 @@ pub enum ServerMsg {
         conversation: ConversationSummary,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         system: Option<String>,
+        /// The newest messages that fit in one frame, oldest first.
         messages: Vec<StoredMessage>,
+        /// Older messages exist: page back with `history` (`before` = the first one here).
+        #[serde(default)]
+        has_more: bool,
     },
     Messages {
         id: String,
         conversation: ConversationId,
         items: Vec<StoredMessage>,
         has_more: bool,
+    },
+    MessageText {
+        id: String,
+        message: MessageId,
+        part: TextPart,
+        offset: u64,
+        text: String,
+        /// The whole part's length in bytes: done when `offset + len(text)` reaches it.
+        total_bytes: u64,
     },
     SearchResults {
         id: String,
@@ -152,6 +165,7 @@ impl ServerMsg {
             | Self::Conversations { id, .. }
             | Self::Conversation { id, .. }
             | Self::Messages { id, .. }
+            | Self::MessageText { id, .. }
             | Self::SearchResults { id, .. }
             | Self::Models { id, .. }
             | Self::Bots { id, .. }
@@ -214,6 +228,9 @@ pub struct StatusReply {
     pub default_model: Option<String>,
     /// Generations running now, for every user.
     pub active_generations: u64,
+    /// WebSocket connections open now, for every user.
+    #[serde(default)]
+    pub connections: u64,
 }
 
 /// Whether Ollama answered just now.

@@ -94,6 +94,23 @@ pub struct StoredMessage {
     /// Why a reply stopped short, in words fit for a user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The message is too big for one frame: `content` and `thinking` hold only their start;
+    /// fetch the rest with `get_message_text`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub truncated: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Which text of a message `get_message_text` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextPart {
+    #[default]
+    Content,
+    Thinking,
 }
 
 /// A conversation as listed: no messages, just what a picker needs.

@@ -137,6 +137,15 @@ fn client_messages_have_stable_json() {
         json!({"type":"history","id":"10","conversation":"c1","before":"m9","limit":50}),
     );
     golden_client(
+        ClientMsg::GetMessageText {
+            id: "16".into(),
+            message: mid("m2"),
+            part: TextPart::Thinking,
+            offset: 65536,
+        },
+        json!({"type":"get_message_text","id":"16","message":"m2","part":"thinking","offset":65536}),
+    );
+    golden_client(
         ClientMsg::Search {
             id: "11".into(),
             query: "rayleigh".into(),
@@ -184,6 +193,7 @@ fn reply() -> StoredMessage {
         model: Some("llama3.2".into()),
         created_at_ms: 1_700_000_001_000,
         error: Some("the daemon stopped before the reply ended".into()),
+        truncated: false,
     }
 }
 
@@ -299,7 +309,14 @@ fn server_messages_have_stable_json() {
             id: "7".into(),
             conversation: summary(),
             system: Some("be brief".into()),
-            messages: vec![reply()],
+            messages: vec![
+                reply(),
+                StoredMessage {
+                    truncated: true,
+                    ..reply()
+                },
+            ],
+            has_more: true,
         },
         json!({"type":"conversation","id":"7",
                "conversation":{"id":"c1","title":"Why is the sky blue?","model":"llama3.2",
@@ -307,7 +324,23 @@ fn server_messages_have_stable_json() {
                "system":"be brief",
                "messages":[{"id":"m2","role":"assistant","content":"Rayleigh scattering.",
                             "status":"incomplete","model":"llama3.2","created_at_ms":1700000001000u64,
-                            "error":"the daemon stopped before the reply ended"}]}),
+                            "error":"the daemon stopped before the reply ended"},
+                           {"id":"m2","role":"assistant","content":"Rayleigh scattering.",
+                            "status":"incomplete","model":"llama3.2","created_at_ms":1700000001000u64,
+                            "error":"the daemon stopped before the reply ended","truncated":true}],
+               "has_more":true}),
+    );
+    golden_server(
+        ServerMsg::MessageText {
+            id: "16".into(),
+            message: mid("m2"),
+            part: TextPart::Content,
+            offset: 0,
+            text: "Rayleigh".into(),
+            total_bytes: 1_900_000,
+        },
+        json!({"type":"message_text","id":"16","message":"m2","part":"content","offset":0,
+               "text":"Rayleigh","total_bytes":1900000}),
     );
     golden_server(
         ServerMsg::Messages {
@@ -382,12 +415,13 @@ fn server_messages_have_stable_json() {
             },
             default_model: None,
             active_generations: 0,
+            connections: 1,
         }),
         json!({"type":"status","id":"14","version":"0.1.0","protocol":1,"pid":4242,"uptime_ms":1000,
                "listening":["/run/user/1000/chinwag/chinwagd.sock"],
                "store_path":"/home/a/.local/share/chinwag/history.db","user":"alice",
                "ollama":{"url":"http://127.0.0.1:11434","reachable":false,"error":"connection refused"},
-               "active_generations":0}),
+               "active_generations":0,"connections":1}),
     );
     golden_server(
         ServerMsg::Ok { id: "8".into() },

@@ -124,6 +124,32 @@ impl TestClient {
         }
     }
 
+    /// The daemon's `status`.
+    pub async fn status(&mut self) -> chinwag_protocol::StatusReply {
+        match self.call(ClientMsg::Status { id: "st".into() }).await {
+            ServerMsg::Status(st) => st,
+            other => panic!("expected status, got {other:?}"),
+        }
+    }
+
+    /// Waits (bounded) until the daemon counts exactly `n` open connections.
+    pub async fn wait_connections(&mut self, n: u64) {
+        let deadline = tokio::time::Instant::now() + FRAME_TIMEOUT;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            let now = self.status().await.connections;
+            if now == n {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {n} connections (the daemon still counts {now})"
+            );
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+
     /// Closes abruptly, like a client whose process died.
     pub fn vanish(self) {
         drop(self);

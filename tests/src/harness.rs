@@ -37,6 +37,7 @@ pub fn test_config(dir: &Path, ollama_host: &str) -> Config {
         log: "warn".into(),
         log_dir: dir.join("state"),
         bots: BTreeMap::new(),
+        timeouts: chinwagd::config::Timeouts::default(),
         config_file: None,
     }
 }

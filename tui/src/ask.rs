@@ -50,6 +50,9 @@ struct Output {
     show_thinking: bool,
     /// Bytes of the reply already written (or buffered).
     written: usize,
+    /// Where the next `delta` of the current request starts in the reply: a `replay` may
+    /// carry less than was already written, and the deltas after it continue from its end.
+    stream_pos: usize,
     buffer: String,
     ends_with_newline: bool,
     /// stdout went away (`| head`): stop writing, still finish cleanly.
@@ -75,6 +78,19 @@ impl Output {
         {
             self.closed = true;
         }
+    }
+
+    /// A `replay`: the reply from its start.
+    fn replay(&mut self, content: &str, thinking: &str) {
+        self.stream_pos = content.len();
+        self.text(0, content, thinking);
+    }
+
+    /// A `delta`: the reply from where the last replay or delta ended.
+    fn delta(&mut self, content: &str, thinking: &str) {
+        let at = self.stream_pos;
+        self.stream_pos += content.len();
+        self.text(at, content, thinking);
     }
 
     /// Appends reply text, given as the whole reply from `offset` on (replays overlap).
@@ -148,6 +164,7 @@ pub async fn run(
         buffered: args.no_stream,
         show_thinking: args.show_thinking,
         written: 0,
+        stream_pos: 0,
         buffer: String::new(),
         ends_with_newline: false,
         closed: false,
@@ -212,13 +229,10 @@ async fn follow(
             ServerMsg::ChatStarted { conversation, .. } => *started = Some(conversation),
             ServerMsg::Replay {
                 content, thinking, ..
-            } => out.text(0, &content, &thinking),
+            } => out.replay(&content, &thinking),
             ServerMsg::Delta {
                 content, thinking, ..
-            } => {
-                let at = out.written;
-                out.text(at, &content, &thinking);
-            }
+            } => out.delta(&content, &thinking),
             ServerMsg::Done { status, error, .. } => return done_result(status, error),
             ServerMsg::Error {
                 code,
@@ -245,8 +259,7 @@ async fn drain_until_done(conn: &mut Connection, id: &str, out: &mut Output) {
                 content, thinking, ..
             } = &msg
             {
-                let at = out.written;
-                out.text(at, content, thinking);
+                out.delta(content, thinking);
             }
             if matches!(msg, ServerMsg::Done { .. }) {
                 return;

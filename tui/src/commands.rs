@@ -6,7 +6,10 @@ use crate::cli::{ConnArgs, ExportFormat, HistoryCommand};
 use crate::conn::{Connection, unexpected};
 use crate::exit::ClientError;
 use crate::render;
-use chinwag_protocol::{ClientMsg, ConversationId, ErrorBody, ErrorCode, ServerMsg};
+use chinwag_protocol::{
+    ClientMsg, ConversationId, ConversationSummary, ErrorBody, ErrorCode, MessageId, ServerMsg,
+    StoredMessage, TextPart,
+};
 use std::io::Write;
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<(), ClientError> {
@@ -22,12 +25,104 @@ fn print(text: &str) -> Result<(), ClientError> {
     Ok(())
 }
 
-async fn get_conversation(conn: &mut Connection, id: &str) -> Result<ServerMsg, ClientError> {
-    conn.call(|rid| ClientMsg::GetConversation {
-        id: rid,
-        conversation: ConversationId(id.to_string()),
+/// A whole conversation, as `history show --json` and `export --format json` print it.
+#[derive(Debug, serde::Serialize)]
+pub struct FullConversation {
+    pub conversation: ConversationSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    pub messages: Vec<StoredMessage>,
+}
+
+/// Fetches a whole conversation: the newest page, older pages while there are any, and the
+/// rest of every message too big for one frame.
+pub async fn get_conversation(
+    conn: &mut Connection,
+    id: &str,
+) -> Result<FullConversation, ClientError> {
+    let reply = conn
+        .call(|rid| ClientMsg::GetConversation {
+            id: rid,
+            conversation: ConversationId(id.to_string()),
+        })
+        .await?;
+    let ServerMsg::Conversation {
+        conversation,
+        system,
+        mut messages,
+        mut has_more,
+        ..
+    } = reply
+    else {
+        return Err(unexpected(&reply));
+    };
+    while has_more && let Some(first) = messages.first().map(|m| m.id.clone()) {
+        let reply = conn
+            .call(|rid| ClientMsg::History {
+                id: rid,
+                conversation: conversation.id.clone(),
+                before: Some(first),
+                limit: Some(1000),
+            })
+            .await?;
+        let ServerMsg::Messages {
+            items,
+            has_more: more,
+            ..
+        } = reply
+        else {
+            return Err(unexpected(&reply));
+        };
+        has_more = more && !items.is_empty();
+        messages.splice(0..0, items);
+    }
+    for m in messages.iter_mut().filter(|m| m.truncated) {
+        m.content = message_text(conn, &m.id, TextPart::Content).await?;
+        m.thinking = message_text(conn, &m.id, TextPart::Thinking).await?;
+        m.truncated = false;
+    }
+    Ok(FullConversation {
+        conversation,
+        system,
+        messages,
     })
-    .await
+}
+
+/// One message's whole text, read slice by slice.
+async fn message_text(
+    conn: &mut Connection,
+    message: &MessageId,
+    part: TextPart,
+) -> Result<String, ClientError> {
+    let mut text = String::new();
+    loop {
+        let offset = text.len() as u64;
+        let reply = conn
+            .call(|rid| ClientMsg::GetMessageText {
+                id: rid,
+                message: message.clone(),
+                part,
+                offset,
+            })
+            .await?;
+        let ServerMsg::MessageText {
+            text: slice,
+            total_bytes,
+            ..
+        } = reply
+        else {
+            return Err(unexpected(&reply));
+        };
+        if slice.is_empty() && (text.len() as u64) < total_bytes {
+            return Err(ClientError::Connection(
+                "the daemon sent an empty slice of a message".into(),
+            ));
+        }
+        text.push_str(&slice);
+        if text.len() as u64 >= total_bytes {
+            return Ok(text);
+        }
+    }
 }
 
 pub async fn history(conn_args: &ConnArgs, cmd: &HistoryCommand) -> Result<(), ClientError> {
@@ -55,23 +150,14 @@ pub async fn history(conn_args: &ConnArgs, cmd: &HistoryCommand) -> Result<(), C
             print(&render::conversation_list(&items))
         }
         HistoryCommand::Show { id, json } => {
-            let reply = get_conversation(&mut conn, id).await?;
+            let full = get_conversation(&mut conn, id).await?;
             if *json {
-                return print_json(&reply);
+                return print_json(&full);
             }
-            let ServerMsg::Conversation {
-                conversation,
-                system,
-                messages,
-                ..
-            } = reply
-            else {
-                return Err(unexpected(&reply));
-            };
             print(&render::markdown(
-                &conversation,
-                system.as_deref(),
-                &messages,
+                &full.conversation,
+                full.system.as_deref(),
+                &full.messages,
             ))
         }
         HistoryCommand::Search { words, limit, json } => {
@@ -95,24 +181,14 @@ pub async fn history(conn_args: &ConnArgs, cmd: &HistoryCommand) -> Result<(), C
             print(&render::search_hits(&hits))
         }
         HistoryCommand::Export { id, format, output } => {
-            let reply = get_conversation(&mut conn, id).await?;
+            let full = get_conversation(&mut conn, id).await?;
             let text = match format {
                 ExportFormat::Json => {
-                    serde_json::to_string_pretty(&reply)
-                        .map_err(|e| ClientError::Other(e.into()))?
+                    serde_json::to_string_pretty(&full).map_err(|e| ClientError::Other(e.into()))?
                         + "\n"
                 }
                 ExportFormat::Md => {
-                    let ServerMsg::Conversation {
-                        conversation,
-                        system,
-                        messages,
-                        ..
-                    } = &reply
-                    else {
-                        return Err(unexpected(&reply));
-                    };
-                    render::markdown(conversation, system.as_deref(), messages)
+                    render::markdown(&full.conversation, full.system.as_deref(), &full.messages)
                 }
             };
             match output {

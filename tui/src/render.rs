@@ -202,5 +202,6 @@ pub fn status(st: &StatusReply) -> String {
         st.default_model.as_deref().unwrap_or("(none yet)")
     );
     let _ = writeln!(out, "replies    {} generating now", st.active_generations);
+    let _ = writeln!(out, "clients    {} connected", st.connections);
     out
 }

@@ -10,6 +10,7 @@ mod run;
 
 pub use run::{GenJob, conclude, run_generation};
 
+use crate::frame::{MAX_DELTA_BYTES, chunk_at};
 use chinwag_protocol::{ConversationId, ErrorBody, GenStats, MessageId, MessageStatus};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -94,12 +95,15 @@ impl Generation {
         }
     }
 
-    /// A watcher that starts now, and the text it skips (to send as a replay).
+    /// A watcher, and the start of the reply so far (to send as a replay, at most
+    /// [`MAX_DELTA_BYTES`] of each part); the watcher goes on from there.
     pub fn watch_after_snapshot(self: &Arc<Self>) -> (Watcher, String, String) {
         let mut w = self.watch();
         let s = self.state();
-        w.sent = (s.content.len(), s.thinking.len());
-        (w, s.content.clone(), s.thinking.clone())
+        let content = chunk_at(&s.content, 0, MAX_DELTA_BYTES).to_string();
+        let thinking = chunk_at(&s.thinking, 0, MAX_DELTA_BYTES).to_string();
+        w.sent = (content.len(), thinking.len());
+        (w, content, thinking)
     }
 }
 
@@ -124,7 +128,8 @@ impl Watcher {
         &self.gen_
     }
 
-    /// Everything not yet seen, as one delta; then the end; then `None`.
+    /// What is not yet seen, as one delta of at most [`MAX_DELTA_BYTES`] per part; then the
+    /// end; then `None`.
     pub async fn next(&mut self) -> Option<WatchEvent> {
         loop {
             if self.done {
@@ -135,11 +140,10 @@ impl Watcher {
                 let s = self.gen_.state();
                 let (c, t) = self.sent;
                 if s.content.len() > c || s.thinking.len() > t {
-                    self.sent = (s.content.len(), s.thinking.len());
-                    return Some(WatchEvent::Delta {
-                        content: s.content[c..].to_string(),
-                        thinking: s.thinking[t..].to_string(),
-                    });
+                    let content = chunk_at(&s.content, c, MAX_DELTA_BYTES).to_string();
+                    let thinking = chunk_at(&s.thinking, t, MAX_DELTA_BYTES).to_string();
+                    self.sent = (c + content.len(), t + thinking.len());
+                    return Some(WatchEvent::Delta { content, thinking });
                 }
                 if let Some(end) = &s.end {
                     self.done = true;

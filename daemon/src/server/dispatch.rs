@@ -3,6 +3,7 @@
 
 use super::session::Session;
 use crate::chat::{ChatParams, ChatStart, default_model, start_chat, stored_end};
+use crate::frame::{MAX_DELTA_BYTES, chunk_at};
 use crate::generation::{GenEnd, WatchEvent, Watcher};
 use chinwag_protocol::{
     ClientMsg, ConversationId, ErrorBody, ErrorCode, OllamaStatus, PROTOCOL_VERSION, ServerMsg,
@@ -181,18 +182,10 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
                     }
                     if let Some(g) = live {
                         replay_and_forward(s, &id, &g).await;
-                    } else if let Some(m) = stored {
-                        let replay = ServerMsg::Replay {
-                            id: id.clone(),
-                            conversation: turn.conversation.clone(),
-                            message: m.id.clone(),
-                            model: turn.model,
-                            content: m.content.clone(),
-                            thinking: m.thinking.clone(),
-                        };
-                        if s.send(replay).await {
-                            send_done(s, &id, &turn.conversation, &m.id, stored_end(&m)).await;
-                        }
+                    } else if let Some(m) = stored
+                        && replay_stored(s, &id, &turn.conversation, &turn.model, &m).await
+                    {
+                        send_done(s, &id, &turn.conversation, &m.id, stored_end(&m)).await;
                     }
                 }
             }
@@ -242,9 +235,9 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
                 .conversation(owner, &conversation.0)
                 .await
                 .map_err(|e| e.to_body())?;
-            let messages = d
+            let (messages, has_more) = d
                 .store
-                .messages(owner, &info.summary.id)
+                .conversation_page(owner, &info.summary.id)
                 .await
                 .map_err(|e| e.to_body())?;
             s.send(ServerMsg::Conversation {
@@ -252,6 +245,28 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
                 conversation: info.summary,
                 system: info.system,
                 messages,
+                has_more,
+            })
+            .await;
+        }
+        ClientMsg::GetMessageText {
+            id,
+            message,
+            part,
+            offset,
+        } => {
+            let (text, total_bytes) = d
+                .store
+                .message_text(owner, &message, part, offset)
+                .await
+                .map_err(|e| e.to_body())?;
+            s.send(ServerMsg::MessageText {
+                id,
+                message,
+                part,
+                offset,
+                text,
+                total_bytes,
             })
             .await;
         }
@@ -359,6 +374,7 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
                 },
                 default_model,
                 active_generations: d.generations.count() as u64,
+                connections: d.connections.load(Ordering::Relaxed),
             }))
             .await;
         }
@@ -380,6 +396,47 @@ async fn replay_and_forward(s: &Arc<Session>, id: &str, g: &Arc<crate::generatio
     if s.send(replay).await {
         forward(s, id, w).await;
     }
+}
+
+/// Sends a stored reply as a `replay` of its start and `delta`s of the rest, each small
+/// enough for one frame. `false` once the client is gone.
+async fn replay_stored(
+    s: &Session,
+    id: &str,
+    conversation: &ConversationId,
+    model: &str,
+    m: &chinwag_protocol::StoredMessage,
+) -> bool {
+    let (mut c, mut t) = (0, 0);
+    let mut first = true;
+    while first || c < m.content.len() || t < m.thinking.len() {
+        let content = chunk_at(&m.content, c, MAX_DELTA_BYTES).to_string();
+        let thinking = chunk_at(&m.thinking, t, MAX_DELTA_BYTES).to_string();
+        (c, t) = (c + content.len(), t + thinking.len());
+        let msg = if first {
+            ServerMsg::Replay {
+                id: id.to_string(),
+                conversation: conversation.clone(),
+                message: m.id.clone(),
+                model: model.to_string(),
+                content,
+                thinking,
+            }
+        } else {
+            ServerMsg::Delta {
+                id: id.to_string(),
+                conversation: conversation.clone(),
+                message: m.id.clone(),
+                content,
+                thinking,
+            }
+        };
+        first = false;
+        if !s.send(msg).await {
+            return false;
+        }
+    }
+    true
 }
 
 /// Streams a generation to this client until it ends or the client goes.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -18,19 +18,28 @@ use tokio_util::task::TaskTracker;
 
 /// Frames queued for one client before senders wait.
 const OUTBOUND_CAPACITY: usize = 64;
-/// A client that leaves a frame unread this long is cut off (close 1008).
-const SLOW_CLIENT_DEADLINE: Duration = Duration::from_secs(30);
-/// Keepalive ping period; two missed periods close the connection.
-const PING_EVERY: Duration = Duration::from_secs(30);
+/// Bytes of frames queued for one client before senders wait: with the write buffer, this
+/// bounds what a client that never reads can make the daemon hold.
+const OUTBOUND_BYTES: usize = 512 * 1024;
 /// Requests one connection may have running at once; more wait (backpressure on reading).
 const MAX_INFLIGHT: usize = 16;
+/// How long the goodbye (close frame) may take before the socket is just dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// A frame on its way out, holding its share of the byte budget until it is written.
+#[derive(Debug)]
+struct Outbound {
+    msg: Message,
+    _budget: OwnedSemaphorePermit,
+}
 
 /// A connection's shared state, handed to every request task.
 #[derive(Debug)]
 pub(super) struct Session {
     pub d: Arc<Daemon>,
     pub peer: Peer,
-    out: mpsc::Sender<Message>,
+    out: mpsc::Sender<Outbound>,
+    budget: Arc<Semaphore>,
     /// Fires when the connection ends, for any reason.
     pub cancel: CancellationToken,
     close_frame: Mutex<Option<CloseFrame>>,
@@ -41,7 +50,7 @@ pub(super) struct Session {
 
 impl Session {
     /// Queues a frame. `false` once the connection is gone. A client that does not read for
-    /// [`SLOW_CLIENT_DEADLINE`] is disconnected; the generation it watched goes on.
+    /// the configured write timeout is disconnected; the generation it watched goes on.
     pub async fn send(&self, msg: ServerMsg) -> bool {
         let text = match serde_json::to_string(&msg) {
             Ok(t) => t,
@@ -50,11 +59,22 @@ impl Session {
                 return false;
             }
         };
+        let cost = text.len().clamp(1, OUTBOUND_BYTES) as u32;
+        let queue = async {
+            let budget = Arc::clone(&self.budget)
+                .acquire_many_owned(cost)
+                .await
+                .ok()?;
+            let frame = Outbound {
+                msg: Message::text(text),
+                _budget: budget,
+            };
+            self.out.send(frame).await.ok()
+        };
         tokio::select! {
             _ = self.cancel.cancelled() => false,
-            r = tokio::time::timeout(SLOW_CLIENT_DEADLINE, self.out.send(Message::text(text))) => match r {
-                Ok(Ok(())) => true,
-                Ok(Err(_)) => false,
+            r = tokio::time::timeout(self.d.config.timeouts.client_write, queue) => match r {
+                Ok(queued) => queued.is_some(),
                 Err(_) => {
                     tracing::warn!("client stopped reading; closing its connection");
                     self.close(CloseCode::Policy, "client too slow to read");
@@ -82,6 +102,114 @@ fn now_ms(epoch: Instant) -> u64 {
     epoch.elapsed().as_millis() as u64
 }
 
+/// Counts a connection in `status` for as long as it lives.
+struct Counted<'a>(&'a AtomicU64);
+
+impl<'a> Counted<'a> {
+    fn new(n: &'a AtomicU64) -> Self {
+        n.fetch_add(1, Ordering::Relaxed);
+        Counted(n)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Why a write did not happen.
+enum WriteFail {
+    /// The connection is ending anyway (cancelled, or the socket broke).
+    Gone,
+    /// The client left the frame unread past the deadline; part of it may be in the socket.
+    TooSlow,
+}
+
+/// Writes one frame, giving up when the session ends or the client does not take it in time.
+/// Every await of the writer goes through here, so a client that stops reading can never hold
+/// the writer (and with it the connection) open.
+async fn write_frame<W>(sink: &mut W, msg: Message, s: &Session) -> Result<(), WriteFail>
+where
+    W: futures_util::Sink<Message, Error = WsError> + Unpin,
+{
+    tokio::select! {
+        _ = s.cancel.cancelled() => Err(WriteFail::Gone),
+        r = tokio::time::timeout(s.d.config.timeouts.client_write, sink.send(msg)) => match r {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "writing to the client failed");
+                Err(WriteFail::Gone)
+            }
+            Err(_) => Err(WriteFail::TooSlow),
+        },
+    }
+}
+
+/// The writer task: frames from the queue, keepalive pings, and the idle cut-off.
+async fn writer<W>(
+    s: Arc<Session>,
+    mut sink: W,
+    mut rx: mpsc::Receiver<Outbound>,
+    seen: Arc<AtomicU64>,
+    epoch: Instant,
+) where
+    W: futures_util::Sink<Message, Error = WsError> + Unpin,
+{
+    let t = s.d.config.timeouts;
+    let mut ping =
+        tokio::time::interval_at(tokio::time::Instant::now() + t.ping_every, t.ping_every);
+    let idle_ms = t.client_idle.as_millis() as u64;
+    let idle_at =
+        |seen: u64| tokio::time::Instant::from_std(epoch) + Duration::from_millis(seen + idle_ms);
+    let mut idle_deadline = idle_at(seen.load(Ordering::Relaxed));
+    let mut clean = true;
+    loop {
+        let result = tokio::select! {
+            biased;
+            _ = s.cancel.cancelled() => break,
+            m = rx.recv() => match m {
+                Some(frame) => write_frame(&mut sink, frame.msg, &s).await,
+                None => break,
+            },
+            _ = tokio::time::sleep_until(idle_deadline) => {
+                let last = seen.load(Ordering::Relaxed);
+                if now_ms(epoch).saturating_sub(last) >= idle_ms {
+                    tracing::info!("nothing from the client, not even a pong; closing");
+                    s.close(CloseCode::Away, "keepalive timeout");
+                    break;
+                }
+                idle_deadline = idle_at(last);
+                Ok(())
+            }
+            _ = ping.tick() => write_frame(&mut sink, Message::Ping(Vec::new().into()), &s).await,
+        };
+        match result {
+            Ok(()) => {}
+            Err(WriteFail::Gone) => break,
+            Err(WriteFail::TooSlow) => {
+                tracing::warn!("client stopped reading; closing its connection");
+                s.close(CloseCode::Policy, "client too slow to read");
+                // A frame may be half written: a close frame after it would be garbage.
+                clean = false;
+                break;
+            }
+        }
+    }
+    // However the writer ends, the connection ends with it: no session outlives its writer.
+    s.cancel.cancel();
+    let frame = s.close_frame.lock().ok().and_then(|mut f| f.take());
+    if clean {
+        let goodbye = async {
+            if let Some(frame) = frame {
+                let _ = sink.send(Message::Close(Some(frame))).await;
+            }
+            let _ = sink.close().await;
+        };
+        let _ = tokio::time::timeout(CLOSE_GRACE, goodbye).await;
+    }
+}
+
 /// Runs one connection to its end.
 pub(super) async fn run<S>(d: Arc<Daemon>, stream: S, peer: Peer)
 where
@@ -94,12 +222,14 @@ where
             return;
         }
     };
-    let (mut sink, mut source) = ws.split();
-    let (tx, mut rx) = mpsc::channel::<Message>(OUTBOUND_CAPACITY);
+    let _counted = Counted::new(&d.connections);
+    let (sink, mut source) = ws.split();
+    let (tx, rx) = mpsc::channel::<Outbound>(OUTBOUND_CAPACITY);
     let s = Arc::new(Session {
         d: Arc::clone(&d),
         peer,
         out: tx,
+        budget: Arc::new(Semaphore::new(OUTBOUND_BYTES)),
         cancel: CancellationToken::new(),
         close_frame: Mutex::new(None),
         hello_done: AtomicBool::new(false),
@@ -108,39 +238,13 @@ where
     });
     let epoch = Instant::now();
     let last_seen = Arc::new(AtomicU64::new(0));
-
-    let writer = {
-        let s = Arc::clone(&s);
-        let last_seen = Arc::clone(&last_seen);
-        tokio::spawn(async move {
-            let mut ping =
-                tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
-            loop {
-                tokio::select! {
-                    biased;
-                    m = rx.recv() => match m {
-                        Some(m) => if sink.send(m).await.is_err() { break },
-                        None => break,
-                    },
-                    _ = s.cancel.cancelled() => break,
-                    _ = ping.tick() => {
-                        let idle = now_ms(epoch).saturating_sub(last_seen.load(Ordering::Relaxed));
-                        if idle > 2 * PING_EVERY.as_millis() as u64 + 5_000 {
-                            tracing::info!("no pong from the client; closing");
-                            s.close(CloseCode::Away, "keepalive timeout");
-                            break;
-                        }
-                        if sink.send(Message::Ping(Vec::new().into())).await.is_err() { break }
-                    }
-                }
-            }
-            let frame = s.close_frame.lock().ok().and_then(|mut f| f.take());
-            if let Some(frame) = frame {
-                let _ = sink.send(Message::Close(Some(frame))).await;
-            }
-            let _ = sink.close().await;
-        })
-    };
+    let writer = tokio::spawn(writer(
+        Arc::clone(&s),
+        sink,
+        rx,
+        Arc::clone(&last_seen),
+        epoch,
+    ));
 
     loop {
         let frame = tokio::select! {
@@ -164,13 +268,13 @@ where
                 .await;
             }
             Some(Ok(_)) => {} // ping/pong: tungstenite answers pings itself
-            Some(Err(WsError::Capacity(e))) => {
-                tracing::info!(error = %e, "frame over the size limit; closing 1009");
-                s.close(CloseCode::Size, "message too big");
-                break;
-            }
             Some(Err(e)) => {
-                tracing::debug!(error = %e, "connection ended");
+                if let Some((code, reason)) = close_for(&e) {
+                    tracing::info!(error = %e, "bad frame; closing {}", u16::from(code));
+                    s.close(code, reason);
+                } else {
+                    tracing::debug!(error = %e, "connection ended");
+                }
                 break;
             }
         }
@@ -179,4 +283,14 @@ where
     s.tasks.close();
     s.tasks.wait().await;
     let _ = writer.await;
+}
+
+/// The close code a broken frame earns (RFC 6455 §7.4.1); `None` when the socket just ended.
+fn close_for(e: &WsError) -> Option<(CloseCode, &'static str)> {
+    match e {
+        WsError::Capacity(_) => Some((CloseCode::Size, "message too big")),
+        WsError::Utf8(_) => Some((CloseCode::Invalid, "text frame is not valid UTF-8")),
+        WsError::Protocol(_) => Some((CloseCode::Protocol, "WebSocket protocol violation")),
+        _ => None,
+    }
 }

@@ -6,6 +6,10 @@ use chinwag_protocol::{ErrorBody, ErrorCode};
 pub enum StoreErrorKind {
     /// No such conversation for this owner (or an id prefix that matches none).
     NotFound,
+    /// No such message for this owner.
+    NoSuchMessage,
+    /// A request the store cannot answer as asked; the detail is fit for the client.
+    Invalid,
     /// An id prefix that matches several conversations.
     Ambiguous,
     /// The disk (or the configured size cap) is full. Nothing was written.
@@ -48,6 +52,10 @@ impl StoreError {
     pub fn to_body(&self) -> ErrorBody {
         match self.kind {
             StoreErrorKind::NotFound => ErrorBody::new(ErrorCode::NotFound, "no such conversation"),
+            StoreErrorKind::NoSuchMessage => ErrorBody::new(ErrorCode::NotFound, "no such message"),
+            StoreErrorKind::Invalid => {
+                ErrorBody::new(ErrorCode::InvalidRequest, self.detail.clone())
+            }
             StoreErrorKind::Ambiguous => ErrorBody::new(
                 ErrorCode::InvalidRequest,
                 "that id prefix matches several conversations; give more of it",

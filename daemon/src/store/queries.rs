@@ -3,8 +3,10 @@
 use super::errors::{SqlContext, StoreError, StoreErrorKind};
 use super::search::fts_query;
 use super::{Store, now_ms};
+use crate::frame::{PAGE_BUDGET, TEXT_SLICE_BYTES, chunk_at, utf8_prefix};
 use chinwag_protocol::{
     ConversationId, ConversationSummary, MessageId, MessageStatus, Role, SearchHit, StoredMessage,
+    TextPart,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -50,6 +52,7 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<StoredMessage> {
         model: r.get(5)?,
         created_at_ms: r.get(6)?,
         error: r.get(7)?,
+        truncated: false,
     })
 }
 
@@ -94,6 +97,57 @@ fn resolve(conn: &Connection, owner: &str, id: &str) -> Result<ConversationInfo,
             "ambiguous id prefix",
         )),
     }
+}
+
+/// The newest messages before `before_seq` (at most `limit`) whose encoding fits in
+/// [`PAGE_BUDGET`], oldest first, and whether older ones remain. The first message always
+/// comes; one too big for a frame by itself comes `truncated`, its texts cut to
+/// [`TEXT_SLICE_BYTES`] (the rest is read with [`Store::message_text`]).
+fn page_before(
+    conn: &Connection,
+    owner: &str,
+    conversation: &str,
+    before_seq: i64,
+    limit: u32,
+) -> Result<(Vec<StoredMessage>, bool), StoreError> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages
+          WHERE owner = ?1 AND conversation_id = ?2 AND seq < ?3
+          ORDER BY seq DESC"
+    );
+    let mut stmt = conn.prepare(&sql).ctx("preparing a page")?;
+    let mut rows = stmt
+        .query(params![owner, conversation, before_seq])
+        .ctx("reading a page")?;
+    let mut items = Vec::new();
+    let mut used = 0;
+    let mut has_more = false;
+    while let Some(row) = rows.next().ctx("reading a page")? {
+        if items.len() >= limit as usize {
+            has_more = true;
+            break;
+        }
+        let mut m = message_row(row).ctx("reading a message")?;
+        let mut size = encoded_len(&m);
+        if size > PAGE_BUDGET && items.is_empty() {
+            m.content = chunk_at(&m.content, 0, TEXT_SLICE_BYTES).to_string();
+            m.thinking = chunk_at(&m.thinking, 0, TEXT_SLICE_BYTES).to_string();
+            m.truncated = true;
+            size = encoded_len(&m);
+        }
+        if used + size > PAGE_BUDGET && !items.is_empty() {
+            has_more = true;
+            break;
+        }
+        used += size;
+        items.push(m);
+    }
+    items.reverse();
+    Ok((items, has_more))
+}
+
+fn encoded_len(m: &StoredMessage) -> usize {
+    serde_json::to_string(m).map_or(usize::MAX, |s| s.len())
 }
 
 impl Store {
@@ -158,7 +212,20 @@ impl Store {
         .await
     }
 
-    /// Every message of one of `owner`'s conversations, oldest first.
+    /// The newest messages of one of `owner`'s conversations that fit in one frame, oldest
+    /// first, and whether older ones remain.
+    pub async fn conversation_page(
+        &self,
+        owner: &str,
+        id: &ConversationId,
+    ) -> Result<(Vec<StoredMessage>, bool), StoreError> {
+        let (owner, id) = (owner.to_string(), id.0.clone());
+        self.read(move |conn| page_before(conn, &owner, &id, i64::MAX, 100_000))
+            .await
+    }
+
+    /// Every message of one of `owner`'s conversations, oldest first (for building a turn;
+    /// never sent to a client whole).
     pub async fn messages(
         &self,
         owner: &str,
@@ -179,8 +246,8 @@ impl Store {
         .await
     }
 
-    /// Up to `limit` messages before `before` (or the newest), oldest first, and whether
-    /// older ones remain.
+    /// Up to `limit` messages before `before` (or the newest) that fit in one frame, oldest
+    /// first, and whether older ones remain. See [`page_before`].
     pub async fn history_page(
         &self,
         owner: &str,
@@ -200,24 +267,61 @@ impl Store {
                     )
                     .optional()
                     .ctx("finding the page anchor")?
-                    .ok_or_else(|| StoreError::new(StoreErrorKind::NotFound, "no such message"))?,
+                    .ok_or_else(|| StoreError::new(StoreErrorKind::NoSuchMessage, "no such message"))?,
                 None => i64::MAX,
             };
-            let sql = format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages
-                  WHERE owner = ?1 AND conversation_id = ?2 AND seq < ?3
-                  ORDER BY seq DESC LIMIT ?4"
-            );
-            let mut stmt = conn.prepare(&sql).ctx("preparing history")?;
-            let mut items: Vec<StoredMessage> = stmt
-                .query_map(params![owner, id, before_seq, i64::from(limit) + 1], message_row)
-                .ctx("reading history")?
-                .collect::<Result<_, _>>()
-                .ctx("reading a message")?;
-            let has_more = items.len() > limit as usize;
-            items.truncate(limit as usize);
-            items.reverse();
-            Ok((items, has_more))
+            page_before(conn, &owner, &id, before_seq, limit)
+        })
+        .await
+    }
+
+    /// A slice of one of `owner`'s messages' text: up to [`TEXT_SLICE_BYTES`] from byte
+    /// `offset` (which must start a char), and the text's whole length in bytes.
+    pub async fn message_text(
+        &self,
+        owner: &str,
+        id: &MessageId,
+        part: TextPart,
+        offset: u64,
+    ) -> Result<(String, u64), StoreError> {
+        let (owner, id) = (owner.to_string(), id.0.clone());
+        self.read(move |conn| {
+            // Bytes, not chars: `substr` on a BLOB counts bytes, so no long text is read whole.
+            let sql = match part {
+                TextPart::Content => {
+                    "SELECT length(CAST(content AS BLOB)), substr(CAST(content AS BLOB), ?3, ?4)
+                       FROM messages WHERE id = ?1 AND owner = ?2"
+                }
+                TextPart::Thinking => {
+                    "SELECT length(CAST(thinking AS BLOB)), substr(CAST(thinking AS BLOB), ?3, ?4)
+                       FROM messages WHERE id = ?1 AND owner = ?2"
+                }
+            };
+            let start = i64::try_from(offset).unwrap_or(i64::MAX).saturating_add(1);
+            let (total, bytes): (i64, Vec<u8>) = conn
+                .query_row(
+                    sql,
+                    params![id, owner, start, TEXT_SLICE_BYTES as i64],
+                    |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get::<_, Option<Vec<u8>>>(1)?.unwrap_or_default(),
+                        ))
+                    },
+                )
+                .optional()
+                .ctx("reading a message's text")?
+                .ok_or_else(|| StoreError::new(StoreErrorKind::NoSuchMessage, "no such message"))?;
+            let total = total.max(0) as u64;
+            if offset > total || bytes.first().is_some_and(|b| b & 0xC0 == 0x80) {
+                return Err(StoreError::new(
+                    StoreErrorKind::Invalid,
+                    format!(
+                        "offset {offset} is not the start of a character of this {total}-byte text"
+                    ),
+                ));
+            }
+            Ok((utf8_prefix(&bytes).to_string(), total))
         })
         .await
     }

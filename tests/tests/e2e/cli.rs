@@ -1,8 +1,10 @@
 //! The one-shot CLI as a user runs it: the built `chinwag` binary, autostarting its daemon,
 //! against the fake Ollama. Output, stdin handling, `--json`, Ctrl-C, and every exit code.
 
+use chinwag_protocol::{ClientMsg, ServerMsg};
+use chinwag_tests::client::TestClient;
 use chinwag_tests::fake_ollama::{FakeOllama, Part, Script, line};
-use chinwag_tests::harness::{bin, isolated_env, kill_autostarted};
+use chinwag_tests::harness::{bin, isolated_env, isolated_socket, kill_autostarted};
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -213,4 +215,75 @@ async fn ctrl_c_cancels_the_generation_on_the_daemon_and_exits_130() {
     assert_eq!(status.code(), Some(130));
     fake.wait_for("the daemon to close Ollama's stream", |s| s.hangups == 1)
         .await;
+}
+
+/// A reply of `n` lines of `piece`, then `done`.
+fn long_reply(piece: &str, n: usize) -> Script {
+    let mut parts: Vec<Part> = (0..n)
+        .map(|_| Part::Bytes(line("llama3.2", piece, false).into_bytes()))
+        .collect();
+    parts.push(Part::Bytes(line("llama3.2", "", true).into_bytes()));
+    Script::Stream(parts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conversation_far_bigger_than_a_frame_opens_whole() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+    // 1.9 MB of two-byte characters in one reply, then four replies of 100 KB.
+    let wide = "é".repeat(32 * 1024);
+    fake.script(long_reply(&wide, 30));
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["ask", "-m", "llama3.2", "write a lot"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.stdout.len(), 30 * wide.len() + 1, "streamed whole");
+    for n in 0..4u8 {
+        let piece = char::from(b'a' + n).to_string().repeat(100 * 1024);
+        fake.script(long_reply(&piece, 1));
+        let mut cmd = chinwag(dir.path(), &fake.host());
+        cmd.args(["ask", "-c", "more"]);
+        let out = run(cmd, None).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+
+    // On the wire: the first page is cut to fit, and says so.
+    let mut c = TestClient::connect(&isolated_socket(dir.path())).await;
+    let id = c.conversations().await[0].id.clone();
+    let reply = c
+        .call(ClientMsg::GetConversation {
+            id: "g".into(),
+            conversation: id.clone(),
+        })
+        .await;
+    let ServerMsg::Conversation {
+        messages, has_more, ..
+    } = reply
+    else {
+        panic!("{reply:?}")
+    };
+    assert!(has_more, "older messages are left for `history`");
+    assert!(messages.len() < 10);
+
+    // The client reassembles every byte, for people and for scripts.
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["history", "export", &id.0, "--format", "json"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let full: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        full.get("id").is_none(),
+        "no protocol request id in the export"
+    );
+    let msgs = full["messages"].as_array().expect("messages");
+    assert_eq!(msgs.len(), 10);
+    assert_eq!(msgs[1]["content"].as_str(), Some(wide.repeat(30).as_str()));
+    assert!(msgs.iter().all(|m| m.get("truncated").is_none()));
+    assert_eq!(msgs[9]["content"].as_str().map(str::len), Some(100 * 1024));
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["history", "show", &id.0[..8]]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(&wide.repeat(30)));
 }

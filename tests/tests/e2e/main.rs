@@ -3,6 +3,7 @@
 
 mod chat;
 mod cli;
+mod connection;
 mod crash;
 mod edge;
 mod errors;

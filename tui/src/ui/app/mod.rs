@@ -5,6 +5,7 @@
 mod commands;
 mod keys;
 pub mod overlay;
+mod paging;
 mod server;
 
 use super::event::{Effect, Event, LinkEvent, Notice};
@@ -89,6 +90,10 @@ enum Req {
     Delete(ConversationId),
     Cancel,
     Status,
+    /// An older page of this conversation.
+    Older(ConversationId),
+    /// A slice of a message too big for one frame.
+    Text,
 }
 
 /// The conversation list panel.

@@ -148,6 +148,7 @@ impl App {
                 conversation,
                 system,
                 messages,
+                has_more,
             } => {
                 let Some(Req::Open(jump)) = self.requests.remove(&id) else {
                     return;
@@ -166,6 +167,7 @@ impl App {
                 let streaming = messages
                     .iter()
                     .any(|m| m.status == MessageStatus::Streaming);
+                self.fetch_missing(&conversation.id, &messages, has_more, fx);
                 self.transcript.entries = messages.into_iter().map(Entry::from_stored).collect();
                 self.transcript.scroll = scroll;
                 if let Some(target) = jump.and_then(|m| self.transcript.find(&m)) {
@@ -273,7 +275,31 @@ impl App {
                     )));
                 }
             }
-            ServerMsg::Hello { .. } | ServerMsg::Messages { .. } | ServerMsg::Pong { .. } => {}
+            ServerMsg::Messages {
+                id,
+                conversation,
+                items,
+                has_more,
+            } => {
+                if let Some(Req::Older(c)) = self.requests.remove(&id)
+                    && c == conversation
+                {
+                    self.older_page(conversation, items, has_more, fx);
+                }
+            }
+            ServerMsg::MessageText {
+                id,
+                message,
+                part,
+                offset,
+                text,
+                total_bytes,
+            } => {
+                if self.requests.remove(&id) == Some(Req::Text) {
+                    self.text_slice(message, part, offset, text, total_bytes, fx);
+                }
+            }
+            ServerMsg::Hello { .. } | ServerMsg::Pong { .. } => {}
         }
     }
 

@@ -258,6 +258,7 @@ fn reconnecting_keeps_input_and_reopens_and_reattaches() {
         model: Some("llama3.2".into()),
         created_at_ms: 0,
         error: None,
+        truncated: false,
     };
     let fx = app.update(Event::Server(ServerMsg::Conversation {
         id: open.0,
@@ -280,6 +281,7 @@ fn reconnecting_keeps_input_and_reopens_and_reattaches() {
                 MessageStatus::Incomplete,
             ),
         ],
+        has_more: false,
     }));
     assert!(matches!(sent(&fx).as_slice(), [ClientMsg::Attach { .. }]));
     let attach_id = sent(&fx)[0].id().to_string();
@@ -590,4 +592,101 @@ fn a_refused_retry_brings_the_old_turn_back() {
         "the stored conversation is fetched again: {fx:?}"
     );
     assert_eq!(app.input_text(), "question");
+}
+
+#[test]
+fn a_conversation_bigger_than_a_frame_is_fetched_page_by_page_and_slice_by_slice() {
+    let mut app = app();
+    connect(&mut app);
+    let mut fx = Vec::new();
+    app.open_conversation(conv(3), None, &mut fx);
+    let open_id = sent(&fx)[0].id().to_string();
+    let msg = |n: u8, content: &str, truncated| StoredMessage {
+        id: mid(n),
+        role: Role::Assistant,
+        content: content.into(),
+        thinking: String::new(),
+        status: MessageStatus::Complete,
+        model: None,
+        created_at_ms: 0,
+        error: None,
+        truncated,
+    };
+    let summary = ConversationSummary {
+        id: conv(3),
+        title: "big".into(),
+        model: None,
+        bot: None,
+        created_at_ms: 0,
+        updated_at_ms: 0,
+        message_count: 3,
+    };
+    let fx = app.update(Event::Server(ServerMsg::Conversation {
+        id: open_id,
+        conversation: summary,
+        system: None,
+        messages: vec![msg(3, "newest, cut: ", true)],
+        has_more: true,
+    }));
+    let asks = sent(&fx);
+    let older = asks
+        .iter()
+        .find_map(|m| match m {
+            ClientMsg::History { id, before, .. } => Some((id.clone(), before.clone())),
+            _ => None,
+        })
+        .expect("an older page is asked for");
+    assert_eq!(older.1, Some(mid(3)));
+    let slice = asks
+        .iter()
+        .find_map(|m| match m {
+            ClientMsg::GetMessageText {
+                id,
+                message,
+                part: chinwag_protocol::TextPart::Content,
+                offset,
+            } => Some((id.clone(), message.clone(), *offset)),
+            _ => None,
+        })
+        .expect("the rest of the cut message is asked for");
+    assert_eq!((slice.1.clone(), slice.2), (mid(3), 13));
+    let fx = app.update(Event::Server(ServerMsg::MessageText {
+        id: slice.0,
+        message: mid(3),
+        part: chinwag_protocol::TextPart::Content,
+        offset: 13,
+        text: "part two, ".into(),
+        total_bytes: 27,
+    }));
+    let next = match sent(&fx).as_slice() {
+        [ClientMsg::GetMessageText { id, offset: 23, .. }] => id.clone(),
+        other => panic!("expected the next slice at 23, got {other:?}"),
+    };
+    app.update(Event::Server(ServerMsg::MessageText {
+        id: next,
+        message: mid(3),
+        part: chinwag_protocol::TextPart::Content,
+        offset: 23,
+        text: "end.".into(),
+        total_bytes: 27,
+    }));
+    let fx = app.update(Event::Server(ServerMsg::Messages {
+        id: older.0,
+        conversation: conv(3),
+        items: vec![msg(1, "first", false), msg(2, "second", false)],
+        has_more: false,
+    }));
+    assert!(
+        !sent(&fx)
+            .iter()
+            .any(|m| matches!(m, ClientMsg::History { .. })),
+        "no page is asked for past the first"
+    );
+    let texts: Vec<&str> = app
+        .transcript
+        .entries
+        .iter()
+        .map(|e| e.content.as_str())
+        .collect();
+    assert_eq!(texts, ["first", "second", "newest, cut: part two, end."]);
 }
