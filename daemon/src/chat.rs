@@ -210,6 +210,7 @@ pub async fn start_chat(
         ollama: d.ollama.clone(),
         registry: Arc::clone(&d.generations),
         shutdown: d.shutdown.clone(),
+        timeouts: d.config.timeouts,
     }));
     Ok(ChatStart::Started {
         turn,
@@ -270,8 +271,9 @@ pub async fn default_model(d: &Daemon, owner: &str) -> Result<String, ErrorBody>
 pub fn stored_end(m: &StoredMessage) -> GenEnd {
     let error = match m.status {
         MessageStatus::Complete | MessageStatus::Cancelled | MessageStatus::Streaming => None,
-        MessageStatus::Error => Some(ErrorCode::BackendError),
-        MessageStatus::Incomplete => Some(ErrorCode::ShuttingDown),
+        // Replies stored before codes were recorded fall back by status.
+        MessageStatus::Error => Some(m.error_code.unwrap_or(ErrorCode::BackendError)),
+        MessageStatus::Incomplete => Some(m.error_code.unwrap_or(ErrorCode::ShuttingDown)),
     }
     .map(|code| {
         ErrorBody::new(

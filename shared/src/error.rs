@@ -39,6 +39,8 @@ pub enum ErrorCode {
     BackendBusy,
     /// Ollama answered with an error, or the stream broke.
     BackendError,
+    /// Ollama sent no token within the time-to-first-token or between-tokens limit.
+    BackendTimeout,
     /// The history store failed; nothing was acknowledged.
     StorageError,
     /// The daemon is shutting down.
@@ -67,6 +69,7 @@ impl ErrorCode {
             Self::BackendUnavailable => "backend_unavailable",
             Self::BackendBusy => "backend_busy",
             Self::BackendError => "backend_error",
+            Self::BackendTimeout => "backend_timeout",
             Self::StorageError => "storage_error",
             Self::ShuttingDown => "shutting_down",
             Self::Internal => "internal",

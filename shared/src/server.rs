@@ -99,6 +99,14 @@ pub enum ServerMsg {
         items: Vec<StoredMessage>,
         has_more: bool,
     },
+    /// The backend has not sent the first token yet (a cold model is loading); sent once
+    /// per watcher, after about a second of waiting.
+    Loading {
+        id: String,
+        conversation: ConversationId,
+        message: MessageId,
+        model: String,
+    },
     MessageText {
         id: String,
         message: MessageId,
@@ -166,6 +174,7 @@ impl ServerMsg {
             | Self::Conversation { id, .. }
             | Self::Messages { id, .. }
             | Self::MessageText { id, .. }
+            | Self::Loading { id, .. }
             | Self::SearchResults { id, .. }
             | Self::Models { id, .. }
             | Self::Bots { id, .. }

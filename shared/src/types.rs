@@ -94,6 +94,9 @@ pub struct StoredMessage {
     /// Why a reply stopped short, in words fit for a user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The stable code of that error (as in `done.error.code`), when the daemon recorded one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<crate::ErrorCode>,
     /// The message is too big for one frame: `content` and `thinking` hold only their start;
     /// fetch the rest with `get_message_text`.
     #[serde(default, skip_serializing_if = "is_false")]

@@ -193,6 +193,7 @@ fn reply() -> StoredMessage {
         model: Some("llama3.2".into()),
         created_at_ms: 1_700_000_001_000,
         error: Some("the daemon stopped before the reply ended".into()),
+        error_code: None,
         truncated: false,
     }
 }
@@ -329,6 +330,15 @@ fn server_messages_have_stable_json() {
                             "status":"incomplete","model":"llama3.2","created_at_ms":1700000001000u64,
                             "error":"the daemon stopped before the reply ended","truncated":true}],
                "has_more":true}),
+    );
+    golden_server(
+        ServerMsg::Loading {
+            id: "2".into(),
+            conversation: cid("c1"),
+            message: mid("m2"),
+            model: "llama3.2".into(),
+        },
+        json!({"type":"loading","id":"2","conversation":"c1","message":"m2","model":"llama3.2"}),
     );
     golden_server(
         ServerMsg::MessageText {
@@ -486,6 +496,7 @@ fn every_error_code_round_trips_by_name() {
         BackendUnavailable,
         BackendBusy,
         BackendError,
+        BackendTimeout,
         StorageError,
         ShuttingDown,
         Internal,

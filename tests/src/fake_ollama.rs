@@ -31,6 +31,8 @@ pub enum Script {
     Stream(Vec<Part>),
     /// A non-200 status with a JSON body, as Ollama sends before any output.
     Status(u16, Value),
+    /// Never answer (a stuck model load): hold the request until the client hangs up.
+    Hang,
 }
 
 /// One request the fake received.
@@ -237,6 +239,13 @@ impl FakeOllama {
         };
         match script {
             Script::Status(code, body) => respond_json(stream, code, &body).await,
+            Script::Hang => {
+                let mut probe = [0u8; 1];
+                let _ = stream.read(&mut probe).await;
+                self.state().hangups += 1;
+                self.bump();
+                false
+            }
             Script::Stream(parts) => {
                 let head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n";
                 if stream.write_all(head.as_bytes()).await.is_err() {

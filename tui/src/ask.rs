@@ -11,7 +11,7 @@ use crate::exit::ClientError;
 use chinwag_protocol::{
     ClientMsg, ConversationId, ErrorBody, ErrorCode, GenOptions, MessageStatus, ServerMsg,
 };
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 /// How many times a dropped connection is re-established during one reply.
@@ -233,6 +233,9 @@ async fn follow(
             ServerMsg::Delta {
                 content, thinking, ..
             } => out.delta(&content, &thinking),
+            ServerMsg::Loading { model, .. } if std::io::stderr().is_terminal() && !out.json => {
+                eprintln!("chinwag: waiting for {model} to load…");
+            }
             ServerMsg::Done { status, error, .. } => return done_result(status, error),
             ServerMsg::Error {
                 code,

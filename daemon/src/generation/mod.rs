@@ -30,6 +30,8 @@ pub struct GenEnd {
 struct GenState {
     content: String,
     thinking: String,
+    /// Waiting long for the first token: the model is probably loading.
+    loading: bool,
     end: Option<GenEnd>,
 }
 
@@ -64,6 +66,12 @@ impl Generation {
         self.version.send_modify(|v| *v += 1);
     }
 
+    /// Tells watchers the first token is slow in coming (the model is loading).
+    pub fn set_loading(&self) {
+        self.state().loading = true;
+        self.version.send_modify(|v| *v += 1);
+    }
+
     /// Records the end and wakes watchers. Only the first end counts.
     pub fn finish(&self, end: GenEnd) {
         {
@@ -91,6 +99,7 @@ impl Generation {
             rx: self.version.subscribe(),
             gen_: Arc::clone(self),
             sent: (0, 0),
+            told_loading: false,
             done: false,
         }
     }
@@ -110,7 +119,12 @@ impl Generation {
 /// What a watcher sees next.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WatchEvent {
-    Delta { content: String, thinking: String },
+    /// The first token is slow in coming (sent at most once, and only before any text).
+    Loading,
+    Delta {
+        content: String,
+        thinking: String,
+    },
     Done(GenEnd),
 }
 
@@ -120,6 +134,7 @@ pub struct Watcher {
     gen_: Arc<Generation>,
     rx: watch::Receiver<u64>,
     sent: (usize, usize),
+    told_loading: bool,
     done: bool,
 }
 
@@ -139,6 +154,11 @@ impl Watcher {
             {
                 let s = self.gen_.state();
                 let (c, t) = self.sent;
+                let no_text = s.content.is_empty() && s.thinking.is_empty();
+                if s.loading && no_text && s.end.is_none() && !self.told_loading {
+                    self.told_loading = true;
+                    return Some(WatchEvent::Loading);
+                }
                 if s.content.len() > c || s.thinking.len() > t {
                     let content = chunk_at(&s.content, c, MAX_DELTA_BYTES).to_string();
                     let thinking = chunk_at(&s.thinking, t, MAX_DELTA_BYTES).to_string();

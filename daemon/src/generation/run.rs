@@ -1,6 +1,7 @@
 //! The runner: streams one reply from Ollama into the generation and the store.
 
 use super::{GenEnd, Generation, Generations};
+use crate::config::Timeouts;
 use crate::ollama::{ChatRequest, OllamaClient, OllamaError, StreamEvent};
 use crate::store::{INTERRUPTED_REPLY, ReplyEnd, Store, StoreError};
 use chinwag_protocol::{ErrorBody, ErrorCode, GenStats, MessageStatus};
@@ -19,6 +20,8 @@ pub struct GenJob {
     pub registry: Arc<Generations>,
     /// Cancelled when the daemon shuts down: the reply is stored as `incomplete`.
     pub shutdown: CancellationToken,
+    /// How long to wait for the first token and between tokens.
+    pub timeouts: Timeouts,
 }
 
 enum Outcome {
@@ -103,6 +106,7 @@ pub async fn conclude(
     let stored = ReplyEnd {
         status: end.status,
         error: end.error.as_ref().map(|e| e.message.clone()),
+        error_code: end.error.as_ref().map(|e| e.code),
         done_reason: end.done_reason.clone(),
         stats: end.stats.clone(),
     };
@@ -160,14 +164,45 @@ fn write(job: &GenJob, content: String, thinking: String) -> Write {
 async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
     let g = &job.generation;
     let cancel = g.cancel_token();
-    let mut stream = tokio::select! {
-        biased;
-        _ = job.shutdown.cancelled() => return Outcome::ShuttingDown,
-        _ = cancel.cancelled() => return Outcome::Cancelled,
-        r = job.ollama.chat(&job.request) => match r {
-            Ok(s) => s,
-            Err(e) => return Outcome::Backend(e),
-        },
+    let t = job.timeouts;
+    let started = Instant::now();
+    // Until the first token, one deadline covers the request and the stream alike: Ollama
+    // answers with its headers only once the model is loaded.
+    let mut deadline = started + t.first_token;
+    let notice_at = started + t.loading_notice;
+    let mut got_token = false;
+    let mut told_loading = false;
+    let stalled = |got_token: bool| {
+        let (limit, what) = if got_token {
+            (t.between_tokens, "between tokens")
+        } else {
+            (
+                t.first_token,
+                "waiting for the first token; is the model still loading?",
+            )
+        };
+        Outcome::Backend(OllamaError::Stalled {
+            secs: limit.as_secs(),
+            what,
+        })
+    };
+    let chat = job.ollama.chat(&job.request);
+    tokio::pin!(chat);
+    let mut stream = loop {
+        tokio::select! {
+            biased;
+            _ = job.shutdown.cancelled() => return Outcome::ShuttingDown,
+            _ = cancel.cancelled() => return Outcome::Cancelled,
+            r = &mut chat => match r {
+                Ok(s) => break s,
+                Err(e) => return Outcome::Backend(e),
+            },
+            _ = tokio::time::sleep_until(deadline) => return stalled(false),
+            _ = tokio::time::sleep_until(notice_at), if !told_loading => {
+                told_loading = true;
+                g.set_loading();
+            }
+        }
     };
     let mut writing: Option<Write> = None;
     let mut next_write = Instant::now();
@@ -202,6 +237,8 @@ async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
             }
             ev = stream.next_event() => match ev {
                 Ok(Some(StreamEvent::Delta { content, thinking })) => {
+                    got_token = true;
+                    deadline = Instant::now() + t.between_tokens;
                     pending.content.push_str(&content);
                     pending.thinking.push_str(&thinking);
                 }
@@ -215,6 +252,11 @@ async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
                 }
                 Err(e) => break Outcome::Backend(e),
             },
+            _ = tokio::time::sleep_until(deadline) => break stalled(got_token),
+            _ = tokio::time::sleep_until(notice_at), if !told_loading && !got_token => {
+                told_loading = true;
+                g.set_loading();
+            }
         }
     };
     // A write in flight lands (and is shown) before the end; if it failed, its text goes

@@ -23,6 +23,8 @@ pub enum OllamaError {
     Dropped { detail: String },
     #[error("Ollama sent something that is not its API: {detail}")]
     Protocol { detail: String },
+    #[error("Ollama sent no token for {secs} s ({what})")]
+    Stalled { secs: u64, what: &'static str },
     #[error("Ollama at {url} needs HTTPS, which this build of chinwagd does not support yet")]
     HttpsUnsupported { url: String },
 }
@@ -61,6 +63,13 @@ impl OllamaError {
             Self::Protocol { .. } => ErrorBody::new(
                 ErrorCode::BackendError,
                 "Ollama sent a reply chinwagd could not read (see the daemon log)",
+            ),
+            Self::Stalled { secs, what } => ErrorBody::new(
+                ErrorCode::BackendTimeout,
+                format!(
+                    "Ollama sent no token for {secs} s ({what}); the reply so far is kept — \
+                     check `ollama ps`, or raise [timeouts] in chinwagd.toml for slow models"
+                ),
             ),
             Self::HttpsUnsupported { url } => ErrorBody::new(
                 ErrorCode::BackendUnavailable,

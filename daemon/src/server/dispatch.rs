@@ -449,6 +449,17 @@ async fn forward(s: &Arc<Session>, id: &str, mut w: Watcher) {
         };
         match ev {
             None => return,
+            Some(WatchEvent::Loading) => {
+                let loading = ServerMsg::Loading {
+                    id: id.to_string(),
+                    conversation: g.conversation.clone(),
+                    message: g.message.clone(),
+                    model: g.model.clone(),
+                };
+                if !s.send(loading).await {
+                    return;
+                }
+            }
             Some(WatchEvent::Delta { content, thinking }) => {
                 let delta = ServerMsg::Delta {
                     id: id.to_string(),

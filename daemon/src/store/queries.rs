@@ -38,7 +38,8 @@ fn summary_row(r: &Row<'_>) -> rusqlite::Result<ConversationInfo> {
     })
 }
 
-const MESSAGE_COLUMNS: &str = "id, role, content, thinking, status, model, created_at, error";
+const MESSAGE_COLUMNS: &str =
+    "id, role, content, thinking, status, model, created_at, error, error_code";
 
 fn message_row(r: &Row<'_>) -> rusqlite::Result<StoredMessage> {
     let role: String = r.get(1)?;
@@ -52,6 +53,9 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<StoredMessage> {
         model: r.get(5)?,
         created_at_ms: r.get(6)?,
         error: r.get(7)?,
+        error_code: r
+            .get::<_, Option<String>>(8)?
+            .and_then(|c| serde_json::from_value(serde_json::Value::String(c)).ok()),
         truncated: false,
     })
 }

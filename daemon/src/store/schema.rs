@@ -5,7 +5,9 @@ use super::{Durability, StoreOptions};
 use rusqlite::Connection;
 
 /// Each entry moves the schema one version up. Never edit a shipped entry; append a new one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    // v1
+    r#"
 CREATE TABLE conversations (
     id          TEXT PRIMARY KEY,
     owner       TEXT NOT NULL,
@@ -55,7 +57,10 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
     INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
     INSERT INTO messages_fts(rowid, content) VALUES (new.seq, new.content);
 END;
-"#];
+"#,
+    // v2: the stable code of a reply's error, so a replay or resend says what the end said.
+    "ALTER TABLE messages ADD COLUMN error_code TEXT;",
+];
 
 /// WAL, the chosen durability, foreign keys, and a busy timeout for the write connection.
 pub(super) fn configure(conn: &Connection, opts: &StoreOptions) -> Result<(), StoreError> {

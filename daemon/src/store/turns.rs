@@ -3,7 +3,7 @@
 
 use super::errors::{SqlContext, StoreError, StoreErrorKind};
 use super::{INTERRUPTED_REPLY, Store, now_ms};
-use chinwag_protocol::{ConversationId, GenStats, MessageId, MessageStatus};
+use chinwag_protocol::{ConversationId, ErrorCode, GenStats, MessageId, MessageStatus};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// What a chat request asks the store to record.
@@ -49,6 +49,7 @@ pub enum TurnOutcome {
 pub struct ReplyEnd {
     pub status: MessageStatus,
     pub error: Option<String>,
+    pub error_code: Option<ErrorCode>,
     pub done_reason: Option<String>,
     pub stats: Option<GenStats>,
 }
@@ -189,7 +190,8 @@ fn replace_from(
 pub(super) fn recover_interrupted(conn: &Connection) -> Result<usize, StoreError> {
     let n = conn
         .execute(
-            "UPDATE messages SET status = 'incomplete', error = ?1, updated_at = ?2
+            "UPDATE messages SET status = 'incomplete', error = ?1, updated_at = ?2,
+                    error_code = 'shutting_down'
               WHERE status = 'streaming'",
             params![INTERRUPTED_REPLY, now_ms()],
         )
@@ -248,7 +250,8 @@ impl Store {
             let now = now_ms();
             conn.execute(
                 "UPDATE messages SET content = content || ?2, thinking = thinking || ?3,
-                        status = ?4, error = ?5, done_reason = ?6, stats = ?7, updated_at = ?8
+                        status = ?4, error = ?5, done_reason = ?6, stats = ?7, updated_at = ?8,
+                        error_code = ?9
                   WHERE id = ?1 AND status = 'streaming'",
                 params![
                     id,
@@ -258,7 +261,8 @@ impl Store {
                     end.error,
                     end.done_reason,
                     stats,
-                    now
+                    now,
+                    end.error_code.map(ErrorCode::as_str),
                 ],
             )
             .ctx("finishing the reply")?;

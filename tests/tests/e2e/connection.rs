@@ -2,25 +2,14 @@
 //! one that goes silent, and frames that break the WebSocket rules. Each is closed with the
 //! code PROTOCOL.md names, and never holds the daemon or a generation.
 
-use crate::chat;
+use crate::{chat, setup_with_timeouts};
 use chinwag_protocol::{ClientMsg, MessageStatus, ServerMsg};
 use chinwag_tests::client::{FRAME_TIMEOUT, TestClient};
-use chinwag_tests::fake_ollama::{FakeOllama, Part, Script, line};
-use chinwag_tests::harness::{TestDaemon, test_config, wait_until};
+use chinwag_tests::fake_ollama::{Part, Script, line};
+use chinwag_tests::harness::wait_until;
 use chinwagd::config::Timeouts;
 use std::time::Duration;
-use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// A daemon whose client deadlines are short enough to reach in a test.
-async fn setup_with(timeouts: Timeouts) -> (TempDir, FakeOllama, TestDaemon) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let fake = FakeOllama::start().await;
-    let mut config = test_config(dir.path(), &fake.host());
-    config.timeouts = timeouts;
-    let daemon = TestDaemon::start(dir.path(), config).await;
-    (dir, fake, daemon)
-}
 
 fn short_write_deadline() -> Timeouts {
     Timeouts {
@@ -41,7 +30,7 @@ fn big_reply() -> Script {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_reads_is_cut_off_and_its_reply_completes() {
-    let (_dir, fake, daemon) = setup_with(short_write_deadline()).await;
+    let (_dir, fake, daemon) = setup_with_timeouts(short_write_deadline()).await;
     fake.script(big_reply());
     let mut watcher = TestClient::connect(&daemon.socket).await;
     let mut deaf = TestClient::connect(&daemon.socket).await;
@@ -74,7 +63,7 @@ async fn a_client_that_never_reads_is_cut_off_and_its_reply_completes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_writes_without_reading_is_cut_off() {
-    let (_dir, _fake, daemon) = setup_with(short_write_deadline()).await;
+    let (_dir, _fake, daemon) = setup_with_timeouts(short_write_deadline()).await;
     let mut watcher = TestClient::connect(&daemon.socket).await;
     let mut flood = TestClient::connect(&daemon.socket).await;
     let writer = tokio::spawn(async move {
@@ -102,7 +91,7 @@ async fn a_silent_client_is_closed_with_1001_and_an_active_one_stays() {
         client_idle: Duration::from_millis(400),
         ..Timeouts::default()
     };
-    let (_dir, _fake, daemon) = setup_with(timeouts).await;
+    let (_dir, _fake, daemon) = setup_with_timeouts(timeouts).await;
     let mut active = TestClient::connect(&daemon.socket).await;
     // Silent: upgraded, then never a byte more (reading raw bytes answers no ping).
     let mut silent = raw_upgraded(&daemon.socket).await;
@@ -199,7 +188,7 @@ async fn close_code_for(socket: &std::path::Path, bytes: &[u8]) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frames_that_break_the_websocket_rules_close_with_their_rfc_codes() {
-    let (_dir, _fake, daemon) = setup_with(Timeouts::default()).await;
+    let (_dir, _fake, daemon) = setup_with_timeouts(Timeouts::default()).await;
     let bad_utf8 = frame(0x81, b"{\"type\":\"ping\",\"id\":\"\xff\xfe\"}", true);
     assert_eq!(close_code_for(&daemon.socket, &bad_utf8).await, 1007);
     let rsv1 = frame(0xC1, b"{}", true);

@@ -9,6 +9,7 @@ mod edge;
 mod errors;
 mod local;
 mod man;
+mod stall;
 mod store;
 mod tui;
 
@@ -21,6 +22,18 @@ pub async fn setup() -> (TempDir, FakeOllama, TestDaemon) {
     let dir = tempfile::tempdir().expect("temp dir");
     let fake = FakeOllama::start().await;
     let daemon = TestDaemon::start(dir.path(), test_config(dir.path(), &fake.host())).await;
+    (dir, fake, daemon)
+}
+
+/// Like [`setup`], with the daemon's timeouts replaced.
+pub async fn setup_with_timeouts(
+    timeouts: chinwagd::config::Timeouts,
+) -> (TempDir, FakeOllama, TestDaemon) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fake = FakeOllama::start().await;
+    let mut config = test_config(dir.path(), &fake.host());
+    config.timeouts = timeouts;
+    let daemon = TestDaemon::start(dir.path(), config).await;
     (dir, fake, daemon)
 }
 

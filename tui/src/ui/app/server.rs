@@ -9,6 +9,9 @@ use chinwag_protocol::{
     ClientMsg, ConversationId, ErrorCode, MessageId, MessageStatus, Role, ServerMsg,
 };
 
+/// How the notice of a slow first token begins (it goes when the first text comes).
+const LOADING: &str = "waiting for";
+
 impl App {
     pub(super) fn server(&mut self, msg: ServerMsg, fx: &mut Vec<Effect>) {
         match msg {
@@ -79,10 +82,28 @@ impl App {
                 if Some(&conversation) != self.conversation.as_ref() {
                     return;
                 }
+                if self
+                    .notice
+                    .as_ref()
+                    .is_some_and(|n| n.text.starts_with(LOADING))
+                {
+                    self.notice = None;
+                }
                 let e = self.reply_entry(&message, None);
                 e.content.push_str(&content);
                 e.thinking.push_str(&thinking);
                 e.touch();
+            }
+            ServerMsg::Loading {
+                conversation,
+                model,
+                ..
+            } => {
+                if Some(&conversation) == self.conversation.as_ref() {
+                    self.notice = Some(Notice::info(format!(
+                        "{LOADING} {model} to load (a cold model can take a minute)…"
+                    )));
+                }
             }
             ServerMsg::Done {
                 conversation,
@@ -94,6 +115,13 @@ impl App {
             } => {
                 if Some(&conversation) != self.conversation.as_ref() {
                     return;
+                }
+                if self
+                    .notice
+                    .as_ref()
+                    .is_some_and(|n| n.text.starts_with(LOADING))
+                {
+                    self.notice = None;
                 }
                 let hint = error.as_ref().map(|e| self.explain(e.code, &e.message));
                 let e = self.reply_entry(&message, None);

@@ -258,6 +258,7 @@ fn reconnecting_keeps_input_and_reopens_and_reattaches() {
         model: Some("llama3.2".into()),
         created_at_ms: 0,
         error: None,
+        error_code: None,
         truncated: false,
     };
     let fx = app.update(Event::Server(ServerMsg::Conversation {
@@ -610,6 +611,7 @@ fn a_conversation_bigger_than_a_frame_is_fetched_page_by_page_and_slice_by_slice
         model: None,
         created_at_ms: 0,
         error: None,
+        error_code: None,
         truncated,
     };
     let summary = ConversationSummary {
