@@ -75,6 +75,17 @@ pub async fn start_chat(
             ))
         })?),
     };
+    // A resend of a stored turn attaches to it, live or stored, before anything is reserved:
+    // its reply may still be generating in this very conversation.
+    if let Some(key) = &p.idempotency_key
+        && let Some(turn) = d
+            .store
+            .turn_by_key(owner, key)
+            .await
+            .map_err(|e| e.to_body())?
+    {
+        return resume(d, owner, turn).await;
+    }
     let info = match &p.conversation {
         Some(id) => Some(
             d.store
@@ -156,14 +167,9 @@ pub async fn start_chat(
     let turn = match outcome {
         Ok(TurnOutcome::New(turn)) => turn,
         Ok(TurnOutcome::Existing(turn)) => {
+            // The same key raced in on another connection.
             d.generations.remove(&generation);
-            let live = d.generations.by_message(owner, &turn.assistant_message);
-            let stored = d
-                .store
-                .message(owner, &turn.assistant_message)
-                .await
-                .map_err(|e| e.to_body())?;
-            return Ok(ChatStart::Resumed { turn, live, stored });
+            return resume(d, owner, turn).await;
         }
         Err(e) => {
             d.generations.remove(&generation);
@@ -217,6 +223,17 @@ pub async fn start_chat(
         bot: bot_name,
         generation,
     })
+}
+
+/// A stored turn, for a resend: its reply live if it is still being generated, else stored.
+async fn resume(d: &Daemon, owner: &str, turn: TurnIds) -> Result<ChatStart, ErrorBody> {
+    let live = d.generations.by_message(owner, &turn.assistant_message);
+    let stored = d
+        .store
+        .message(owner, &turn.assistant_message)
+        .await
+        .map_err(|e| e.to_body())?;
+    Ok(ChatStart::Resumed { turn, live, stored })
 }
 
 /// The conversation as Ollama should see it: the system prompt, then every message with text,

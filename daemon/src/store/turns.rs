@@ -212,6 +212,13 @@ impl Store {
         self.write(move |conn| begin_turn_tx(conn, turn)).await
     }
 
+    /// The turn stored under `owner`'s idempotency `key`, if any.
+    pub async fn turn_by_key(&self, owner: &str, key: &str) -> Result<Option<TurnIds>, StoreError> {
+        let (owner, key) = (owner.to_string(), key.to_string());
+        self.read(move |conn| existing_turn(conn, &owner, &key))
+            .await
+    }
+
     /// Appends streamed text to a reply that is still `streaming`.
     pub async fn append_reply(
         &self,

@@ -308,6 +308,53 @@ async fn a_resend_with_the_same_idempotency_key_is_stored_once() {
 }
 
 #[tokio::test]
+async fn a_resend_while_the_reply_is_live_attaches_to_it_with_or_without_the_conversation() {
+    let (_dir, fake, daemon) = setup().await;
+    fake.script(gated("first half", ", second half"));
+    let resend = |id: &str, conversation: Option<ConversationId>| ClientMsg::Chat {
+        id: id.into(),
+        conversation,
+        bot: None,
+        model: Some("llama3.2".into()),
+        content: "go".into(),
+        options: GenOptions::default(),
+        idempotency_key: Some("live-key".into()),
+        replace_from: None,
+    };
+    let mut lost = TestClient::connect(&daemon.socket).await;
+    lost.send(&resend("1", None)).await;
+    let head = lost.until(|m| matches!(m, ServerMsg::Delta { .. })).await;
+    let (conv, _) = started_ids(&head);
+    lost.vanish(); // the connection dropped mid-reply
+
+    let mut with_id = TestClient::connect(&daemon.socket).await;
+    with_id.send(&resend("2", Some(conv.clone()))).await;
+    let mut without_id = TestClient::connect(&daemon.socket).await;
+    without_id.send(&resend("3", None)).await;
+    for c in [&mut with_id, &mut without_id] {
+        let msgs = c.until(|m| matches!(m, ServerMsg::Replay { .. })).await;
+        match &msgs[0] {
+            ServerMsg::ChatStarted {
+                conversation,
+                resumed,
+                ..
+            } => assert!(*resumed && *conversation == conv, "{msgs:?}"),
+            other => panic!("expected chat_started, got {other:?}"),
+        }
+        assert_eq!(assembled(&msgs), "first half");
+    }
+    fake.release();
+    for c in [&mut with_id, &mut without_id] {
+        let rest = c.until(is_done).await;
+        assert_eq!(assembled(&rest), ", second half");
+        assert_eq!(done_status(&rest).0, MessageStatus::Complete);
+    }
+    assert_eq!(fake.chats().len(), 1, "Ollama was asked once");
+    assert_eq!(stored(&mut with_id, &conv).await.len(), 2);
+    daemon.stop().await;
+}
+
+#[tokio::test]
 async fn a_second_chat_in_a_busy_conversation_is_refused_with_conflict() {
     let (_dir, fake, daemon) = setup().await;
     let mut c = TestClient::connect(&daemon.socket).await;

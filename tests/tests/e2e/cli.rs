@@ -287,3 +287,108 @@ async fn a_conversation_far_bigger_than_a_frame_opens_whole() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains(&wide.repeat(30)));
 }
+
+/// Copies `from` → `to`, showing `watch` everything copied so far; stops when it says so.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut watch: impl FnMut(&[u8]) -> bool,
+) {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+        seen.extend_from_slice(&buf[..n]);
+        if !watch(&seen) {
+            return;
+        }
+    }
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_resumes_through_a_proxy_that_cuts_the_connection_mid_reply() {
+    use chinwag_tests::harness::{TestDaemon, test_config};
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let words: Vec<String> = (0..61).map(|i| format!(" w{i}")).collect();
+    let mut parts: Vec<Part> = words[..20]
+        .iter()
+        .map(|w| Part::Bytes(line("llama3.2", w, false).into_bytes()))
+        .collect();
+    parts.push(Part::Gate);
+    parts.extend(
+        words[20..]
+            .iter()
+            .map(|w| Part::Bytes(line("llama3.2", w, false).into_bytes())),
+    );
+    parts.push(Part::Bytes(line("llama3.2", "", true).into_bytes()));
+    fake.script(Script::Stream(parts));
+    let mut config = test_config(dir.path(), &fake.host());
+    config.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let daemon = TestDaemon::start(dir.path(), config).await;
+    let upstream = daemon.tcp.expect("tcp listener");
+
+    // The proxy cuts its first connection once the 20th word has passed through it; later
+    // connections pass whole, and the gate opens once the daemon has answered the resend.
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind proxy");
+    let proxy_addr = proxy.local_addr().expect("addr");
+    let gate = fake.clone();
+    tokio::spawn(async move {
+        let mut first = true;
+        while let Ok((client, _)) = proxy.accept().await {
+            let server = tokio::net::TcpStream::connect(upstream)
+                .await
+                .expect("reach the daemon");
+            let (cr, cw) = client.into_split();
+            let (sr, sw) = server.into_split();
+            let cut = first;
+            first = false;
+            let gate = gate.clone();
+            tokio::spawn(async move {
+                let mut released = false;
+                let down = pump(sr, cw, move |seen| {
+                    if cut {
+                        return !contains(seen, " w19");
+                    }
+                    if !released && contains(seen, "\"resumed\":true") {
+                        released = true;
+                        gate.release();
+                    }
+                    true
+                });
+                tokio::select! {
+                    _ = down => {}
+                    _ = pump(cr, sw, |_| true) => {}
+                }
+            });
+        }
+    });
+
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args([
+        "--url",
+        &format!("ws://{proxy_addr}/"),
+        "--no-autostart",
+        "ask",
+        "-m",
+        "llama3.2",
+        "count to 61",
+    ]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("{}\n", words.concat()));
+    assert_eq!(fake.chats().len(), 1, "Ollama was asked once");
+    daemon.stop().await;
+}
