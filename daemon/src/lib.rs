@@ -39,6 +39,7 @@ pub async fn run(
     let opts = store::StoreOptions {
         durability: config.durability,
         max_page_count: None,
+        search_budget: None,
     };
     let store = store::Store::open(&config.database, &opts)
         .with_context(|| format!("opening the history store {}", config.database.display()))?;

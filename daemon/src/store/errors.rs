@@ -10,6 +10,8 @@ pub enum StoreErrorKind {
     NoSuchMessage,
     /// A request the store cannot answer as asked; the detail is fit for the client.
     Invalid,
+    /// A bounded read ran past its budget and was stopped.
+    TooSlow,
     /// An id prefix that matches several conversations.
     Ambiguous,
     /// The disk (or the configured size cap) is full. Nothing was written.
@@ -56,6 +58,10 @@ impl StoreError {
             StoreErrorKind::Invalid => {
                 ErrorBody::new(ErrorCode::InvalidRequest, self.detail.clone())
             }
+            StoreErrorKind::TooSlow => ErrorBody::new(
+                ErrorCode::InvalidRequest,
+                "the search took too long and was stopped; use fewer words, or longer prefixes",
+            ),
             StoreErrorKind::Ambiguous => ErrorBody::new(
                 ErrorCode::InvalidRequest,
                 "that id prefix matches several conversations; give more of it",

@@ -7,6 +7,7 @@
 mod errors;
 mod queries;
 pub use queries::{ConversationInfo, MIN_ID_PREFIX};
+mod readers;
 mod schema;
 mod search;
 mod turns;
@@ -15,9 +16,10 @@ mod writer;
 pub use errors::{StoreError, StoreErrorKind};
 pub use turns::{NewTurn, ReplyEnd, TurnIds, TurnOutcome};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// How hard each commit pushes to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
@@ -38,13 +40,19 @@ pub struct StoreOptions {
     /// Caps the database size in pages (`PRAGMA max_page_count`); tests use it to make the
     /// store "full" without filling a real disk.
     pub max_page_count: Option<u64>,
+    /// How long one search may run before it is stopped ([`SEARCH_BUDGET`] when unset).
+    pub search_budget: Option<Duration>,
 }
+
+/// How long one search may run by default: far more than any sane query needs.
+pub const SEARCH_BUDGET: Duration = Duration::from_secs(2);
 
 /// A handle on the history store. Cheap to clone; all clones share one writer.
 #[derive(Debug, Clone)]
 pub struct Store {
     writer: writer::Writer,
-    reader: Arc<Mutex<Connection>>,
+    readers: Arc<readers::ReadPool>,
+    search_budget: Duration,
     path: PathBuf,
 }
 
@@ -61,17 +69,10 @@ impl Store {
         schema::configure(&conn, opts)?;
         schema::migrate(&conn)?;
         turns::recover_interrupted(&conn)?;
-        let reader = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| StoreError::from_sqlite(e, "opening the read connection"))?;
-        reader
-            .busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(|e| StoreError::from_sqlite(e, "configuring the read connection"))?;
         Ok(Store {
             writer: writer::Writer::spawn(conn)?,
-            reader: Arc::new(Mutex::new(reader)),
+            readers: Arc::new(readers::ReadPool::open(path)?),
+            search_budget: opts.search_budget.unwrap_or(SEARCH_BUDGET),
             path: path.to_path_buf(),
         })
     }
@@ -81,21 +82,22 @@ impl Store {
         &self.path
     }
 
-    /// Runs `f` on the read connection, off the async runtime.
+    /// Runs `f` on a read connection of the pool, off the async runtime.
     async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let reader = Arc::clone(&self.reader);
-        tokio::task::spawn_blocking(move || {
-            let conn = reader
-                .lock()
-                .map_err(|_| StoreError::other("read connection poisoned"))?;
-            f(&conn)
-        })
-        .await
-        .map_err(|e| StoreError::other(format!("read task failed: {e}")))?
+        self.readers.read(None, f).await
+    }
+
+    /// Like [`Store::read`], stopped with [`StoreErrorKind::TooSlow`] past the search budget.
+    async fn read_bounded<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.readers.read(Some(self.search_budget), f).await
     }
 
     /// Runs `f` inside the writer's next group commit; returns once that commit is durable.

@@ -354,12 +354,14 @@ impl Store {
         query: &str,
         limit: u32,
     ) -> Result<Vec<SearchHit>, StoreError> {
-        let Some(fts) = fts_query(query) else {
+        let Some(fts) =
+            fts_query(query).map_err(|e| StoreError::new(StoreErrorKind::Invalid, e))?
+        else {
             return Ok(Vec::new());
         };
         let owner = owner.to_string();
         let limit = limit.clamp(1, 500);
-        self.read(move |conn| {
+        self.read_bounded(move |conn| {
             let mut stmt = conn
                 .prepare(
                     "SELECT m.conversation_id, c.title, m.id, m.role,

@@ -230,3 +230,26 @@ async fn conversations_page_by_cursor_and_by_offset_without_gaps_or_repeats() {
     assert_eq!(ids(&page), ids(&all[3..5]));
     store.close().await;
 }
+
+#[tokio::test]
+async fn a_search_too_big_to_run_is_refused_and_others_read_on() {
+    let (_dir, _fake, daemon) = setup().await;
+    let mut c = TestClient::connect(&daemon.socket).await;
+    // The review's worst case: 40,000 one-letter prefix terms in a 120 KB frame.
+    let query = "a* ".repeat(40_000);
+    match c
+        .call(ClientMsg::Search {
+            id: "s".into(),
+            query,
+            limit: None,
+        })
+        .await
+    {
+        ServerMsg::Error { code, message, .. } => {
+            assert_eq!(code, chinwag_protocol::ErrorCode::InvalidRequest);
+            assert!(message.contains("at most"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(c.conversations().await.len(), 0);
+}
