@@ -6,6 +6,7 @@ use crate::daemon::Daemon;
 use crate::generation::{GenEnd, GenJob, Generation, conclude, run_generation};
 use crate::ollama::{ChatRequest, WireMessage, keep_alive_value, options_map};
 use crate::store::{NewTurn, TurnIds, TurnOutcome, new_id};
+use chinwag_protocol::model_name::normalize_model;
 use chinwag_protocol::{
     ConversationId, ErrorBody, ErrorCode, GenOptions, MessageId, MessageStatus, Role, StoredMessage,
 };
@@ -121,6 +122,9 @@ pub async fn start_chat(
             }
         }
     };
+    // Checked against Ollama's list before anything is stored: a typo or a down Ollama
+    // creates no conversation and never becomes "the model you used last".
+    let model = d.models.require(&d.ollama, &model).await?;
     let bot_options = bot.map(|b| b.gen_options()).unwrap_or_default();
     let system = match p.options.system.clone() {
         Some(s) if s.trim().is_empty() => None,
@@ -270,18 +274,22 @@ pub fn wire_history(
 /// The model a chat without one uses: configured, else last used, else Ollama's newest.
 pub async fn default_model(d: &Daemon, owner: &str) -> Result<String, ErrorBody> {
     if let Some(m) = &d.config.default_model {
-        return Ok(m.clone());
+        return Ok(normalize_model(m));
     }
     if let Ok(Some(m)) = d.store.last_used_model(owner).await {
-        return Ok(m);
+        return Ok(normalize_model(&m));
     }
-    let models = d.ollama.list_models().await.map_err(|e| e.to_body())?;
-    models.into_iter().next().map(|m| m.name).ok_or_else(|| {
-        ErrorBody::new(
-            ErrorCode::NoModel,
-            "Ollama has no models yet — run `ollama pull llama3.2` (or set default_model)",
-        )
-    })
+    let models = d.models.list(&d.ollama, false).await?;
+    models
+        .into_iter()
+        .next()
+        .map(|m| normalize_model(&m.name))
+        .ok_or_else(|| {
+            ErrorBody::new(
+                ErrorCode::NoModel,
+                "Ollama has no models yet — run `ollama pull llama3.2` (or set default_model)",
+            )
+        })
 }
 
 /// The end a stored reply shows to a client that asks about it later.

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::generation::Generations;
+use crate::models::ModelCatalog;
 use crate::ollama::OllamaClient;
 use crate::store::Store;
 use std::sync::atomic::AtomicU64;
@@ -16,6 +17,8 @@ pub struct Daemon {
     pub config: Config,
     pub store: Store,
     pub ollama: OllamaClient,
+    /// Ollama's model list, briefly cached; every chat's model is checked against it.
+    pub models: ModelCatalog,
     pub generations: Arc<Generations>,
     /// Generation runners; shutdown waits for them to store their end.
     pub runners: TaskTracker,
@@ -34,6 +37,7 @@ impl Daemon {
             config,
             store,
             ollama,
+            models: ModelCatalog::default(),
             generations: Arc::new(Generations::default()),
             runners: TaskTracker::new(),
             shutdown,

@@ -8,6 +8,7 @@ pub mod daemon;
 pub mod frame;
 pub mod generation;
 pub mod logging;
+pub mod models;
 pub mod ollama;
 pub mod private_fs;
 pub mod server;

@@ -6,6 +6,7 @@
 
 mod client;
 mod error;
+pub mod model_name;
 pub mod paths;
 mod server;
 mod types;

@@ -1,5 +1,6 @@
 //! Text for people: conversation lists, transcripts as Markdown, search hits, status.
 
+use chinwag_protocol::model_name::same_model;
 use chinwag_protocol::{
     BotInfo, ConversationSummary, MessageStatus, ModelInfo, Role, SearchHit, StatusReply,
     StoredMessage,
@@ -116,7 +117,7 @@ fn human_size(bytes: u64) -> String {
 pub fn model_list(models: &[ModelInfo], default: Option<&str>) -> String {
     let mut out = String::new();
     for m in models {
-        let mark = if Some(m.name.as_str()) == default {
+        let mark = if default.is_some_and(|d| same_model(d, &m.name)) {
             "*"
         } else {
             " "

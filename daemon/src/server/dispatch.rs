@@ -329,7 +329,7 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
             s.send(ServerMsg::SearchResults { id, hits }).await;
         }
         ClientMsg::ListModels { id } => {
-            let models = d.ollama.list_models().await.map_err(|e| e.to_body())?;
+            let models = d.models.list(&d.ollama, true).await?;
             let default_model = default_model(d, owner).await.ok();
             s.send(ServerMsg::Models {
                 id,

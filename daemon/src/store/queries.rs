@@ -391,13 +391,14 @@ impl Store {
         .await
     }
 
-    /// The model of `owner`'s most recent reply, if any.
+    /// The model of `owner`'s most recent complete reply, if any: a model that failed never
+    /// becomes the one "used last".
     pub async fn last_used_model(&self, owner: &str) -> Result<Option<String>, StoreError> {
         let owner = owner.to_string();
         self.read(move |conn| {
             conn.query_row(
                 "SELECT model FROM messages WHERE owner = ?1 AND role = 'assistant'
-                   AND model IS NOT NULL ORDER BY seq DESC LIMIT 1",
+                   AND status = 'complete' AND model IS NOT NULL ORDER BY seq DESC LIMIT 1",
                 params![owner],
                 |r| r.get(0),
             )

@@ -94,6 +94,7 @@ fn begin_turn_tx(conn: &Connection, t: NewTurn) -> Result<TurnOutcome, StoreErro
         return Ok(TurnOutcome::Existing(ids));
     }
     let now = now_ms();
+    let existed = t.conversation.is_some();
     let conversation = match t.conversation {
         Some(id) => {
             let n = conn
@@ -122,7 +123,12 @@ fn begin_turn_tx(conn: &Connection, t: NewTurn) -> Result<TurnOutcome, StoreErro
             id
         }
     };
-    if let Some(from) = &t.replace_from {
+    let replace = match &t.replace_from {
+        Some(from) => Some(from.clone()),
+        None if existed => failed_attempt(conn, &conversation, &t.content)?,
+        None => None,
+    };
+    if let Some(from) = &replace {
         replace_from(conn, &t.owner, &conversation, from)?;
     }
     let user = t.user_message;
@@ -154,6 +160,27 @@ fn begin_turn_tx(conn: &Connection, t: NewTurn) -> Result<TurnOutcome, StoreErro
         assistant_message: reply,
         model: t.model,
     }))
+}
+
+/// A retry of a turn that failed before the backend produced anything: the conversation ends
+/// with this same user text and an empty reply that ended in error. Its user message is the
+/// one to replace, so a retry never stores the same words twice.
+fn failed_attempt(
+    conn: &Connection,
+    conversation: &ConversationId,
+    content: &str,
+) -> Result<Option<MessageId>, StoreError> {
+    conn.query_row(
+        "SELECT u.id FROM messages a JOIN messages u ON u.id = a.reply_to
+          WHERE a.conversation_id = ?1
+            AND a.seq = (SELECT MAX(seq) FROM messages WHERE conversation_id = ?1)
+            AND a.status IN ('error', 'incomplete') AND a.content = '' AND a.thinking = ''
+            AND u.content = ?2",
+        params![conversation.0, content],
+        |r| r.get(0).map(MessageId),
+    )
+    .optional()
+    .ctx("looking for a failed attempt to retry")
 }
 
 /// Deletes user message `from` and every later message of the conversation.

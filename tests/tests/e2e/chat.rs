@@ -71,7 +71,7 @@ async fn a_reply_streams_and_ollama_gets_the_exact_history_system_and_options() 
     c.send(&first).await;
     let msgs = c.until(is_done).await;
     assert!(
-        matches!(msgs[0], ServerMsg::ChatStarted { ref model, .. } if model == "llama3.2"),
+        matches!(msgs[0], ServerMsg::ChatStarted { ref model, .. } if model == "llama3.2:latest"),
         "{msgs:?}"
     );
     assert_eq!(assembled(&msgs), "Rayleigh scattering.");
@@ -95,7 +95,10 @@ async fn a_reply_streams_and_ollama_gets_the_exact_history_system_and_options() 
     let (conv, _) = started_ids(&msgs);
 
     let body = &fake.chats()[0];
-    assert_eq!(body["model"], "llama3.2");
+    assert_eq!(
+        body["model"], "llama3.2:latest",
+        "names are normalised as Ollama does"
+    );
     assert_eq!(body["stream"], true);
     assert_eq!(body["keep_alive"], "5m");
     assert_eq!(
@@ -124,7 +127,7 @@ async fn a_reply_streams_and_ollama_gets_the_exact_history_system_and_options() 
     assert_eq!(assembled(&msgs), "Diffusion de Rayleigh.");
     let body = &fake.chats()[1];
     assert_eq!(
-        body["model"], "llama3.2",
+        body["model"], "llama3.2:latest",
         "the conversation keeps its model"
     );
     assert_eq!(
@@ -434,11 +437,11 @@ async fn bots_and_the_default_model_choose_what_ollama_is_asked() {
     c.send(&no_model("2", Some("coder"))).await;
     let msgs = c.until(is_done).await;
     assert!(
-        matches!(&msgs[0], ServerMsg::ChatStarted { model, bot: Some(b), .. } if model == "qwen2.5-coder" && b == "coder"),
+        matches!(&msgs[0], ServerMsg::ChatStarted { model, bot: Some(b), .. } if model == "qwen2.5-coder:latest" && b == "coder"),
         "{msgs:?}"
     );
     let body = &fake.chats()[1];
-    assert_eq!(body["model"], "qwen2.5-coder");
+    assert_eq!(body["model"], "qwen2.5-coder:latest");
     assert_eq!(
         body["messages"][0],
         json!({"role":"system","content":"You review code."})
@@ -449,7 +452,7 @@ async fn bots_and_the_default_model_choose_what_ollama_is_asked() {
     c.send(&no_model("3", None)).await;
     let msgs = c.until(is_done).await;
     assert!(
-        matches!(&msgs[0], ServerMsg::ChatStarted { model, .. } if model == "qwen2.5-coder"),
+        matches!(&msgs[0], ServerMsg::ChatStarted { model, .. } if model == "qwen2.5-coder:latest"),
         "{msgs:?}"
     );
 

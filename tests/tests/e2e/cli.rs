@@ -392,3 +392,38 @@ async fn ask_resumes_through_a_proxy_that_cuts_the_connection_mid_reply() {
     assert_eq!(fake.chats().len(), 1, "Ollama was asked once");
     daemon.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mistyped_model_is_refused_with_a_suggestion_and_never_becomes_the_default() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["ask", "-m", "lama3.2", "x"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("did you mean llama3.2?"),
+        "{}",
+        text(&out.stderr)
+    );
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["ask", "two"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["models"]);
+    let out = run(cmd, None).await;
+    let listing = text(&out.stdout);
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.contains("llama3.2") && l.contains('*')),
+        "the default is marked: {listing}"
+    );
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["history", "list", "--json"]);
+    let out = run(cmd, None).await;
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "the typo stored nothing");
+}

@@ -160,16 +160,21 @@ async fn backend_failures_keep_the_users_message_and_mark_the_reply() {
     let (_dir, fake, daemon) = setup().await;
     let mut c = TestClient::connect(&daemon.socket).await;
 
-    // Unknown model: Ollama's 404.
-    let (e, stored) = failed_turn(&mut c, "nope").await;
+    // A model that went away between the daemon's check and the chat: Ollama's 404.
+    fake.script(Script::Status(
+        404,
+        json!({"error":"model 'llama3.2' not found"}),
+    ));
+    let (e, stored) = failed_turn(&mut c, "llama3.2").await;
     assert_eq!(e.code, ErrorCode::ModelNotFound);
     assert_eq!(stored[0].content, "hello?");
     assert_eq!(stored[1].status, MessageStatus::Error);
+    assert_eq!(stored[1].error_code, Some(ErrorCode::ModelNotFound));
     assert!(
         stored[1]
             .error
             .as_deref()
-            .is_some_and(|m| m.contains("ollama pull nope")),
+            .is_some_and(|m| m.contains("ollama pull llama3.2")),
         "{stored:?}"
     );
 
@@ -213,6 +218,50 @@ async fn backend_failures_keep_the_users_message_and_mark_the_reply() {
 }
 
 #[tokio::test]
+async fn an_unknown_model_is_refused_before_anything_is_stored_with_the_closest_name() {
+    let (_dir, fake, daemon) = setup().await;
+    fake.state().models = vec!["llama3.2".into(), "qwen2.5-coder".into()];
+    let mut c = TestClient::connect(&daemon.socket).await;
+    let mut typo = chat("t", "hello?");
+    if let ClientMsg::Chat { model, .. } = &mut typo {
+        *model = Some("lama3.2".into());
+    }
+    match c.call(typo).await {
+        ServerMsg::Error { code, message, .. } => {
+            assert_eq!(code, ErrorCode::ModelNotFound);
+            assert!(message.contains("did you mean llama3.2?"), "{message}");
+        }
+        other => panic!("expected model_not_found, got {other:?}"),
+    }
+    assert_eq!(c.conversations().await.len(), 0, "nothing stored");
+    assert!(fake.chats().is_empty(), "Ollama was never asked to chat");
+    // The typo never becomes the default: a chat with no model uses a model Ollama has.
+    let mut plain = chat("p", "hi");
+    if let ClientMsg::Chat { model, .. } = &mut plain {
+        *model = None;
+    }
+    c.send(&plain).await;
+    let msgs = c.until(|m| matches!(m, ServerMsg::Done { .. })).await;
+    assert!(
+        matches!(&msgs[0], ServerMsg::ChatStarted { model, .. } if model == "llama3.2:latest"),
+        "{msgs:?}"
+    );
+    // `llama3.2` and `llama3.2:latest` are one model: the default is marked in the list.
+    match c.call(ClientMsg::ListModels { id: "l".into() }).await {
+        ServerMsg::Models {
+            models,
+            default_model,
+            ..
+        } => {
+            let d = default_model.expect("a default");
+            assert!(models.iter().any(|m| m.name == d), "{d} is listed as-is");
+        }
+        other => panic!("{other:?}"),
+    }
+    daemon.stop().await;
+}
+
+#[tokio::test]
 async fn ollama_down_is_backend_unavailable_with_the_fix_in_the_message() {
     let dir = tempfile::tempdir().expect("tmp");
     // A port with nothing behind it: bind, note, drop.
@@ -243,15 +292,81 @@ async fn ollama_down_is_backend_unavailable_with_the_fix_in_the_message() {
     assert_eq!(error_code(&reply), ErrorCode::BackendUnavailable);
     assert_eq!(c.conversations().await.len(), 0);
 
-    let (e, stored) = failed_turn(&mut c, "llama3.2").await;
-    assert_eq!(e.code, ErrorCode::BackendUnavailable);
-    assert_eq!(stored[0].content, "hello?", "the user's message is kept");
-    assert_eq!(stored[1].status, MessageStatus::Error);
-    let msg = stored[1].error.clone().unwrap_or_default();
-    assert!(
-        msg.contains("ollama serve") && msg.contains("OLLAMA_HOST"),
-        "{msg}"
-    );
+    // With a model named, the daemon still checks it with Ollama before storing anything:
+    // a chat while Ollama is down leaves no conversation behind to hijack `--continue`.
+    let reply = c.call(chat("m", "hello?")).await;
+    match &reply {
+        ServerMsg::Error { code, message, .. } => {
+            assert_eq!(*code, ErrorCode::BackendUnavailable);
+            assert!(
+                message.contains("ollama serve") && message.contains("OLLAMA_HOST"),
+                "{message}"
+            );
+        }
+        other => panic!("expected an error frame, got {other:?}"),
+    }
+    assert_eq!(c.conversations().await.len(), 0);
 
     daemon.stop().await;
+}
+
+#[tokio::test]
+async fn a_retry_of_a_turn_that_failed_before_any_text_is_not_stored_twice() {
+    let (_dir, fake, daemon) = setup().await;
+    let mut c = TestClient::connect(&daemon.socket).await;
+    c.send(&chat("1", "first")).await;
+    let msgs = c.until(|m| matches!(m, ServerMsg::Done { .. })).await;
+    let conv = match &msgs[0] {
+        ServerMsg::ChatStarted { conversation, .. } => conversation.clone(),
+        other => panic!("{other:?}"),
+    };
+    let in_conv = |id: &str, content: &str| {
+        let mut m = chat(id, content);
+        if let ClientMsg::Chat { conversation, .. } = &mut m {
+            *conversation = Some(conv.clone());
+        }
+        m
+    };
+    // Ollama fails before producing anything: the acknowledged message stays.
+    fake.script(Script::Status(500, json!({"error":"out of memory"})));
+    c.send(&in_conv("2", "again")).await;
+    c.until(|m| matches!(m, ServerMsg::Done { .. })).await;
+    let after_failure = messages_of(&mut c, &conv).await;
+    assert_eq!(after_failure.len(), 4);
+    assert_eq!(after_failure[2].content, "again");
+    assert_eq!(after_failure[3].status, MessageStatus::Error);
+    // The retry replaces the failed attempt instead of repeating it.
+    c.send(&in_conv("3", "again")).await;
+    c.until(|m| matches!(m, ServerMsg::Done { .. })).await;
+    let after_retry = messages_of(&mut c, &conv).await;
+    let texts: Vec<(&str, MessageStatus)> = after_retry
+        .iter()
+        .map(|m| (m.content.as_str(), m.status))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            ("first", MessageStatus::Complete),
+            ("Hello from the fake.", MessageStatus::Complete),
+            ("again", MessageStatus::Complete),
+            ("Hello from the fake.", MessageStatus::Complete),
+        ]
+    );
+    daemon.stop().await;
+}
+
+async fn messages_of(
+    c: &mut TestClient,
+    conv: &chinwag_protocol::ConversationId,
+) -> Vec<chinwag_protocol::StoredMessage> {
+    match c
+        .call(ClientMsg::GetConversation {
+            id: "g".into(),
+            conversation: conv.clone(),
+        })
+        .await
+    {
+        ServerMsg::Conversation { messages, .. } => messages,
+        other => panic!("{other:?}"),
+    }
 }

@@ -52,7 +52,7 @@ async fn chats_against_a_backend_that_never_answers_end_with_backend_timeout() {
     while ended < CHATS {
         match c.recv().await {
             ServerMsg::Loading { model, .. } => {
-                assert_eq!(model, "llama3.2");
+                assert_eq!(model, "llama3.2:latest");
                 loading += 1;
             }
             ServerMsg::Done { status, error, .. } => {
