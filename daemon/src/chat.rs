@@ -96,14 +96,16 @@ pub async fn start_chat(
         ),
         None => None,
     };
+    // One snapshot for the whole turn, even if a reload lands meanwhile.
+    let config = d.config();
     let bot_name = p
         .bot
         .clone()
         .or_else(|| info.as_ref().and_then(|i| i.summary.bot.clone()))
-        .or_else(|| d.config.default_bot.clone());
+        .or_else(|| config.default_bot.clone());
     let bot =
         match &bot_name {
-            Some(name) => Some(d.config.bots.get(name).ok_or_else(|| {
+            Some(name) => Some(config.bots.get(name).ok_or_else(|| {
                 invalid(format!("no bot named {name:?}; `chinwag bots` lists them"))
             })?),
             None => None,
@@ -220,7 +222,7 @@ pub async fn start_chat(
         ollama: d.ollama.clone(),
         registry: Arc::clone(&d.generations),
         shutdown: d.shutdown.clone(),
-        timeouts: d.config.timeouts,
+        timeouts: config.timeouts,
     }));
     Ok(ChatStart::Started {
         turn,
@@ -273,7 +275,7 @@ pub fn wire_history(
 
 /// The model a chat without one uses: configured, else last used, else Ollama's newest.
 pub async fn default_model(d: &Daemon, owner: &str) -> Result<String, ErrorBody> {
-    if let Some(m) = &d.config.default_model {
+    if let Some(m) = &d.config().default_model {
         return Ok(normalize_model(m));
     }
     if let Ok(Some(m)) = d.store.last_used_model(owner).await {

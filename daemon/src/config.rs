@@ -96,7 +96,7 @@ impl Timeouts {
 }
 
 /// A bot profile: `[bots.NAME]`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BotConfig {
     pub model: Option<String>,
@@ -107,7 +107,7 @@ pub struct BotConfig {
 }
 
 /// `[bots.NAME.options]`: the generation options a bot sets.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BotOptions {
     pub temperature: Option<f32>,
@@ -174,6 +174,9 @@ pub struct Config {
     pub timeouts: Timeouts,
     /// The file read, if any.
     pub config_file: Option<PathBuf>,
+    /// Where this config came from, so a reload reads it the same way (`None`: built in code,
+    /// nothing to reload).
+    pub source: Option<(Dirs, Overrides)>,
 }
 
 /// The XDG folders chinwag uses.
@@ -301,6 +304,7 @@ impl Config {
             timeouts: Timeouts::layered(&file.timeouts)?,
             bots: file.bots,
             config_file,
+            source: Some((dirs.clone(), flags.clone())),
         })
     }
 }

@@ -6,7 +6,7 @@ use crate::models::ModelCatalog;
 use crate::ollama::OllamaClient;
 use crate::store::Store;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -14,7 +14,8 @@ use tokio_util::task::TaskTracker;
 /// Everything a connection needs, shared by all of them.
 #[derive(Debug)]
 pub struct Daemon {
-    pub config: Config,
+    /// The config in force; [`Daemon::config`] reads it, a reload replaces it.
+    config: RwLock<Arc<Config>>,
     pub store: Store,
     pub ollama: OllamaClient,
     /// Ollama's model list, briefly cached; every chat's model is checked against it.
@@ -34,7 +35,7 @@ impl Daemon {
     pub fn new(config: Config, store: Store, shutdown: CancellationToken) -> Arc<Daemon> {
         let ollama = OllamaClient::new(config.ollama.clone());
         Arc::new(Daemon {
-            config,
+            config: RwLock::new(Arc::new(config)),
             store,
             ollama,
             models: ModelCatalog::default(),
@@ -45,6 +46,16 @@ impl Daemon {
             started: Instant::now(),
             listening: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The config in force now (a snapshot: a reload does not change it under the caller).
+    pub fn config(&self) -> Arc<Config> {
+        Arc::clone(&self.config.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Puts a reloaded config in force.
+    pub fn set_config(&self, config: Config) {
+        *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
     }
 
     pub fn uptime_ms(&self) -> u64 {

@@ -11,6 +11,7 @@ pub mod logging;
 pub mod models;
 pub mod ollama;
 pub mod private_fs;
+pub mod reload;
 pub mod server;
 pub mod store;
 
@@ -51,6 +52,26 @@ pub async fn run(
         "chinwagd {} ready",
         env!("CARGO_PKG_VERSION")
     );
+    tokio::spawn(reload_on_sighup(Arc::clone(&daemon)));
     server::serve(Arc::clone(&daemon), listeners).await;
     Ok(())
+}
+
+/// SIGHUP reloads the config, as daemons do; the outcome goes to the log.
+async fn reload_on_sighup(daemon: Arc<Daemon>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP; reload with `chinwag daemon reload`");
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = daemon.shutdown.cancelled() => return,
+            _ = hup.recv() => {
+                if let Err(why) = reload::reload(&daemon) {
+                    tracing::error!("SIGHUP: the new config is refused and the old one stays: {why}");
+                }
+            }
+        }
+    }
 }

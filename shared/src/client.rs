@@ -114,6 +114,16 @@ pub enum ClientMsg {
     Ping {
         id: String,
     },
+    /// Re-read the daemon's config file: bots, default model and bot, timeouts and limits
+    /// change in place, connections stay. A config that does not load is refused and the old
+    /// one kept.
+    Reload {
+        id: String,
+    },
+    /// Stop the daemon gracefully: replies in progress are stored, then it exits.
+    Shutdown {
+        id: String,
+    },
 }
 
 impl ClientMsg {
@@ -134,7 +144,9 @@ impl ClientMsg {
             | Self::ListModels { id }
             | Self::ListBots { id }
             | Self::Status { id }
-            | Self::Ping { id } => id,
+            | Self::Ping { id }
+            | Self::Reload { id }
+            | Self::Shutdown { id } => id,
         }
     }
 }

@@ -148,6 +148,12 @@ pub enum ServerMsg {
     Pong {
         id: String,
     },
+    /// The config was re-read: what changed, and what changed but waits for a restart.
+    Reloaded {
+        id: String,
+        changed: Vec<String>,
+        needs_restart: Vec<String>,
+    },
 }
 
 impl ServerMsg {
@@ -180,7 +186,8 @@ impl ServerMsg {
             | Self::Bots { id, .. }
             | Self::Ok { id }
             | Self::Error { id, .. }
-            | Self::Pong { id } => id,
+            | Self::Pong { id }
+            | Self::Reloaded { id, .. } => id,
             Self::Status(s) => &s.id,
         }
     }

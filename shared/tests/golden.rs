@@ -137,6 +137,14 @@ fn client_messages_have_stable_json() {
         json!({"type":"history","id":"10","conversation":"c1","before":"m9","limit":50}),
     );
     golden_client(
+        ClientMsg::Reload { id: "17".into() },
+        json!({"type":"reload","id":"17"}),
+    );
+    golden_client(
+        ClientMsg::Shutdown { id: "18".into() },
+        json!({"type":"shutdown","id":"18"}),
+    );
+    golden_client(
         ClientMsg::GetMessageText {
             id: "16".into(),
             message: mid("m2"),
@@ -330,6 +338,14 @@ fn server_messages_have_stable_json() {
                             "status":"incomplete","model":"llama3.2","created_at_ms":1700000001000u64,
                             "error":"the daemon stopped before the reply ended","truncated":true}],
                "has_more":true}),
+    );
+    golden_server(
+        ServerMsg::Reloaded {
+            id: "17".into(),
+            changed: vec!["bots".into()],
+            needs_restart: vec!["socket".into()],
+        },
+        json!({"type":"reloaded","id":"17","changed":["bots"],"needs_restart":["socket"]}),
     );
     golden_server(
         ServerMsg::Loading {

@@ -39,6 +39,7 @@ pub fn test_config(dir: &Path, ollama_host: &str) -> Config {
         bots: BTreeMap::new(),
         timeouts: chinwagd::config::Timeouts::default(),
         config_file: None,
+        source: None,
     }
 }
 

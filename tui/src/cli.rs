@@ -21,18 +21,29 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// How to reach the daemon.
+/// How to reach the daemon. Accepted before the command and after it.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConnArgs {
     /// The local daemon's socket [env: CHINWAG_SOCKET] [default: $XDG_RUNTIME_DIR/chinwag/chinwagd.sock]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
     /// A daemon's WebSocket URL instead of the local socket (ws://host:port/)
-    #[arg(long, global = true, value_name = "URL", env = "CHINWAG_URL")]
+    #[arg(long, value_name = "URL", env = "CHINWAG_URL", hide_env_values = true)]
     pub url: Option<String>,
     /// Never start a local daemon; fail if none runs
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_autostart: bool,
+}
+
+impl ConnArgs {
+    /// These flags (given after the command) over `outer` (given before it).
+    pub fn or(&self, outer: &ConnArgs) -> ConnArgs {
+        ConnArgs {
+            socket: self.socket.clone().or_else(|| outer.socket.clone()),
+            url: self.url.clone().or_else(|| outer.url.clone()),
+            no_autostart: self.no_autostart || outer.no_autostart,
+        }
+    }
 }
 
 /// What the chat screen opens with.
@@ -60,24 +71,51 @@ pub enum Command {
     #[command(subcommand)]
     History(HistoryCommand),
     /// List the models Ollama has
-    Models(JsonFlag),
+    Models(QueryArgs),
     /// List the bots in the daemon's config
-    Bots(JsonFlag),
+    Bots(QueryArgs),
     /// Show the daemon's state: where it listens, uptime, Ollama, store
-    Status(JsonFlag),
-    /// Run the daemon in the foreground (the same as `chinwagd`)
-    Daemon(chinwagd::cli::DaemonArgs),
+    Status(QueryArgs),
+    /// Run the daemon in the foreground (the same as `chinwagd`), or stop, restart or reload
+    /// the one running
+    Daemon(DaemonCommand),
 }
 
+/// A command that asks the daemon one thing.
 #[derive(Debug, Clone, Args)]
-pub struct JsonFlag {
+pub struct QueryArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+/// `chinwag daemon [stop|restart|reload]`: with no action, run the daemon in the foreground.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DaemonCommand {
+    #[command(subcommand)]
+    pub action: Option<DaemonAction>,
+    #[command(flatten)]
+    pub run: chinwagd::cli::DaemonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DaemonAction {
+    /// Stop the running daemon (replies in progress are stored first)
+    Stop(ConnArgs),
+    /// Stop the running daemon and start a new one (every config change takes effect)
+    Restart(ConnArgs),
+    /// Re-read chinwagd.toml: bots, default model and bot, timeouts and limits change without
+    /// dropping connections (a config that does not load is refused, the old one stays)
+    Reload(ConnArgs),
 }
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct AskArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
     /// The prompt; joined with spaces, after any piped stdin
     #[arg(value_name = "PROMPT")]
     pub prompt: Vec<String>,
@@ -135,41 +173,83 @@ pub struct AskArgs {
 pub enum HistoryCommand {
     /// List conversations, most recent first
     List {
+        /// How many to list
         #[arg(short = 'n', long, default_value_t = 20)]
         limit: u32,
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        conn: ConnArgs,
     },
     /// Print a conversation
     Show {
         /// A conversation id or unique prefix
         id: String,
+        /// Print JSON instead of Markdown
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        conn: ConnArgs,
     },
     /// Full-text search over all your messages
     Search {
         /// Words ("exact phrase", prefix*)
         #[arg(required = true)]
         words: Vec<String>,
+        /// How many hits to show
         #[arg(short = 'n', long, default_value_t = 20)]
         limit: u32,
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        conn: ConnArgs,
     },
     /// Write a conversation as Markdown or JSON
     Export {
+        /// A conversation id or unique prefix
         id: String,
-        #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
-        format: ExportFormat,
+        /// md or json; with -o, the file's extension (.json, .md) decides when not given
+        #[arg(long, value_enum)]
+        format: Option<ExportFormat>,
         /// Write to this file instead of stdout
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        conn: ConnArgs,
     },
     /// Rename a conversation
-    Rename { id: String, title: Vec<String> },
+    Rename {
+        /// A conversation id or unique prefix
+        id: String,
+        /// The new title
+        #[arg(required = true)]
+        title: Vec<String>,
+        #[command(flatten)]
+        conn: ConnArgs,
+    },
     /// Delete a conversation and all its messages
-    Rm { id: String },
+    Rm {
+        /// A conversation id or unique prefix
+        id: String,
+        #[command(flatten)]
+        conn: ConnArgs,
+    },
+}
+
+impl HistoryCommand {
+    /// The connection flags given after the command.
+    pub fn conn(&self) -> &ConnArgs {
+        match self {
+            Self::List { conn, .. }
+            | Self::Show { conn, .. }
+            | Self::Search { conn, .. }
+            | Self::Export { conn, .. }
+            | Self::Rename { conn, .. }
+            | Self::Rm { conn, .. } => conn,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -126,9 +126,9 @@ async fn message_text(
 }
 
 pub async fn history(conn_args: &ConnArgs, cmd: &HistoryCommand) -> Result<(), ClientError> {
-    let mut conn = connect(conn_args).await?;
+    let mut conn = connect(&cmd.conn().or(conn_args)).await?;
     match cmd {
-        HistoryCommand::List { limit, json } => {
+        HistoryCommand::List { limit, json, .. } => {
             let limit = *limit;
             let reply = conn
                 .call(|id| ClientMsg::ListConversations {
@@ -149,7 +149,7 @@ pub async fn history(conn_args: &ConnArgs, cmd: &HistoryCommand) -> Result<(), C
             }
             print(&render::conversation_list(&items))
         }
-        HistoryCommand::Show { id, json } => {
+        HistoryCommand::Show { id, json, .. } => {
             let full = get_conversation(&mut conn, id).await?;
             if *json {
                 return print_json(&full);
@@ -160,7 +160,9 @@ pub async fn history(conn_args: &ConnArgs, cmd: &HistoryCommand) -> Result<(), C
                 &full.messages,
             ))
         }
-        HistoryCommand::Search { words, limit, json } => {
+        HistoryCommand::Search {
+            words, limit, json, ..
+        } => {
             let (query, limit) = (words.join(" "), *limit);
             let reply = conn
                 .call(|id| ClientMsg::Search {
@@ -180,8 +182,19 @@ pub async fn history(conn_args: &ConnArgs, cmd: &HistoryCommand) -> Result<(), C
             }
             print(&render::search_hits(&hits))
         }
-        HistoryCommand::Export { id, format, output } => {
+        HistoryCommand::Export {
+            id, format, output, ..
+        } => {
             let full = get_conversation(&mut conn, id).await?;
+            let by_extension = || {
+                let ext = output.as_ref()?.extension()?.to_str()?.to_ascii_lowercase();
+                match ext.as_str() {
+                    "json" => Some(ExportFormat::Json),
+                    "md" | "markdown" => Some(ExportFormat::Md),
+                    _ => None,
+                }
+            };
+            let format = format.or_else(by_extension).unwrap_or(ExportFormat::Md);
             let text = match format {
                 ExportFormat::Json => {
                     serde_json::to_string_pretty(&full).map_err(|e| ClientError::Other(e.into()))?
@@ -197,7 +210,7 @@ pub async fn history(conn_args: &ConnArgs, cmd: &HistoryCommand) -> Result<(), C
                 None => print(&text),
             }
         }
-        HistoryCommand::Rename { id, title } => {
+        HistoryCommand::Rename { id, title, .. } => {
             let title = title.join(" ");
             conn.call(|rid| ClientMsg::RenameConversation {
                 id: rid,
@@ -207,7 +220,7 @@ pub async fn history(conn_args: &ConnArgs, cmd: &HistoryCommand) -> Result<(), C
             .await?;
             Ok(())
         }
-        HistoryCommand::Rm { id } => {
+        HistoryCommand::Rm { id, .. } => {
             conn.call(|rid| ClientMsg::DeleteConversation {
                 id: rid,
                 conversation: ConversationId(id.clone()),
@@ -267,7 +280,12 @@ pub async fn status(conn_args: &ConnArgs, json: bool) -> Result<(), ClientError>
         return Err(unexpected(&reply));
     };
     if json {
-        print_json(&st)?;
+        // The protocol's request id means nothing to a script.
+        let mut v = serde_json::to_value(&st).map_err(|e| ClientError::Other(e.into()))?;
+        if let Some(o) = v.as_object_mut() {
+            o.remove("id");
+        }
+        print_json(&v)?;
     } else {
         print(&render::status(&st))?;
     }

@@ -6,6 +6,7 @@ pub mod autostart;
 pub mod cli;
 pub mod commands;
 pub mod conn;
+pub mod daemon_ctl;
 pub mod exit;
 pub mod render;
 pub mod ui;
@@ -36,13 +37,16 @@ async fn dispatch(cli: Cli) -> Result<(), ClientError> {
     match cli.command {
         Some(Command::Ask(args)) => {
             let stdin = read_stdin()?;
-            ask::run(&cli.conn, &args, stdin).await
+            ask::run(&args.conn.or(&cli.conn), &args, stdin).await
         }
         Some(Command::History(cmd)) => commands::history(&cli.conn, &cmd).await,
-        Some(Command::Models(f)) => commands::models(&cli.conn, f.json).await,
-        Some(Command::Bots(f)) => commands::bots(&cli.conn, f.json).await,
-        Some(Command::Status(f)) => commands::status(&cli.conn, f.json).await,
-        Some(Command::Daemon(_)) => Ok(()), // handled before the runtime starts
+        Some(Command::Models(f)) => commands::models(&f.conn.or(&cli.conn), f.json).await,
+        Some(Command::Bots(f)) => commands::bots(&f.conn.or(&cli.conn), f.json).await,
+        Some(Command::Status(f)) => commands::status(&f.conn.or(&cli.conn), f.json).await,
+        Some(Command::Daemon(d)) => match &d.action {
+            Some(action) => daemon_ctl::run(action, &cli.conn).await,
+            None => Ok(()), // running the daemon is handled before the runtime starts
+        },
         None => ui::run::run(&cli.conn, &cli.chat).await,
     }
 }
@@ -60,8 +64,8 @@ pub fn main() -> ExitCode {
             });
         }
     };
-    if let Some(Command::Daemon(args)) = cli.command {
-        return match chinwagd::cli::run_daemon(args) {
+    if let Some(Command::Daemon(cli::DaemonCommand { action: None, run })) = cli.command {
+        return match chinwagd::cli::run_daemon(run) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("chinwagd: {e:#}");

@@ -86,7 +86,7 @@ pub(super) async fn handle_text(s: &Arc<Session>, text: &str) {
                 protocol: PROTOCOL_VERSION,
                 server: concat!("chinwagd/", env!("CARGO_PKG_VERSION")).into(),
                 user: s.peer.display.clone(),
-                max_message_bytes: s.d.config.max_message_bytes as u64,
+                max_message_bytes: s.d.config().max_message_bytes as u64,
             })
             .await;
         }
@@ -339,13 +339,33 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
             .await;
         }
         ClientMsg::ListBots { id } => {
-            let bots = d.config.bots.iter().map(|(name, b)| b.info(name)).collect();
+            let config = d.config();
+            let bots = config.bots.iter().map(|(name, b)| b.info(name)).collect();
             s.send(ServerMsg::Bots {
                 id,
                 bots,
-                default_bot: d.config.default_bot.clone(),
+                default_bot: config.default_bot.clone(),
             })
             .await;
+        }
+        ClientMsg::Reload { id } => {
+            let report = crate::reload::reload(d).map_err(|why| {
+                ErrorBody::new(
+                    ErrorCode::InvalidRequest,
+                    format!("the new config is refused and the old one stays: {why}"),
+                )
+            })?;
+            s.send(ServerMsg::Reloaded {
+                id,
+                changed: report.changed,
+                needs_restart: report.needs_restart,
+            })
+            .await;
+        }
+        ClientMsg::Shutdown { id } => {
+            tracing::info!(user = %s.peer.display, "shutdown asked by a client");
+            s.send(ServerMsg::Ok { id }).await;
+            d.shutdown.cancel();
         }
         ClientMsg::Status { id } => {
             let (reachable, version, error) = match d.ollama.version().await {
@@ -355,7 +375,7 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
             let default_model = if reachable {
                 default_model(d, owner).await.ok()
             } else {
-                d.config.default_model.clone()
+                d.config().default_model.clone()
             };
             s.send(ServerMsg::Status(StatusReply {
                 id,

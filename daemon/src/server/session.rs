@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -73,7 +74,7 @@ impl Session {
         };
         tokio::select! {
             _ = self.cancel.cancelled() => false,
-            r = tokio::time::timeout(self.d.config.timeouts.client_write, queue) => match r {
+            r = tokio::time::timeout(self.d.config().timeouts.client_write, queue) => match r {
                 Ok(queued) => queued.is_some(),
                 Err(_) => {
                     tracing::warn!("client stopped reading; closing its connection");
@@ -135,7 +136,7 @@ where
 {
     tokio::select! {
         _ = s.cancel.cancelled() => Err(WriteFail::Gone),
-        r = tokio::time::timeout(s.d.config.timeouts.client_write, sink.send(msg)) => match r {
+        r = tokio::time::timeout(s.d.config().timeouts.client_write, sink.send(msg)) => match r {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => {
                 tracing::debug!(error = %e, "writing to the client failed");
@@ -156,7 +157,7 @@ async fn writer<W>(
 ) where
     W: futures_util::Sink<Message, Error = WsError> + Unpin,
 {
-    let t = s.d.config.timeouts;
+    let t = s.d.config().timeouts;
     let mut ping =
         tokio::time::interval_at(tokio::time::Instant::now() + t.ping_every, t.ping_every);
     let idle_ms = t.client_idle.as_millis() as u64;
@@ -201,6 +202,12 @@ async fn writer<W>(
     let frame = s.close_frame.lock().ok().and_then(|mut f| f.take());
     if clean {
         let goodbye = async {
+            // Frames already queued (an `ok` to a shutdown, say) go out before the close.
+            while let Ok(queued) = rx.try_recv() {
+                if sink.send(queued.msg).await.is_err() {
+                    return;
+                }
+            }
             if let Some(frame) = frame {
                 let _ = sink.send(Message::Close(Some(frame))).await;
             }
@@ -215,7 +222,7 @@ pub(super) async fn run<S>(d: Arc<Daemon>, stream: S, peer: Peer)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let ws = match upgrade::accept(stream, d.config.max_message_bytes, peer.check_host).await {
+    let ws = match upgrade::accept(stream, d.config().max_message_bytes, peer.check_host).await {
         Ok(ws) => ws,
         Err(e) => {
             tracing::debug!(error = %e, "connection refused at the upgrade");
@@ -290,6 +297,8 @@ fn close_for(e: &WsError) -> Option<(CloseCode, &'static str)> {
     match e {
         WsError::Capacity(_) => Some((CloseCode::Size, "message too big")),
         WsError::Utf8(_) => Some((CloseCode::Invalid, "text frame is not valid UTF-8")),
+        // A client that just went away is not a protocol error worth a close frame.
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
         WsError::Protocol(_) => Some((CloseCode::Protocol, "WebSocket protocol violation")),
         _ => None,
     }

@@ -425,5 +425,9 @@ async fn a_mistyped_model_is_refused_with_a_suggestion_and_never_becomes_the_def
     cmd.args(["history", "list", "--json"]);
     let out = run(cmd, None).await;
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(list.as_array().map(Vec::len), Some(1), "the typo stored nothing");
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(1),
+        "the typo stored nothing"
+    );
 }

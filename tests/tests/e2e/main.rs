@@ -4,6 +4,7 @@
 mod chat;
 mod cli;
 mod connection;
+mod control;
 mod crash;
 mod edge;
 mod errors;

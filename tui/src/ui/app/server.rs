@@ -327,7 +327,7 @@ impl App {
                     self.text_slice(message, part, offset, text, total_bytes, fx);
                 }
             }
-            ServerMsg::Hello { .. } | ServerMsg::Pong { .. } => {}
+            ServerMsg::Hello { .. } | ServerMsg::Pong { .. } | ServerMsg::Reloaded { .. } => {}
         }
     }
 
