@@ -29,7 +29,10 @@ impl Tmux {
         width: u16,
         height: u16,
     ) -> Tmux {
-        let socket = dir.join("tmux.sock");
+        // A fresh server socket each time: a server being killed may still hold the last one.
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = dir.join(format!("tmux-{n}.sock"));
         let mut line = String::from("env -i TERM=\"$TERM\"");
         for (k, v) in env {
             line.push_str(&format!(" {k}={}", quote(v)));

@@ -129,5 +129,69 @@ async fn a_daemon_killed_mid_reply_is_survived_without_losing_a_word() {
     );
 
     tui.keys(&["C-c"]);
+    tui.wait_text("Ctrl+C again quits").await;
+    tui.keys(&["C-c"]);
+    tui.wait_text("[exit 0, tty restored]").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_e_edits_in_a_real_editor_and_a_draft_survives_ctrl_c_and_comes_back() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+    let mut env = isolated_vars(dir.path(), &fake.host());
+    env.push(("EDITOR", "vi".to_string()));
+    let tui = Tmux::start(
+        dir.path(),
+        &env,
+        &bin("chinwag"),
+        &["-m", "llama3.2"],
+        100,
+        30,
+    );
+    tui.wait_text("● local").await;
+    tui.type_text("first question");
+    tui.keys(&["Enter"]);
+    tui.wait_text("Hello from the fake.").await;
+
+    tui.type_text("my draft");
+    tui.keys(&["C-e"]);
+    tui.wait_for("vi shows the draft", |s| {
+        s.contains("my draft") && !s.contains("● local")
+    })
+    .await;
+    tui.keys(&["A"]);
+    tui.type_text(" and more");
+    tui.keys(&["Escape"]);
+    tui.type_text(":wq");
+    tui.keys(&["Enter"]);
+    let s = tui
+        .wait_for("the chat screen is back with the edited draft", |s| {
+            s.contains("● local") && s.contains("my draft and more")
+        })
+        .await;
+    assert!(
+        s.contains("Hello from the fake."),
+        "the transcript is redrawn:\n{s}"
+    );
+    assert!(!s.contains("1;1R"), "no cursor report leaked:\n{s}");
+
+    // One Ctrl+C with a draft only asks; the second quits and keeps the draft.
+    tui.keys(&["C-c"]);
+    tui.wait_text("Ctrl+C again quits").await;
+    tui.keys(&["C-c"]);
+    let s = tui.wait_text("[exit 0, tty restored]").await;
+    assert!(!s.contains("1;1R") && !s.contains("^["), "{s}");
+    drop(tui);
+
+    let tui = Tmux::start(dir.path(), &env, &bin("chinwag"), &["-c"], 100, 30);
+    let s = tui
+        .wait_for("the draft is back in its conversation", |s| {
+            s.contains("my draft and more") && s.contains("Hello from the fake.")
+        })
+        .await;
+    assert!(s.contains("draft from last time"), "{s}");
+    tui.keys(&["C-u"]);
+    tui.keys(&["C-c"]);
     tui.wait_text("[exit 0, tty restored]").await;
 }

@@ -3,7 +3,7 @@
 //! The state machine never does I/O: the runner turns effects into socket writes, clipboard
 //! writes, editor sessions and files, and feeds the outcomes back as events.
 
-use chinwag_protocol::{ClientMsg, ServerMsg};
+use chinwag_protocol::{ClientMsg, ConversationId, ServerMsg};
 use crossterm::event::{KeyEvent, MouseEvent};
 
 /// One input to [`super::app::App::update`].
@@ -26,6 +26,11 @@ pub enum Event {
     Edited(Option<String>),
     /// An effect the runner carried out reports back.
     Notice(Notice),
+    /// The draft kept for a conversation (`None`: a new one), read at its opening.
+    DraftLoaded {
+        conversation: Option<ConversationId>,
+        text: String,
+    },
 }
 
 /// The connection to the daemon changed.
@@ -91,5 +96,16 @@ pub enum Effect {
         path: String,
         contents: String,
     },
+    /// Repaint everything (Ctrl+L, or after the terminal was away).
+    Redraw,
+    /// Give the terminal back and stop the process until `fg`.
+    Suspend,
+    /// Keep this draft for the conversation (`None`: a new one); empty text forgets it.
+    SaveDraft {
+        conversation: Option<ConversationId>,
+        text: String,
+    },
+    /// Read the draft kept for this conversation; answer with [`Event::DraftLoaded`].
+    LoadDraft(Option<ConversationId>),
     Quit,
 }

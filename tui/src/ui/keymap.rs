@@ -32,10 +32,14 @@ pub enum Action {
     NextMessage,
     CopyReply,
     ToggleThinking,
+    /// Repaint the whole screen.
+    Redraw,
+    /// Give the terminal back and stop, like any program on Ctrl+Z; `fg` resumes.
+    Suspend,
 }
 
 impl Action {
-    pub const ALL: [(&'static str, Action); 20] = [
+    pub const ALL: [(&'static str, Action); 22] = [
         ("send", Action::Send),
         ("newline", Action::Newline),
         ("cancel", Action::Cancel),
@@ -56,6 +60,8 @@ impl Action {
         ("next_message", Action::NextMessage),
         ("copy_reply", Action::CopyReply),
         ("toggle_thinking", Action::ToggleThinking),
+        ("redraw", Action::Redraw),
+        ("suspend", Action::Suspend),
     ];
 
     pub fn name(self) -> &'static str {
@@ -70,7 +76,7 @@ impl Action {
         match self {
             Action::Send => "send the message",
             Action::Newline => "new line",
-            Action::Cancel => "stop reply / close / back",
+            Action::Cancel => "stop reply / close",
             Action::Interrupt => "stop reply, or quit",
             Action::Help => "this help",
             Action::ToggleList => "conversation list",
@@ -88,6 +94,8 @@ impl Action {
             Action::NextMessage => "next message",
             Action::CopyReply => "copy last reply",
             Action::ToggleThinking => "show/fold thinking",
+            Action::Redraw => "redraw the screen",
+            Action::Suspend => "suspend (fg resumes)",
         }
     }
 }
@@ -196,8 +204,10 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("f2", Action::ToggleList),
     ("ctrl+o", Action::PickConversation),
     ("alt+n", Action::NewConversation),
-    ("ctrl+l", Action::PickModel),
     ("f3", Action::PickModel),
+    ("alt+m", Action::PickModel),
+    ("ctrl+l", Action::Redraw),
+    ("ctrl+z", Action::Suspend),
     ("f4", Action::PickBot),
     ("ctrl+r", Action::Search),
     ("ctrl+e", Action::Editor),

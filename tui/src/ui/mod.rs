@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod config;
+pub mod drafts;
 pub mod event;
 pub mod external;
 pub mod highlight;

@@ -4,7 +4,7 @@
 
 use super::app::{App, Open, Settings};
 use super::event::{Effect, Event, Notice};
-use super::{config, external, highlight, link, terminal, theme, view};
+use super::{config, drafts, external, highlight, link, terminal, theme, view};
 use crate::cli::{ChatArgs, ConnArgs};
 use crate::exit::ClientError;
 use chinwag_protocol::ClientMsg;
@@ -127,8 +127,15 @@ where
             ev = daemon.recv() => ev,
             _ = tokio::time::sleep_until(next_frame), if dirty => None,
             _ = tick.tick(), if ticking => Some(Event::Tick { now_ms: start.elapsed().as_millis() as u64 }),
-            _ = term_signal.recv() => return Ok(()),
-            _ = hangup.recv() => return Ok(()),
+            // The terminal is going away: keep what was typed for next time.
+            _ = term_signal.recv() => {
+                keep_draft(app);
+                return Ok(());
+            }
+            _ = hangup.recv() => {
+                keep_draft(app);
+                return Ok(());
+            }
         };
         let Some(event) = event else { continue };
         if matches!(event, Event::Server(_)) {
@@ -159,18 +166,79 @@ where
                 }
                 Effect::Edit(text) => {
                     // The editor owns the terminal until it exits: stop reading keys first.
+                    // Whatever fails here, the draft stays in the input (and on disk).
+                    keep_draft(app);
                     drop(input.take());
-                    terminal::leave()?;
-                    let edited = external::edit(&text).await;
-                    terminal::enter()?;
-                    term.clear()?;
+                    let edited = match terminal::leave() {
+                        Ok(()) => external::edit(&text).await,
+                        Err(e) => Err(anyhow::anyhow!("cannot hand the terminal over: {e}")),
+                    };
+                    let back = terminal::enter()
+                        .map_err(anyhow::Error::from)
+                        .and_then(|()| redraw_all(term));
                     input = Some(EventStream::new());
                     match edited {
                         Ok(t) => app.update(Event::Edited(t)),
-                        Err(e) => app.update(Event::Notice(Notice::error(format!("{e:#}")))),
+                        Err(e) => app.update(Event::Notice(Notice::error(format!(
+                            "{e:#}; your draft is unchanged"
+                        )))),
                     };
+                    if let Err(e) = back {
+                        app.update(Event::Notice(Notice::error(format!(
+                            "the terminal did not come back cleanly ({e:#}); Ctrl+L redraws"
+                        ))));
+                    }
+                }
+                Effect::Redraw => redraw_all(term)?,
+                Effect::Suspend => {
+                    keep_draft(app);
+                    drop(input.take());
+                    terminal::leave()?;
+                    // Stops here until `fg` (SIGCONT); raw mode is off, so the shell is usable.
+                    let _ = rustix::process::kill_process(
+                        rustix::process::getpid(),
+                        rustix::process::Signal::TSTP,
+                    );
+                    terminal::enter()?;
+                    redraw_all(term)?;
+                    input = Some(EventStream::new());
+                }
+                Effect::SaveDraft { conversation, text } => {
+                    save_draft(conversation.as_ref(), &text, app);
+                }
+                Effect::LoadDraft(conversation) => {
+                    if let Some(dir) = drafts::dir() {
+                        let text = drafts::load(&dir, conversation.as_ref());
+                        app.update(Event::DraftLoaded { conversation, text });
+                    }
                 }
             }
         }
+    }
+}
+
+/// Repaints everything without asking the terminal where its cursor is (ratatui's `clear`
+/// does ask, and the answer can arrive after the program gave up waiting for it).
+fn redraw_all<B: Backend>(term: &mut Terminal<B>) -> anyhow::Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let size = term.size()?;
+    term.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
+    Ok(())
+}
+
+/// Keeps the current input as the draft of the open conversation.
+fn keep_draft(app: &mut App) {
+    let (conversation, text) = (app.conversation.clone(), app.input_text());
+    save_draft(conversation.as_ref(), &text, app);
+}
+
+fn save_draft(conversation: Option<&chinwag_protocol::ConversationId>, text: &str, app: &mut App) {
+    let Some(dir) = drafts::dir() else { return };
+    if let Err(e) = drafts::save(&dir, conversation, text) {
+        app.update(Event::Notice(Notice::error(format!(
+            "cannot keep the draft: {e:#}"
+        ))));
     }
 }

@@ -252,8 +252,7 @@ impl App {
             }
             "help" => self.overlay = Some(Overlay::Help),
             "quit" => {
-                self.quit = true;
-                fx.push(Effect::Quit);
+                self.quit_keeping_draft(fx);
             }
             _ => {}
         }

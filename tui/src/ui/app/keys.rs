@@ -67,11 +67,22 @@ impl App {
                 }
             }
             Action::Interrupt => {
-                if !self.cancel_generation(fx) {
-                    self.quit = true;
-                    fx.push(Effect::Quit);
+                if self.cancel_generation(fx) {
+                    return;
+                }
+                // A typed draft is never lost to one stray Ctrl+C: the next key must confirm.
+                let confirmed = self.quit_armed_at == Some(self.keys_seen);
+                if self.input.is_empty() || confirmed {
+                    self.quit_keeping_draft(fx);
+                } else {
+                    self.quit_armed_at = Some(self.keys_seen + 1);
+                    self.notice = Some(Notice::warn(
+                        "Ctrl+C again quits (your draft is kept for next time); any other key goes on",
+                    ));
                 }
             }
+            Action::Redraw => fx.push(Effect::Redraw),
+            Action::Suspend => fx.push(Effect::Suspend),
             Action::Help => self.overlay = Some(Overlay::Help),
             Action::ToggleList => {
                 self.list.visible = !self.list.visible;
@@ -127,7 +138,8 @@ impl App {
             KeyCode::Char('u') if ctrl => {
                 self.input.delete_line_by_head();
             }
-            KeyCode::Char('z') if ctrl => {
+            // Ctrl+Z suspends, as in any terminal program; undo is Ctrl+_ (Ctrl+/).
+            KeyCode::Char('_' | '/' | '7') if ctrl => {
                 self.input.undo();
             }
             _ => {
@@ -190,8 +202,7 @@ impl App {
         };
         match key.code {
             KeyCode::Char('q') => {
-                self.quit = true;
-                fx.push(Effect::Quit);
+                self.quit_keeping_draft(fx);
             }
             KeyCode::Esc | KeyCode::Enter | KeyCode::Char('i') | KeyCode::Tab => {
                 self.focus = Focus::Input;
@@ -272,8 +283,7 @@ impl App {
                 self.focus = Focus::Input;
             }
             KeyCode::Char('q') => {
-                self.quit = true;
-                fx.push(Effect::Quit);
+                self.quit_keeping_draft(fx);
             }
             KeyCode::Char('?') => self.overlay = Some(Overlay::Help),
             KeyCode::Esc | KeyCode::Tab => self.focus = Focus::Input,

@@ -139,6 +139,12 @@ pub struct App {
     pub selected: Option<usize>,
     pub size: Rect,
     pub quit: bool,
+    /// Keys handled so far; with `quit_armed_at`, tells whether Ctrl+C came right after the
+    /// Ctrl+C that asked for confirmation.
+    keys_seen: u64,
+    quit_armed_at: Option<u64>,
+    /// Whether the draft kept for the opened conversation was asked for yet.
+    draft_asked: bool,
     prompts: Vec<String>,
     recall: Option<usize>,
     draft: String,
@@ -193,6 +199,9 @@ impl App {
             selected: None,
             size: Rect::new(0, 0, 80, 24),
             quit: false,
+            keys_seen: 0,
+            quit_armed_at: None,
+            draft_asked: false,
             prompts: Vec::new(),
             recall: None,
             draft: String::new(),
@@ -209,7 +218,10 @@ impl App {
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         let mut fx = Vec::new();
         match event {
-            Event::Key(key) => self.key(key, &mut fx),
+            Event::Key(key) => {
+                self.keys_seen += 1;
+                self.key(key, &mut fx);
+            }
             Event::Paste(text) => self.paste(&text),
             Event::Mouse(m) => self.mouse(m),
             Event::Resize { width, height } => self.size = Rect::new(0, 0, width, height),
@@ -227,8 +239,32 @@ impl App {
                 }
             }
             Event::Notice(n) => self.notice = Some(n),
+            Event::DraftLoaded { conversation, text } => {
+                if conversation == self.conversation && self.input.is_empty() && !text.is_empty() {
+                    self.set_input(&text);
+                    self.notice = Some(Notice::info("your draft from last time is back"));
+                }
+            }
         }
         fx
+    }
+
+    /// Quits, keeping what is typed as this conversation's draft (an empty input forgets it).
+    fn quit_keeping_draft(&mut self, fx: &mut Vec<Effect>) {
+        self.quit = true;
+        fx.push(Effect::SaveDraft {
+            conversation: self.conversation.clone(),
+            text: self.input_text(),
+        });
+        fx.push(Effect::Quit);
+    }
+
+    /// Asks once, for the conversation the screen opened with, for the draft kept for it.
+    fn ask_for_draft(&mut self, fx: &mut Vec<Effect>) {
+        if !self.draft_asked {
+            self.draft_asked = true;
+            fx.push(Effect::LoadDraft(self.conversation.clone()));
+        }
     }
 
     /// Whether the runner should send [`Event::Tick`]s (a countdown or a spinner runs).
@@ -409,6 +445,7 @@ impl App {
                 match std::mem::replace(&mut self.open, Open::New) {
                     Open::Id(prefix) => self.open_conversation(ConversationId(prefix), None, fx),
                     Open::Latest => self.open = Open::Latest,
+                    Open::New if self.conversation.is_none() => self.ask_for_draft(fx),
                     Open::New => {}
                 }
                 if let Some(c) = self.conversation.clone() {

@@ -208,6 +208,7 @@ impl App {
                 if self.pending.is_none() && !streaming {
                     self.generating = None;
                 }
+                self.ask_for_draft(fx);
                 let conv = conversation.id;
                 self.send(fx, Req::Attach, |rid| ClientMsg::Attach {
                     id: rid,

@@ -198,7 +198,66 @@ fn esc_stops_a_reply_on_the_daemon_and_ctrl_c_quits_when_idle() {
     done(&mut app, MessageStatus::Cancelled);
     assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("kept")));
     let fx = press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
-    assert_eq!(fx, vec![Effect::Quit]);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::SaveDraft {
+                conversation: Some(conv(1)),
+                text: String::new()
+            },
+            Effect::Quit
+        ]
+    );
+}
+
+#[test]
+fn ctrl_c_with_a_draft_asks_first_and_the_draft_is_kept() {
+    let mut app = app();
+    connect(&mut app);
+    type_text(&mut app, "half a thought");
+    let fx = press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(fx.is_empty(), "not quit yet: {fx:?}");
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("again"))
+    );
+    // Any other key disarms it.
+    key(&mut app, KeyCode::Char('!'));
+    let fx = press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(fx.is_empty(), "asks again after another key: {fx:?}");
+    let fx = press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::SaveDraft {
+                conversation: None,
+                text: "half a thought!".into()
+            },
+            Effect::Quit
+        ]
+    );
+}
+
+#[test]
+fn a_kept_draft_comes_back_when_its_conversation_opens() {
+    let mut app = app();
+    let fx = connect(&mut app);
+    assert!(
+        fx.contains(&Effect::LoadDraft(None)),
+        "a new chat asks for its draft: {fx:?}"
+    );
+    app.update(Event::DraftLoaded {
+        conversation: None,
+        text: "from last time".into(),
+    });
+    assert_eq!(app.input_text(), "from last time");
+    // A draft that arrives for another conversation, or over typed text, changes nothing.
+    app.update(Event::DraftLoaded {
+        conversation: Some(conv(9)),
+        text: "other".into(),
+    });
+    assert_eq!(app.input_text(), "from last time");
 }
 
 #[test]
@@ -211,7 +270,16 @@ fn q_quits_only_outside_the_input() {
     press(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.focus, Focus::Transcript);
-    assert_eq!(key(&mut app, KeyCode::Char('q')), vec![Effect::Quit]);
+    assert_eq!(
+        key(&mut app, KeyCode::Char('q')),
+        vec![
+            Effect::SaveDraft {
+                conversation: None,
+                text: String::new()
+            },
+            Effect::Quit
+        ]
+    );
 }
 
 #[test]
@@ -566,7 +634,7 @@ fn pickers_filter_and_pick() {
             .collect(),
         default_model: None,
     }));
-    press(&mut app, KeyCode::Char('l'), KeyModifiers::CONTROL);
+    key(&mut app, KeyCode::F(3));
     type_text(&mut app, "coder");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.model.as_deref(), Some("qwen2.5-coder:7b"));

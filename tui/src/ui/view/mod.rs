@@ -219,7 +219,20 @@ fn draw_completion(frame: &mut Frame<'_>, app: &App, input: Rect) {
         return;
     }
     let h = (items.len() as u16 + 2).min(input.y);
-    let w = 60.min(input.width);
+    // As wide as the longest line needs (cells, not bytes), up to the input's width.
+    let widest = items
+        .iter()
+        .map(|(name, arg, what)| {
+            let arg = if arg.is_empty() {
+                0
+            } else {
+                1 + wrap::width(arg)
+            };
+            1 + wrap::width(name) + arg + 2 + wrap::width(what)
+        })
+        .max()
+        .unwrap_or(0);
+    let w = (widest as u16 + 2).min(input.width);
     let area = Rect::new(input.x, input.y.saturating_sub(h), w, h);
     let t = &app.theme;
     let lines: Vec<Line<'_>> = items

@@ -205,42 +205,73 @@ fn key_line<'a>(keys: &str, what: &str, w: usize, t: &Theme) -> Line<'a> {
 
 fn help(frame: &mut Frame<'_>, app: &App, screen: Rect) {
     let t = &app.theme;
-    let area = centered(screen, 100, 26);
+    let area = centered(screen, 110, 30);
     let inner = boxed(frame, area, "Help · any key closes", t);
     let half = inner.width / 2;
     let (lw, rw) = (half as usize - 1, (inner.width - half) as usize);
-    let mut keys: Vec<Line<'_>> = Action::ALL
+    // Every line, in reading order; they flow down the left column, then the right one, so
+    // nothing is cut at 80×24.
+    let mut lines: Vec<(Line<'_>, bool)> = Action::ALL
         .iter()
         .filter_map(|(_, action)| {
-            let combos = app.keymap.keys_for(*action);
-            let names: Vec<String> = combos.iter().take(2).map(ToString::to_string).collect();
-            (!names.is_empty()).then(|| key_line(&names.join(" "), action.describe(), lw, t))
+            let names = key_names(&app.keymap.keys_for(*action));
+            (!names.is_empty()).then(|| (names, action.describe()))
         })
+        .chain([
+            ("Up Down".to_string(), "earlier prompts"),
+            ("Ctrl+_".to_string(), "undo typing"),
+        ])
+        .map(|(k, what)| (key_line(&k, what, lw, t), true))
         .collect();
-    keys.push(key_line("Up Down", "earlier prompts", lw, t));
     let mut other: Vec<Line<'_>> = vec![Line::styled("In the transcript and list", t.heading)];
     other.extend(PAGER_KEYS.iter().map(|(k, what)| key_line(k, what, rw, t)));
-    other.push(Line::default());
     other.push(Line::styled("Commands (type / to see each)", t.heading));
     let names: Vec<Span<'_>> = commands_matching("")
         .iter()
         .map(|(name, _, _)| Span::styled(format!("/{name} "), t.accent))
         .collect();
     other.extend(wrap::wrap(&names, rw, wrap::Mode::Words, &[], &[]));
-    other.push(Line::default());
     other.push(Line::styled(
-        "Keys, theme: chinwag.toml in the config dir",
+        wrap::truncate("Shift+drag selects text", rw),
         t.dim,
     ));
-    let left = Rect {
+    other.push(Line::styled(
+        wrap::truncate("Keys, theme: chinwag.toml (config dir)", rw),
+        t.dim,
+    ));
+    lines.extend(other.into_iter().map(|l| (l, false)));
+    let rows = inner.height as usize;
+    // Keep the two groups apart when both fit: keys left, the rest right.
+    let keys = lines.iter().filter(|(_, k)| *k).count();
+    let split = if keys <= rows && lines.len() - keys <= rows {
+        keys
+    } else {
+        rows.min(lines.len())
+    };
+    let right: Vec<Line<'_>> = lines.split_off(split).into_iter().map(|(l, _)| l).collect();
+    let left: Vec<Line<'_>> = lines.into_iter().map(|(l, _)| l).collect();
+    let left_area = Rect {
         width: half,
         ..inner
     };
-    let right = Rect {
+    let right_area = Rect {
         x: inner.x + half,
         width: inner.width - half,
         ..inner
     };
-    frame.render_widget(Paragraph::new(keys), left);
-    frame.render_widget(Paragraph::new(other), right);
+    frame.render_widget(Paragraph::new(left), left_area);
+    frame.render_widget(Paragraph::new(right), right_area);
+}
+
+/// The names of an action's keys that fit the key column (at least the first).
+fn key_names(combos: &[crate::ui::keymap::Combo]) -> String {
+    let mut out = String::new();
+    for c in combos.iter().map(ToString::to_string) {
+        if out.is_empty() {
+            out = c;
+        } else if out.len() + 1 + c.len() < KEY_W {
+            out = format!("{out} {c}");
+        }
+    }
+    out
 }

@@ -136,6 +136,17 @@ fn help_screen() {
 }
 
 #[test]
+fn help_and_command_popup_at_120_columns() {
+    let mut app = app();
+    connect(&mut app);
+    key(&mut app, KeyCode::F(1));
+    insta::assert_snapshot!("help_120x30", screen(&mut app, 120, 30));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('/'));
+    insta::assert_snapshot!("slash_popup_120x30", screen(&mut app, 120, 30));
+}
+
+#[test]
 fn model_picker() {
     let mut app = app();
     connect(&mut app);
