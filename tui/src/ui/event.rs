@@ -87,8 +87,12 @@ impl Notice {
 #[allow(clippy::large_enum_variant)]
 pub enum Effect {
     Send(ClientMsg),
-    /// Put this text on the clipboard (OSC 52, and the native clipboard when local).
-    Copy(String),
+    /// Put `text` on the clipboard (OSC 52, and the native clipboard when local); the runner
+    /// says how it went, naming `what` ("the reply").
+    Copy {
+        text: String,
+        what: String,
+    },
     /// Suspend the TUI and edit this text in `$EDITOR`; answer with [`Event::Edited`].
     Edit(String),
     /// Write a file (an export); answer with a [`Event::Notice`].

@@ -57,26 +57,71 @@ fn native_tool() -> Option<(&'static str, &'static [&'static str])> {
     None
 }
 
-/// Copies `text`: OSC 52 to the terminal, and the native tool when there is one.
-pub fn copy(text: &str) -> std::io::Result<()> {
+/// Copies `text`: OSC 52 to the terminal, and the native tool when there is one. Returns what
+/// was really done, for the notice: a terminal may ignore OSC 52, so only a tool that took the
+/// text and exited well counts as "copied".
+pub fn copy(text: &str) -> std::io::Result<String> {
     crossterm::execute!(
         std::io::stdout(),
         crossterm::clipboard::CopyToClipboard::to_clipboard_from(text.as_bytes())
     )?;
-    if let Some((tool, args)) = native_tool() {
-        // Best effort: most terminals took the OSC 52 copy already.
-        if let Ok(mut child) = std::process::Command::new(tool)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-        {
-            if let Some(mut stdin) = child.stdin.take() {
-                let _ = stdin.write_all(text.as_bytes());
-            }
-            std::thread::spawn(move || child.wait());
+    let tool = native_tool().map(|(tool, args)| {
+        let ran = run_tool(tool, args, text);
+        if let Err(e) = &ran {
+            tracing::debug!(%tool, error = %e, "clipboard tool failed");
         }
+        (tool, ran.is_ok())
+    });
+    let in_tmux = std::env::var_os("TMUX").is_some_and(|s| !s.is_empty());
+    Ok(copy_outcome(tool, in_tmux))
+}
+
+/// What a copy achieved, in words: only a clipboard tool that took the text is "copied".
+fn copy_outcome(tool: Option<(&str, bool)>, in_tmux: bool) -> String {
+    match tool {
+        Some((tool, true)) => format!("copied with {tool}"),
+        _ if in_tmux => "sent by OSC 52 through tmux; it reaches the clipboard only with \
+                         `set -g set-clipboard on`"
+            .into(),
+        _ => "sent by OSC 52; whether it reaches the clipboard is up to the terminal".into(),
     }
-    Ok(())
+}
+
+/// Feeds `text` to a clipboard tool and waits (briefly) for it to say it took it.
+fn run_tool(tool: &str, args: &[&str], text: &str) -> std::io::Result<()> {
+    let mut child = std::process::Command::new(tool)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(text.as_bytes())?;
+    }
+    // xclip and wl-copy fork to serve the selection; the parent exits once it has the text.
+    let status = child.wait()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!(
+            "{tool} exited with {status}"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::copy_outcome;
+
+    #[test]
+    fn a_copy_says_copied_only_when_a_clipboard_tool_took_it() {
+        assert_eq!(
+            copy_outcome(Some(("wl-copy", true)), false),
+            "copied with wl-copy"
+        );
+        let failed = copy_outcome(Some(("xclip", false)), false);
+        assert!(failed.starts_with("sent by OSC 52") && !failed.contains("copied"));
+        assert!(copy_outcome(None, true).contains("set-clipboard on"));
+        assert!(copy_outcome(None, false).contains("up to the terminal"));
+    }
 }

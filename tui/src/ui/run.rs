@@ -149,10 +149,12 @@ where
                     let _ = link.send(msg);
                 }
                 Effect::Quit => return Ok(()),
-                Effect::Copy(text) => {
-                    if let Err(e) = external::copy(&text) {
-                        app.update(Event::Notice(Notice::error(format!("copy failed: {e}"))));
-                    }
+                Effect::Copy { text, what } => {
+                    let n = match external::copy(&text) {
+                        Ok(how) => Notice::info(format!("{what}: {how}")),
+                        Err(e) => Notice::error(format!("copying {what} failed: {e}")),
+                    };
+                    app.update(Event::Notice(n));
                 }
                 Effect::WriteFile { path, contents } => {
                     let n = match chinwagd::private_fs::write_private_file(

@@ -114,9 +114,8 @@ impl Entry {
             }
             _ => {
                 for line in self.content.lines() {
-                    let spans = [Span::styled(line.to_string(), theme.text)];
                     out.lines
-                        .extend(wrap::wrap(&spans, width, Mode::Words, &[], &[]));
+                        .extend(wrap::wrap_indented(line, theme.text, width));
                 }
             }
         }

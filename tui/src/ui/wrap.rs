@@ -187,9 +187,42 @@ pub fn wrap(
     b.lines
 }
 
+/// Wraps one line of prose, keeping its leading indentation (tabs count 4) as a hanging indent
+/// for every row it wraps to: what a user typed indented stays indented.
+pub fn wrap_indented(line: &str, style: Style, width: usize) -> Vec<Line<'static>> {
+    let body = line.trim_start_matches([' ', '\t']);
+    let lead = &line[..line.len() - body.len()];
+    let indent: usize = lead.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum();
+    let indent = indent.min(width / 2);
+    let pad = [Span::styled(" ".repeat(indent), style)];
+    let pad: &[Span<'static>] = if indent == 0 { &[] } else { &pad };
+    wrap(
+        &[Span::styled(body.to_string(), style)],
+        width,
+        Mode::Words,
+        pad,
+        pad,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn indentation_is_kept_and_hangs_when_wrapped() {
+        let lines = wrap_indented("    fn main() { let x = 1; }", Style::new(), 20);
+        assert_eq!(
+            plain(&lines),
+            ["    fn main() { let", "    x = 1; }"],
+            "four spaces lead every row"
+        );
+        assert_eq!(plain(&wrap_indented("\tx", Style::new(), 20)), ["    x"]);
+        assert_eq!(
+            plain(&wrap_indented("no indent", Style::new(), 20)),
+            ["no indent"]
+        );
+    }
 
     fn plain(lines: &[Line<'_>]) -> Vec<String> {
         lines

@@ -225,8 +225,10 @@ impl App {
                 "" => self.copy_reply(None, fx),
                 "all" => {
                     let text = self.markdown();
-                    fx.push(Effect::Copy(text));
-                    self.notice = Some(Notice::info("conversation copied as Markdown"));
+                    fx.push(Effect::Copy {
+                        text,
+                        what: "the conversation (Markdown)".into(),
+                    });
                 }
                 n => match n.parse::<usize>() {
                     Ok(n) if n > 0 => self.copy_code_block(None, n, fx),
@@ -298,8 +300,10 @@ impl App {
     pub(super) fn copy_reply(&mut self, at: Option<usize>, fx: &mut Vec<Effect>) {
         match at.or_else(|| self.transcript.last_reply()) {
             Some(i) => {
-                fx.push(Effect::Copy(self.transcript.entries[i].content.clone()));
-                self.notice = Some(Notice::info("reply copied"));
+                fx.push(Effect::Copy {
+                    text: self.transcript.entries[i].content.clone(),
+                    what: "the reply".into(),
+                });
             }
             None => self.notice = Some(Notice::warn("no reply to copy yet")),
         }
@@ -316,8 +320,10 @@ impl App {
         let blocks = &self.transcript.entries[i].rendered(w, &theme).code_blocks;
         match blocks.get(n - 1) {
             Some(code) => {
-                fx.push(Effect::Copy(code.clone()));
-                self.notice = Some(Notice::info(format!("code block [{n}] copied")));
+                fx.push(Effect::Copy {
+                    text: code.clone(),
+                    what: format!("code block [{n}]"),
+                });
             }
             None => {
                 self.notice = Some(Notice::warn(format!(

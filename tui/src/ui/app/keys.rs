@@ -223,8 +223,10 @@ impl App {
             KeyCode::Char('y') => {
                 let i = self.selected.or_else(|| self.transcript.last_reply());
                 if let Some(e) = i.and_then(|i| self.transcript.entries.get(i)) {
-                    fx.push(Effect::Copy(e.content.clone()));
-                    self.notice = Some(Notice::info("message copied"));
+                    fx.push(Effect::Copy {
+                        text: e.content.clone(),
+                        what: "the message".into(),
+                    });
                 }
             }
             KeyCode::Char(c @ '1'..='9') => {

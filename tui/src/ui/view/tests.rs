@@ -186,3 +186,14 @@ fn cjk_and_emoji_keep_their_columns() {
     done(&mut app, MessageStatus::Complete);
     insta::assert_snapshot!(screen(&mut app, 40, 20));
 }
+
+#[test]
+fn your_own_messages_keep_their_indentation() {
+    let mut app = app();
+    connect(&mut app);
+    app.update(Event::Paste("fix this:\n    if x:\n        return 1".into()));
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&mut app, 80, 24);
+    // One column of margin, then the indentation as typed.
+    assert!(s.contains("\n fix this:\n     if x:\n         return 1\n"), "{s}");
+}
