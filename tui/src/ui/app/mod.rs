@@ -104,6 +104,9 @@ pub struct ConversationList {
     pub selected: usize,
 }
 
+/// How often the app asks again whether Ollama is back, while it is down.
+const OLLAMA_RECHECK_MS: u64 = 3_000;
+
 /// The whole TUI state.
 #[derive(Debug)]
 pub struct App {
@@ -120,6 +123,10 @@ pub struct App {
     pub overlay: Option<Overlay>,
     pub list: ConversationList,
     pub models: Vec<ModelInfo>,
+    /// Whether the daemon last found Ollama reachable (`None`: not asked yet); while it is
+    /// down the app asks again every few seconds, so the screen notices when it comes back.
+    pub ollama_up: Option<bool>,
+    ollama_asked_ms: u64,
     pub default_model: Option<String>,
     pub bots: Vec<BotInfo>,
     /// The model and bot chosen for the next message (`None`: the daemon's default).
@@ -199,6 +206,8 @@ impl App {
             selected: None,
             size: Rect::new(0, 0, 80, 24),
             quit: false,
+            ollama_up: None,
+            ollama_asked_ms: 0,
             keys_seen: 0,
             quit_armed_at: None,
             draft_asked: false,
@@ -229,6 +238,13 @@ impl App {
             Event::Link(link) => self.link_event(link, &mut fx),
             Event::Tick { now_ms } => {
                 self.now_ms = now_ms;
+                if self.ollama_up == Some(false)
+                    && now_ms.saturating_sub(self.ollama_asked_ms) >= OLLAMA_RECHECK_MS
+                    && !self.requests.values().any(|r| *r == Req::Status)
+                {
+                    self.ollama_asked_ms = now_ms;
+                    self.send(&mut fx, Req::Status, |id| ClientMsg::Status { id });
+                }
                 if self.rate_limited_until_ms.is_some_and(|t| t <= now_ms) {
                     self.rate_limited_until_ms = None;
                 }
@@ -271,6 +287,7 @@ impl App {
     pub fn wants_tick(&self) -> bool {
         self.rate_limited_until_ms.is_some()
             || self.generating.is_some()
+            || self.ollama_up == Some(false)
             || matches!(
                 self.link,
                 LinkState::Reconnecting { .. } | LinkState::Connecting

@@ -9,6 +9,9 @@ use chinwag_protocol::{
     ClientMsg, ConversationId, ErrorCode, MessageId, MessageStatus, Role, ServerMsg,
 };
 
+/// How the notice of an unreachable Ollama begins: the fix first, so 80 columns show it.
+const OLLAMA_DOWN: &str = "start Ollama: `ollama serve`";
+
 /// How the notice of a slow first token begins (it goes when the first text comes).
 const LOADING: &str = "waiting for";
 
@@ -244,7 +247,7 @@ impl App {
                 default_model,
             } => {
                 self.requests.remove(&id);
-                if models.is_empty() && self.notice.is_none() {
+                if models.is_empty() && self.notice.is_none() && self.ollama_up != Some(false) {
                     self.notice = Some(Notice::warn(
                         "Ollama has no models yet: run `ollama pull llama3.2`",
                     ));
@@ -296,13 +299,7 @@ impl App {
             }
             ServerMsg::Status(s) => {
                 self.requests.remove(&s.id);
-                if !s.ollama.reachable {
-                    self.notice = Some(Notice::error(format!(
-                        "Ollama is not reachable at {}: start it with `ollama serve` (or set \
-                         OLLAMA_HOST before the daemon starts), then `ollama pull llama3.2`",
-                        s.ollama.url
-                    )));
-                }
+                self.ollama_health(s.ollama.reachable, &s.ollama.url, fx);
             }
             ServerMsg::Messages {
                 id,
@@ -398,14 +395,42 @@ impl App {
                 )));
             }
             Some(Req::Cancel) if code == ErrorCode::NotFound => {}
+            Some(Req::Models) if code == ErrorCode::BackendUnavailable => {
+                self.ollama_up = Some(false);
+                self.refresh_picker(PickKind::Model);
+            }
             Some(Req::Attach) => {}
             _ => self.notice = Some(Notice::error(text)),
+        }
+    }
+
+    /// What the daemon last said of Ollama: down shows the fix first and keeps checking;
+    /// back clears that notice and fetches the models again.
+    fn ollama_health(&mut self, reachable: bool, url: &str, fx: &mut Vec<Effect>) {
+        let was = self.ollama_up.replace(reachable);
+        if !reachable {
+            self.notice = Some(Notice::error(format!(
+                "{OLLAMA_DOWN} (or set OLLAMA_HOST for the daemon) — Ollama is not reachable at {url}"
+            )));
+        } else if was == Some(false) {
+            if self
+                .notice
+                .as_ref()
+                .is_some_and(|n| n.text.starts_with(OLLAMA_DOWN))
+            {
+                self.notice = Some(Notice::info("Ollama is reachable again"));
+            }
+            self.send(fx, Req::Models, |id| ClientMsg::ListModels { id });
         }
     }
 
     /// A daemon error with what to do about it.
     pub(super) fn explain(&self, code: ErrorCode, message: &str) -> String {
         match code {
+            // The daemon's message already says what to pull (and the closest name).
+            ErrorCode::ModelNotFound if message.contains("ollama pull") => {
+                format!("{message}; /model picks another")
+            }
             ErrorCode::ModelNotFound => {
                 let model = self
                     .model

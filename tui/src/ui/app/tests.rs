@@ -763,3 +763,94 @@ fn a_conversation_bigger_than_a_frame_is_fetched_page_by_page_and_slice_by_slice
         .collect();
     assert_eq!(texts, ["first", "second", "newest, cut: part two, end."]);
 }
+
+fn status(id: &str, reachable: bool) -> ServerMsg {
+    ServerMsg::Status(chinwag_protocol::StatusReply {
+        id: id.into(),
+        version: "0.1.0".into(),
+        protocol: 1,
+        pid: 1,
+        uptime_ms: 0,
+        listening: vec![],
+        store_path: String::new(),
+        user: "me".into(),
+        ollama: chinwag_protocol::OllamaStatus {
+            url: "http://127.0.0.1:11434".into(),
+            reachable,
+            version: None,
+            error: None,
+        },
+        default_model: None,
+        active_generations: 0,
+        connections: 1,
+    })
+}
+
+fn status_request(fx: &[Effect]) -> Option<String> {
+    sent(fx).iter().find_map(|m| match m {
+        ClientMsg::Status { id } => Some(id.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn ollama_down_shows_the_fix_first_and_its_return_is_noticed() {
+    let mut app = app();
+    let fx = connect(&mut app);
+    let first = status_request(&fx).expect("status is asked on connect");
+    app.update(Event::Server(status(&first, false)));
+    assert_eq!(app.ollama_up, Some(false));
+    let notice = app.notice.clone().expect("a notice");
+    assert!(
+        notice.text.starts_with("start Ollama: `ollama serve`"),
+        "{notice:?}"
+    );
+    assert!(app.wants_tick(), "checks again while Ollama is down");
+    // Too soon: no new request; after a few seconds, another status.
+    let fx = app.update(Event::Tick { now_ms: 500 });
+    assert!(status_request(&fx).is_none());
+    let fx = app.update(Event::Tick { now_ms: 3_500 });
+    let again = status_request(&fx).expect("asked again");
+    let fx = app.update(Event::Server(status(&again, true)));
+    assert_eq!(app.ollama_up, Some(true));
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("reachable again")),
+        "{:?}",
+        app.notice
+    );
+    assert!(
+        sent(&fx)
+            .iter()
+            .any(|m| matches!(m, ClientMsg::ListModels { .. })),
+        "the models are fetched again"
+    );
+    assert!(!app.wants_tick());
+}
+
+#[test]
+fn a_model_not_found_hint_is_not_repeated() {
+    let mut app = app();
+    connect(&mut app);
+    let chat = start_chat_refused(&mut app);
+    app.update(Event::Server(ServerMsg::Error {
+        id: chat,
+        code: ErrorCode::ModelNotFound,
+        message: "model 'lama3.2' not found — did you mean llama3.2? (or `ollama pull lama3.2`)"
+            .into(),
+        retry_after_ms: None,
+    }));
+    let text = app.notice.clone().expect("notice").text;
+    assert_eq!(text.matches("ollama pull").count(), 1, "{text}");
+}
+
+fn start_chat_refused(app: &mut App) -> String {
+    type_text(app, "hello");
+    let fx = key(app, KeyCode::Enter);
+    sent(&fx)
+        .iter()
+        .find(|m| matches!(m, ClientMsg::Chat { .. }))
+        .map(|m| m.id().to_string())
+        .expect("a chat")
+}

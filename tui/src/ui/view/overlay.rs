@@ -41,7 +41,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     let t = &app.theme;
     match ov {
         Overlay::Help => help(frame, app, screen),
-        Overlay::Picker(p) => picker(frame, p, screen, t),
+        Overlay::Picker(p) => picker(frame, p, app.ollama_up == Some(false), screen, t),
         Overlay::Search(s) => search(frame, s, screen, t),
         Overlay::ConfirmDelete { title, .. } => {
             let area = centered(screen, 56, 5);
@@ -101,7 +101,7 @@ fn query_line<'a>(query: &str, w: u16, t: &Theme) -> Line<'a> {
     ])
 }
 
-fn picker(frame: &mut Frame<'_>, p: &Picker, screen: Rect, t: &Theme) {
+fn picker(frame: &mut Frame<'_>, p: &Picker, ollama_down: bool, screen: Rect, t: &Theme) {
     let title = match p.kind {
         PickKind::Conversation => "Conversations · type to filter · Enter opens",
         PickKind::Model => "Models · Enter picks",
@@ -113,6 +113,9 @@ fn picker(frame: &mut Frame<'_>, p: &Picker, screen: Rect, t: &Theme) {
     let rows = inner.height.saturating_sub(2) as usize;
     if p.matches.is_empty() {
         let empty = match (p.kind, p.items.is_empty()) {
+            (PickKind::Model, true) if ollama_down => {
+                "cannot reach Ollama: start it with `ollama serve`, then reopen"
+            }
             (PickKind::Model, true) => "no models yet: `ollama pull llama3.2`, then reopen",
             (PickKind::Conversation, true) => "no conversations yet",
             (PickKind::Bot, true) => "no bots: add [bots.NAME] to chinwagd.toml",

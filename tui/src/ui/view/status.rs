@@ -54,7 +54,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             } else {
                 " ● local".to_string()
             };
-            left.push(Span::styled(place, t.status.patch(t.ok)));
+            if app.ollama_up == Some(false) {
+                left.push(Span::styled(place, t.status.patch(t.warn)));
+                left.push(sep());
+                left.push(Span::styled("Ollama down", t.status.patch(t.error)));
+            } else {
+                left.push(Span::styled(place, t.status.patch(t.ok)));
+            }
         }
         LinkState::Reconnecting { attempt, .. } => left.push(Span::styled(
             format!(" {spin} reconnecting (try {attempt})…"),

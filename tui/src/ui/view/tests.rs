@@ -191,9 +191,34 @@ fn cjk_and_emoji_keep_their_columns() {
 fn your_own_messages_keep_their_indentation() {
     let mut app = app();
     connect(&mut app);
-    app.update(Event::Paste("fix this:\n    if x:\n        return 1".into()));
+    app.update(Event::Paste(
+        "fix this:\n    if x:\n        return 1".into(),
+    ));
     key(&mut app, KeyCode::Enter);
     let s = screen(&mut app, 80, 24);
     // One column of margin, then the indentation as typed.
-    assert!(s.contains("\n fix this:\n     if x:\n         return 1\n"), "{s}");
+    assert!(
+        s.contains("\n fix this:\n     if x:\n         return 1\n"),
+        "{s}"
+    );
+}
+
+#[test]
+fn ollama_down_is_on_the_status_line_and_in_the_model_picker_with_the_fix_visible() {
+    let mut app = app();
+    connect(&mut app);
+    app.ollama_up = Some(false);
+    app.update(Event::Notice(crate::ui::event::Notice::error(
+        "start Ollama: `ollama serve` (or set OLLAMA_HOST for the daemon) — Ollama is not reachable at http://127.0.0.1:11434",
+    )));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("● local │ Ollama down"), "{s}");
+    assert!(
+        s.contains("start Ollama: `ollama serve`"),
+        "the fix fits at 80 columns:\n{s}"
+    );
+    key(&mut app, KeyCode::F(3));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("cannot reach Ollama"), "{s}");
+    assert!(!s.contains("no models yet"), "{s}");
 }
