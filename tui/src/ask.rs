@@ -62,7 +62,14 @@ struct Output {
 impl Output {
     fn event(&mut self, msg: &ServerMsg) {
         if self.json && !self.closed {
-            match serde_json::to_string(msg) {
+            // The protocol's request id means nothing to a script reading events.
+            let event = serde_json::to_value(msg).map(|mut v| {
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("id");
+                }
+                v
+            });
+            match event.and_then(|v| serde_json::to_string(&v)) {
                 Ok(line) => self.write_raw(&format!("{line}\n")),
                 Err(e) => tracing::warn!(error = %e, "encoding an event"),
             }
@@ -236,7 +243,20 @@ async fn follow(
             ServerMsg::Loading { model, .. } if std::io::stderr().is_terminal() && !out.json => {
                 eprintln!("chinwag: waiting for {model} to load…");
             }
-            ServerMsg::Done { status, error, .. } => return done_result(status, error),
+            ServerMsg::Done {
+                status,
+                error,
+                done_reason,
+                ..
+            } => {
+                if done_reason.as_deref() == Some("length") && !out.json {
+                    eprintln!(
+                        "chinwag: the reply was cut at the token limit (--max-tokens, or the \
+                         model's num_predict)"
+                    );
+                }
+                return done_result(status, error);
+            }
             ServerMsg::Error {
                 code,
                 message,

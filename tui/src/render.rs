@@ -42,14 +42,16 @@ pub fn conversation_list(items: &[ConversationSummary]) -> String {
     out
 }
 
-fn status_note(m: &StoredMessage) -> Option<String> {
-    let what = match m.status {
+/// The line that marks a reply that did not end well (`*[reply cancelled]*`), shared by every
+/// Markdown the client writes.
+pub fn status_note(status: MessageStatus, error: Option<&str>) -> Option<String> {
+    let what = match status {
         MessageStatus::Complete | MessageStatus::Streaming => return None,
         MessageStatus::Incomplete => "incomplete",
         MessageStatus::Error => "error",
         MessageStatus::Cancelled => "cancelled",
     };
-    Some(match &m.error {
+    Some(match error {
         Some(e) => format!("*[reply {what}: {e}]*"),
         None => format!("*[reply {what}]*"),
     })
@@ -80,7 +82,7 @@ pub fn markdown(
         };
         let _ = writeln!(out, "## {who} · {}\n", local_time(m.created_at_ms));
         let _ = writeln!(out, "{}\n", m.content.trim_end());
-        if let Some(note) = status_note(m) {
+        if let Some(note) = status_note(m.status, m.error.as_deref()) {
             let _ = writeln!(out, "{note}\n");
         }
     }

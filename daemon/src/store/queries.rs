@@ -10,8 +10,9 @@ use chinwag_protocol::{
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-/// Shortest id prefix accepted in place of a whole conversation id.
-pub const MIN_ID_PREFIX: usize = 4;
+/// Shortest id prefix accepted in place of a whole conversation id: any unique prefix works
+/// (a prefix that matches several conversations is refused as ambiguous).
+pub const MIN_ID_PREFIX: usize = 1;
 
 /// A conversation with its per-conversation settings.
 #[derive(Debug, Clone)]

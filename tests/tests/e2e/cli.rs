@@ -76,6 +76,10 @@ async fn ask_streams_the_reply_to_stdout_and_combines_stdin_first() {
         Some("chat_started")
     );
     assert_eq!(events.last().and_then(|e| e["type"].as_str()), Some("done"));
+    assert!(
+        events.iter().all(|e| e.get("id").is_none()),
+        "no protocol request ids in --json events"
+    );
     assert_eq!(
         events.last().map(|e| e["status"].clone()),
         Some("complete".into())
@@ -430,4 +434,39 @@ async fn a_mistyped_model_is_refused_with_a_suggestion_and_never_becomes_the_def
         Some(1),
         "the typo stored nothing"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_cut_at_the_token_limit_says_so_and_a_three_digit_prefix_opens_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+    let mut done = serde_json::from_str::<serde_json::Value>(line("llama3.2", "", true).trim())
+        .expect("done line");
+    done["done_reason"] = "length".into();
+    fake.script(Script::Stream(vec![
+        Part::Bytes(line("llama3.2", "One two three", false).into_bytes()),
+        Part::Bytes(format!("{done}\n").into_bytes()),
+    ]));
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["ask", "-m", "llama3.2", "--max-tokens", "3", "count"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "One two three\n");
+    assert!(
+        text(&out.stderr).contains("cut at the token limit"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["history", "list", "--json"]);
+    let list: serde_json::Value =
+        serde_json::from_slice(&run(cmd, None).await.stdout).expect("json");
+    let id = list[0]["id"].as_str().expect("an id").to_string();
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["history", "show", &id[..3]]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("One two three"));
 }

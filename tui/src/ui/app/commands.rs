@@ -354,6 +354,9 @@ impl App {
                 Role::System => "System".into(),
             };
             out.push_str(&format!("## {who}\n\n{}\n\n", e.content.trim_end()));
+            if let Some(note) = crate::render::status_note(e.status, e.error.as_deref()) {
+                out.push_str(&format!("{note}\n\n"));
+            }
         }
         out
     }

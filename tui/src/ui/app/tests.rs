@@ -854,3 +854,21 @@ fn start_chat_refused(app: &mut App) -> String {
         .map(|m| m.id().to_string())
         .expect("a chat")
 }
+
+#[test]
+fn export_marks_a_cancelled_reply() {
+    let mut app = app();
+    connect(&mut app);
+    start_chat(&mut app, "hi");
+    delta(&mut app, "half");
+    done(&mut app, MessageStatus::Cancelled);
+    type_text(&mut app, "/export out.md");
+    let fx = key(&mut app, KeyCode::Enter);
+    let written = fx.iter().find_map(|e| match e {
+        Effect::WriteFile { contents, .. } => Some(contents.clone()),
+        _ => None,
+    });
+    let md = written.expect("an export");
+    assert!(md.contains("half"), "{md}");
+    assert!(md.contains("*[reply cancelled]*"), "{md}");
+}
