@@ -166,6 +166,7 @@ pub async fn start_chat(
         model: model.clone(),
         bot: bot_name.clone(),
         system: system.clone(),
+        options: p.options.clone(),
         idempotency_key: p.idempotency_key,
         replace_from: p.replace_from,
     };

@@ -1,5 +1,6 @@
 //! Messages the daemon sends to a client.
 
+use crate::client::GenOptions;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::types::{
     BotInfo, ConversationId, ConversationSummary, MessageId, MessageStatus, ModelInfo, Role,
@@ -92,6 +93,10 @@ pub enum ServerMsg {
         /// Older messages exist: page back with `history` (`before` = the first one here).
         #[serde(default)]
         has_more: bool,
+        /// The options of the conversation's last turn, `system` aside (it is above), so a
+        /// client that reopens it can go on with the same temperature and the rest.
+        #[serde(default, skip_serializing_if = "GenOptions::is_empty")]
+        options: GenOptions,
     },
     Messages {
         id: String,

@@ -326,6 +326,10 @@ fn server_messages_have_stable_json() {
                 },
             ],
             has_more: true,
+            options: GenOptions {
+                temperature: Some(0.5),
+                ..GenOptions::default()
+            },
         },
         json!({"type":"conversation","id":"7",
                "conversation":{"id":"c1","title":"Why is the sky blue?","model":"llama3.2",
@@ -337,7 +341,7 @@ fn server_messages_have_stable_json() {
                            {"id":"m2","role":"assistant","content":"Rayleigh scattering.",
                             "status":"incomplete","model":"llama3.2","created_at_ms":1700000001000u64,
                             "error":"the daemon stopped before the reply ended","truncated":true}],
-               "has_more":true}),
+               "has_more":true,"options":{"temperature":0.5}}),
     );
     golden_server(
         ServerMsg::Reloaded {

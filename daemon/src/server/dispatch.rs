@@ -246,6 +246,7 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
                 system: info.system,
                 messages,
                 has_more,
+                options: info.options,
             })
             .await;
         }

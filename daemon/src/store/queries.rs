@@ -5,8 +5,8 @@ use super::search::fts_query;
 use super::{Store, now_ms};
 use crate::frame::{PAGE_BUDGET, TEXT_SLICE_BYTES, chunk_at, utf8_prefix};
 use chinwag_protocol::{
-    ConversationId, ConversationSummary, MessageId, MessageStatus, Role, SearchHit, StoredMessage,
-    TextPart,
+    ConversationId, ConversationSummary, GenOptions, MessageId, MessageStatus, Role, SearchHit,
+    StoredMessage, TextPart,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -19,10 +19,12 @@ pub const MIN_ID_PREFIX: usize = 1;
 pub struct ConversationInfo {
     pub summary: ConversationSummary,
     pub system: Option<String>,
+    /// The last turn's options, `system` aside.
+    pub options: GenOptions,
 }
 
 const SUMMARY_COLUMNS: &str = "c.id, c.title, c.model, c.bot, c.created_at, c.updated_at,
-    (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id), c.system";
+    (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id), c.system, c.options";
 
 fn summary_row(r: &Row<'_>) -> rusqlite::Result<ConversationInfo> {
     Ok(ConversationInfo {
@@ -36,6 +38,10 @@ fn summary_row(r: &Row<'_>) -> rusqlite::Result<ConversationInfo> {
             message_count: r.get::<_, i64>(6)?.max(0) as u64,
         },
         system: r.get(7)?,
+        options: r
+            .get::<_, Option<String>>(8)?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default(),
     })
 }
 

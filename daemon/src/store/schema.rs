@@ -60,6 +60,9 @@ END;
 "#,
     // v2: the stable code of a reply's error, so a replay or resend says what the end said.
     "ALTER TABLE messages ADD COLUMN error_code TEXT;",
+    // v3: the options of a conversation's last turn (JSON, system aside), so a reopened
+    // conversation goes on with the same temperature and the rest.
+    "ALTER TABLE conversations ADD COLUMN options TEXT;",
 ];
 
 /// WAL, the chosen durability, foreign keys, and a busy timeout for the write connection.

@@ -3,7 +3,7 @@
 
 use super::errors::{SqlContext, StoreError, StoreErrorKind};
 use super::{INTERRUPTED_REPLY, Store, now_ms};
-use chinwag_protocol::{ConversationId, ErrorCode, GenStats, MessageId, MessageStatus};
+use chinwag_protocol::{ConversationId, ErrorCode, GenOptions, GenStats, MessageId, MessageStatus};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// What a chat request asks the store to record.
@@ -22,6 +22,9 @@ pub struct NewTurn {
     pub bot: Option<String>,
     /// The conversation's system prompt from this turn on.
     pub system: Option<String>,
+    /// This turn's options as the client gave them (`system` aside), kept with the
+    /// conversation so a client reopening it can go on with them.
+    pub options: GenOptions,
     pub idempotency_key: Option<String>,
     /// Regenerate/edit: delete this user message and everything after it in the same commit.
     pub replace_from: Option<MessageId>,
@@ -95,13 +98,21 @@ fn begin_turn_tx(conn: &Connection, t: NewTurn) -> Result<TurnOutcome, StoreErro
     }
     let now = now_ms();
     let existed = t.conversation.is_some();
+    let options = GenOptions {
+        system: None,
+        ..t.options.clone()
+    };
+    let options = (!options.is_empty())
+        .then(|| serde_json::to_string(&options).ok())
+        .flatten();
     let conversation = match t.conversation {
         Some(id) => {
             let n = conn
                 .execute(
-                    "UPDATE conversations SET model = ?3, bot = ?4, system = ?5, updated_at = ?6
+                    "UPDATE conversations SET model = ?3, bot = ?4, system = ?5, updated_at = ?6,
+                            options = ?7
                       WHERE id = ?1 AND owner = ?2",
-                    params![id.0, t.owner, t.model, t.bot, t.system, now],
+                    params![id.0, t.owner, t.model, t.bot, t.system, now, options],
                 )
                 .ctx("updating the conversation")?;
             if n == 0 {
@@ -115,9 +126,10 @@ fn begin_turn_tx(conn: &Connection, t: NewTurn) -> Result<TurnOutcome, StoreErro
         None => {
             let id = t.new_conversation;
             conn.execute(
-                "INSERT INTO conversations (id, owner, title, model, bot, system, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                params![id.0, t.owner, title_from(&t.content), t.model, t.bot, t.system, now],
+                "INSERT INTO conversations (id, owner, title, model, bot, system, created_at, updated_at,
+                                            options)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+                params![id.0, t.owner, title_from(&t.content), t.model, t.bot, t.system, now, options],
             )
             .ctx("creating the conversation")?;
             id

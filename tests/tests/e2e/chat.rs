@@ -109,6 +109,23 @@ async fn a_reply_streams_and_ollama_gets_the_exact_history_system_and_options() 
         body["options"],
         json!({"temperature":0.25,"seed":42,"num_ctx":4096,"stop":["END"]})
     );
+    // The turn's options stay with the conversation, for a client that reopens it.
+    match c
+        .call(ClientMsg::GetConversation {
+            id: "o".into(),
+            conversation: conv.clone(),
+        })
+        .await
+    {
+        ServerMsg::Conversation {
+            options, system, ..
+        } => {
+            assert_eq!(options.temperature, Some(0.25));
+            assert_eq!(options.system, None, "system is its own field");
+            assert_eq!(system.as_deref(), Some("Be brief."));
+        }
+        other => panic!("{other:?}"),
+    }
 
     // Continue: the previous turns and the kept system prompt go back to Ollama.
     fake.script(reply("llama3.2", &["Diffusion de Rayleigh."]));

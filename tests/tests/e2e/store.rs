@@ -54,6 +54,7 @@ fn turn(owner: &str, content: &str) -> NewTurn {
         model: "m".into(),
         bot: None,
         system: None,
+        options: Default::default(),
         idempotency_key: None,
         replace_from: None,
     }

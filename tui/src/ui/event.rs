@@ -8,6 +8,10 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 /// One input to [`super::app::App::update`].
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "events are handled one at a time; the bounded channel holds at most ~330 KB"
+)]
 pub enum Event {
     Key(KeyEvent),
     Paste(String),

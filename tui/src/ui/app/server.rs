@@ -6,7 +6,7 @@ use super::{App, Generating, Open, Req};
 use crate::ui::event::{Effect, Notice};
 use crate::ui::transcript::{Entry, Scroll};
 use chinwag_protocol::{
-    ClientMsg, ConversationId, ErrorCode, MessageId, MessageStatus, Role, ServerMsg,
+    ClientMsg, ConversationId, ErrorCode, GenOptions, MessageId, MessageStatus, Role, ServerMsg,
 };
 
 /// How the notice of an unreachable Ollama begins: the fix first, so 80 columns show it.
@@ -180,6 +180,7 @@ impl App {
                 system,
                 messages,
                 has_more,
+                options,
             } => {
                 let Some(Req::Open(jump)) = self.requests.remove(&id) else {
                     return;
@@ -194,7 +195,8 @@ impl App {
                 self.conversation = Some(conversation.id.clone());
                 self.title = conversation.title.clone();
                 self.active_model = conversation.model.clone();
-                self.options.system = system;
+                // The conversation's last options (/temp and the rest) and its system prompt.
+                self.options = GenOptions { system, ..options };
                 let streaming = messages
                     .iter()
                     .any(|m| m.status == MessageStatus::Streaming);

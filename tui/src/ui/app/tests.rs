@@ -351,6 +351,7 @@ fn reconnecting_keeps_input_and_reopens_and_reattaches() {
             ),
         ],
         has_more: false,
+        options: GenOptions::default(),
     }));
     assert!(matches!(sent(&fx).as_slice(), [ClientMsg::Attach { .. }]));
     let attach_id = sent(&fx)[0].id().to_string();
@@ -700,7 +701,16 @@ fn a_conversation_bigger_than_a_frame_is_fetched_page_by_page_and_slice_by_slice
         system: None,
         messages: vec![msg(3, "newest, cut: ", true)],
         has_more: true,
+        options: GenOptions {
+            temperature: Some(0.3),
+            ..GenOptions::default()
+        },
     }));
+    assert_eq!(
+        app.options.temperature,
+        Some(0.3),
+        "/temp comes back with the conversation"
+    );
     let asks = sent(&fx);
     let older = asks
         .iter()
