@@ -114,6 +114,18 @@ async fn ask_streams_the_reply_to_stdout_and_combines_stdin_first() {
         md.contains("## You") && md.contains("and more?") && md.contains("Hello from the fake."),
         "{md}"
     );
+    // -o x.json writes JSON (the extension decides), private to its owner.
+    let file = dir.path().join("x.json");
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["history", "export", &id[..8], "-o"]).arg(&file);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).expect("written"))
+        .expect("JSON, not Markdown");
+    assert_eq!(json["messages"].as_array().map(Vec::len), Some(4));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

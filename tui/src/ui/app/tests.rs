@@ -882,3 +882,21 @@ fn export_marks_a_cancelled_reply() {
     assert!(md.contains("half"), "{md}");
     assert!(md.contains("*[reply cancelled]*"), "{md}");
 }
+
+#[test]
+fn ctrl_l_redraws_and_ctrl_z_suspends_and_undo_is_ctrl_underscore() {
+    let mut app = app();
+    connect(&mut app);
+    assert_eq!(
+        press(&mut app, KeyCode::Char('l'), KeyModifiers::CONTROL),
+        vec![Effect::Redraw]
+    );
+    type_text(&mut app, "abc");
+    assert_eq!(
+        press(&mut app, KeyCode::Char('z'), KeyModifiers::CONTROL),
+        vec![Effect::Suspend]
+    );
+    assert_eq!(app.input_text(), "abc", "Ctrl+Z does not undo any more");
+    press(&mut app, KeyCode::Char('_'), KeyModifiers::CONTROL);
+    assert_ne!(app.input_text(), "abc", "Ctrl+_ undoes");
+}
