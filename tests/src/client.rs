@@ -156,6 +156,39 @@ impl TestClient {
     }
 }
 
+/// A chat request with the usual test defaults: model `llama3.2`, a new conversation.
+pub fn chat(id: &str, content: &str) -> ClientMsg {
+    ClientMsg::Chat {
+        id: id.into(),
+        conversation: None,
+        bot: None,
+        model: Some("llama3.2".into()),
+        content: content.into(),
+        options: Default::default(),
+        idempotency_key: None,
+        replace_from: None,
+    }
+}
+
+impl TestClient {
+    /// Every message of a conversation (one `get_conversation`).
+    pub async fn stored(
+        &mut self,
+        conversation: &chinwag_protocol::ConversationId,
+    ) -> Vec<chinwag_protocol::StoredMessage> {
+        match self
+            .call(ClientMsg::GetConversation {
+                id: "get".into(),
+                conversation: conversation.clone(),
+            })
+            .await
+        {
+            ServerMsg::Conversation { messages, .. } => messages,
+            other => panic!("expected conversation, got {other:?}"),
+        }
+    }
+}
+
 /// The text of all deltas (and replays) in `msgs`, as a client would assemble it.
 pub fn assembled(msgs: &[ServerMsg]) -> String {
     let mut text = String::new();

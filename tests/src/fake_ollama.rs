@@ -92,6 +92,15 @@ pub fn reply(model: &str, pieces: &[&str]) -> Script {
     Script::Stream(parts)
 }
 
+/// A long reply: `n` lines each carrying `piece`, then an empty `done` line.
+pub fn long_reply(model: &str, piece: &str, n: usize) -> Script {
+    let mut parts: Vec<Part> = (0..n)
+        .map(|_| Part::Bytes(line(model, piece, false).into_bytes()))
+        .collect();
+    parts.push(Part::Bytes(line(model, "", true).into_bytes()));
+    Script::Stream(parts)
+}
+
 impl FakeOllama {
     /// Binds 127.0.0.1:0 and serves until the runtime ends.
     pub async fn start() -> FakeOllama {

@@ -21,7 +21,7 @@ use tokio_util::task::TaskTracker;
 const OUTBOUND_CAPACITY: usize = 64;
 /// Bytes of frames queued for one client before senders wait: with the write buffer, this
 /// bounds what a client that never reads can make the daemon hold.
-const OUTBOUND_BYTES: usize = 512 * 1024;
+const OUTBOUND_BYTES: usize = 128 * 1024;
 /// Requests one connection may have running at once; more wait (backpressure on reading).
 const MAX_INFLIGHT: usize = 16;
 /// How long the goodbye (close frame) may take before the socket is just dropped.

@@ -7,23 +7,11 @@
 
 use chinwag_tests::client::TestClient;
 use chinwag_tests::fake_ollama::FakeOllama;
-use chinwag_tests::harness::{bin, isolated_env, isolated_socket, wait_for_socket};
+use chinwag_tests::harness::{bin, isolated_env, isolated_socket, rss_kib, wait_for_socket};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 fn raise_fd_limit() {
     use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};

@@ -31,19 +31,6 @@ fn done_status(msgs: &[ServerMsg]) -> (MessageStatus, Option<chinwag_protocol::E
     }
 }
 
-async fn stored(c: &mut TestClient, conv: &ConversationId) -> Vec<chinwag_protocol::StoredMessage> {
-    match c
-        .call(ClientMsg::GetConversation {
-            id: "get".into(),
-            conversation: conv.clone(),
-        })
-        .await
-    {
-        ServerMsg::Conversation { messages, .. } => messages,
-        other => panic!("expected conversation, got {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn a_reply_streams_and_ollama_gets_the_exact_history_system_and_options() {
     let (_dir, fake, daemon) = setup().await;
@@ -160,7 +147,7 @@ async fn a_reply_streams_and_ollama_gets_the_exact_history_system_and_options() 
         body.get("options").is_none(),
         "no options were set for this turn: {body}"
     );
-    assert_eq!(stored(&mut c, &conv).await.len(), 4);
+    assert_eq!(c.stored(&conv).await.len(), 4);
     daemon.stop().await;
 }
 
@@ -189,7 +176,7 @@ async fn lines_split_across_chunks_and_content_on_the_done_line_are_all_kept() {
     let msgs = c.until(is_done).await;
     assert_eq!(assembled(&msgs), "Grüß 日本!");
     let (conv, _) = started_ids(&msgs);
-    let stored = stored(&mut c, &conv).await;
+    let stored = c.stored(&conv).await;
     assert_eq!(stored[1].content, "Grüß 日本!");
     assert_eq!(stored[1].status, MessageStatus::Complete);
     daemon.stop().await;
@@ -243,7 +230,7 @@ async fn a_client_that_vanishes_mid_reply_loses_nothing_and_a_later_client_sees_
     msgs.extend(b.until(is_done).await);
     assert_eq!(assembled(&msgs), "partial and the rest");
     assert_eq!(done_status(&msgs).0, MessageStatus::Complete);
-    let stored = stored(&mut b, &conv).await;
+    let stored = b.stored(&conv).await;
     assert_eq!(stored[1].content, "partial and the rest");
     assert_eq!(stored[1].status, MessageStatus::Complete);
     assert_eq!(
@@ -280,7 +267,7 @@ async fn cancel_closes_the_ollama_request_and_stores_the_reply_as_cancelled() {
     assert!(!rest.is_empty());
     fake.wait_for("Ollama's connection to close", |s| s.hangups == 1)
         .await;
-    let stored = stored(&mut c, &conv).await;
+    let stored = c.stored(&conv).await;
     assert_eq!(stored[1].status, MessageStatus::Cancelled);
     assert_eq!(stored[1].content, "half a th");
     daemon.stop().await;
@@ -323,7 +310,7 @@ async fn a_resend_with_the_same_idempotency_key_is_stored_once() {
         "the stored reply is replayed"
     );
     assert_eq!(fake.chats().len(), 1, "Ollama was asked once");
-    assert_eq!(stored(&mut c, &c1).await.len(), 2);
+    assert_eq!(c.stored(&c1).await.len(), 2);
     daemon.stop().await;
 }
 
@@ -370,7 +357,7 @@ async fn a_resend_while_the_reply_is_live_attaches_to_it_with_or_without_the_con
         assert_eq!(done_status(&rest).0, MessageStatus::Complete);
     }
     assert_eq!(fake.chats().len(), 1, "Ollama was asked once");
-    assert_eq!(stored(&mut with_id, &conv).await.len(), 2);
+    assert_eq!(with_id.stored(&conv).await.len(), 2);
     daemon.stop().await;
 }
 
@@ -406,7 +393,7 @@ async fn a_second_chat_in_a_busy_conversation_is_refused_with_conflict() {
     fake.release();
     c.until(is_done).await;
     assert_eq!(
-        stored(&mut c, &conv).await.len(),
+        c.stored(&conv).await.len(),
         2,
         "the refused message was not stored"
     );
@@ -495,7 +482,7 @@ async fn replace_from_regenerates_the_last_turn_in_one_commit() {
     fake.script(reply("llama3.2", &["first answer"]));
     c.send(&chat("a", "the question")).await;
     let (conv, _) = started_ids(&c.until(is_done).await);
-    let before = stored(&mut c, &conv).await;
+    let before = c.stored(&conv).await;
     let question = before[0].id.clone();
 
     let redo = |id: &str, from: chinwag_protocol::MessageId, content: &str| ClientMsg::Chat {
@@ -513,7 +500,7 @@ async fn replace_from_regenerates_the_last_turn_in_one_commit() {
         .await;
     let msgs = c.until(is_done).await;
     assert_eq!(assembled(&msgs), "better answer");
-    let after = stored(&mut c, &conv).await;
+    let after = c.stored(&conv).await;
     let texts: Vec<&str> = after.iter().map(|m| m.content.as_str()).collect();
     assert_eq!(texts, ["the question, edited", "better answer"]);
     // Ollama saw only the new turn, not the replaced one.
@@ -527,5 +514,5 @@ async fn replace_from_regenerates_the_last_turn_in_one_commit() {
         ServerMsg::Error { code, .. } => assert_eq!(code, chinwag_protocol::ErrorCode::NotFound),
         other => panic!("expected not_found, got {other:?}"),
     }
-    assert_eq!(stored(&mut c, &conv).await.len(), 2);
+    assert_eq!(c.stored(&conv).await.len(), 2);
 }

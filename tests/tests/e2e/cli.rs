@@ -3,7 +3,7 @@
 
 use chinwag_protocol::{ClientMsg, ServerMsg};
 use chinwag_tests::client::TestClient;
-use chinwag_tests::fake_ollama::{FakeOllama, Part, Script, line};
+use chinwag_tests::fake_ollama::{FakeOllama, Part, Script, line, long_reply};
 use chinwag_tests::harness::{bin, isolated_env, isolated_socket, kill_autostarted};
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -233,15 +233,6 @@ async fn ctrl_c_cancels_the_generation_on_the_daemon_and_exits_130() {
         .await;
 }
 
-/// A reply of `n` lines of `piece`, then `done`.
-fn long_reply(piece: &str, n: usize) -> Script {
-    let mut parts: Vec<Part> = (0..n)
-        .map(|_| Part::Bytes(line("llama3.2", piece, false).into_bytes()))
-        .collect();
-    parts.push(Part::Bytes(line("llama3.2", "", true).into_bytes()));
-    Script::Stream(parts)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_conversation_far_bigger_than_a_frame_opens_whole() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -249,7 +240,7 @@ async fn a_conversation_far_bigger_than_a_frame_opens_whole() {
     let fake = FakeOllama::start().await;
     // 1.9 MB of two-byte characters in one reply, then four replies of 100 KB.
     let wide = "é".repeat(32 * 1024);
-    fake.script(long_reply(&wide, 30));
+    fake.script(long_reply("llama3.2", &wide, 30));
     let mut cmd = chinwag(dir.path(), &fake.host());
     cmd.args(["ask", "-m", "llama3.2", "write a lot"]);
     let out = run(cmd, None).await;
@@ -257,7 +248,7 @@ async fn a_conversation_far_bigger_than_a_frame_opens_whole() {
     assert_eq!(out.stdout.len(), 30 * wide.len() + 1, "streamed whole");
     for n in 0..4u8 {
         let piece = char::from(b'a' + n).to_string().repeat(100 * 1024);
-        fake.script(long_reply(&piece, 1));
+        fake.script(long_reply("llama3.2", &piece, 1));
         let mut cmd = chinwag(dir.path(), &fake.host());
         cmd.args(["ask", "-c", "more"]);
         let out = run(cmd, None).await;

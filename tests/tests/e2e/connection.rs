@@ -5,7 +5,7 @@
 use crate::{chat, setup_with_timeouts};
 use chinwag_protocol::{ClientMsg, MessageStatus, ServerMsg};
 use chinwag_tests::client::{FRAME_TIMEOUT, TestClient};
-use chinwag_tests::fake_ollama::{Part, Script, line};
+use chinwag_tests::fake_ollama::{Script, long_reply};
 use chinwag_tests::harness::wait_until;
 use chinwagd::config::Timeouts;
 use std::time::Duration;
@@ -20,12 +20,7 @@ fn short_write_deadline() -> Timeouts {
 
 /// A reply far bigger than any socket buffer: 48 lines of 64 KiB.
 fn big_reply() -> Script {
-    let piece = "x".repeat(64 * 1024);
-    let mut parts: Vec<Part> = (0..48)
-        .map(|_| Part::Bytes(line("llama3.2", &piece, false).into_bytes()))
-        .collect();
-    parts.push(Part::Bytes(line("llama3.2", "", true).into_bytes()));
-    Script::Stream(parts)
+    long_reply("llama3.2", &"x".repeat(64 * 1024), 48)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

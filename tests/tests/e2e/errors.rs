@@ -331,14 +331,14 @@ async fn a_retry_of_a_turn_that_failed_before_any_text_is_not_stored_twice() {
     fake.script(Script::Status(500, json!({"error":"out of memory"})));
     c.send(&in_conv("2", "again")).await;
     c.until(|m| matches!(m, ServerMsg::Done { .. })).await;
-    let after_failure = messages_of(&mut c, &conv).await;
+    let after_failure = c.stored(&conv).await;
     assert_eq!(after_failure.len(), 4);
     assert_eq!(after_failure[2].content, "again");
     assert_eq!(after_failure[3].status, MessageStatus::Error);
     // The retry replaces the failed attempt instead of repeating it.
     c.send(&in_conv("3", "again")).await;
     c.until(|m| matches!(m, ServerMsg::Done { .. })).await;
-    let after_retry = messages_of(&mut c, &conv).await;
+    let after_retry = c.stored(&conv).await;
     let texts: Vec<(&str, MessageStatus)> = after_retry
         .iter()
         .map(|m| (m.content.as_str(), m.status))
@@ -353,20 +353,4 @@ async fn a_retry_of_a_turn_that_failed_before_any_text_is_not_stored_twice() {
         ]
     );
     daemon.stop().await;
-}
-
-async fn messages_of(
-    c: &mut TestClient,
-    conv: &chinwag_protocol::ConversationId,
-) -> Vec<chinwag_protocol::StoredMessage> {
-    match c
-        .call(ClientMsg::GetConversation {
-            id: "g".into(),
-            conversation: conv.clone(),
-        })
-        .await
-    {
-        ServerMsg::Conversation { messages, .. } => messages,
-        other => panic!("{other:?}"),
-    }
 }

@@ -38,16 +38,4 @@ pub async fn setup_with_timeouts(
     (dir, fake, daemon)
 }
 
-/// A chat request with the usual test defaults.
-pub fn chat(id: &str, content: &str) -> chinwag_protocol::ClientMsg {
-    chinwag_protocol::ClientMsg::Chat {
-        id: id.into(),
-        conversation: None,
-        bot: None,
-        model: Some("llama3.2".into()),
-        content: content.into(),
-        options: Default::default(),
-        idempotency_key: None,
-        replace_from: None,
-    }
-}
+pub use chinwag_tests::client::chat;
