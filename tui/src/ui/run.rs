@@ -230,10 +230,14 @@ where
     Ok(())
 }
 
-/// Keeps the current input as the draft of the open conversation.
+/// Keeps the current input as the draft of the open conversation, when there is one: the
+/// runner saves on its own (suspend, editor, signals) before a kept draft may have been read
+/// back, so it never deletes one; only the app's own `SaveDraft` does.
 fn keep_draft(app: &mut App) {
     let (conversation, text) = (app.conversation.clone(), app.input_text());
-    save_draft(conversation.as_ref(), &text, app);
+    if !text.trim().is_empty() {
+        save_draft(conversation.as_ref(), &text, app);
+    }
 }
 
 fn save_draft(conversation: Option<&chinwag_protocol::ConversationId>, text: &str, app: &mut App) {

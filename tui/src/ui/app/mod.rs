@@ -266,12 +266,15 @@ impl App {
     }
 
     /// Quits, keeping what is typed as this conversation's draft (an empty input forgets it).
+    /// A draft not read yet is never overwritten by an empty input.
     fn quit_keeping_draft(&mut self, fx: &mut Vec<Effect>) {
         self.quit = true;
-        fx.push(Effect::SaveDraft {
-            conversation: self.conversation.clone(),
-            text: self.input_text(),
-        });
+        if self.draft_asked || !self.input.is_empty() {
+            fx.push(Effect::SaveDraft {
+                conversation: self.conversation.clone(),
+                text: self.input_text(),
+            });
+        }
         fx.push(Effect::Quit);
     }
 

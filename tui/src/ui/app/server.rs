@@ -236,9 +236,13 @@ impl App {
                     .min(self.list.items.len().saturating_sub(1));
                 if self.open == Open::Latest {
                     self.open = Open::New;
-                    if let Some(first) = self.list.items.first() {
-                        let id = first.id.clone();
-                        self.open_conversation(id, None, fx);
+                    match self.list.items.first() {
+                        Some(first) => {
+                            let id = first.id.clone();
+                            self.open_conversation(id, None, fx);
+                        }
+                        // Nothing to continue: a new chat, with its draft if one was kept.
+                        None => self.ask_for_draft(fx),
                     }
                 }
                 self.refresh_picker(PickKind::Conversation);

@@ -900,3 +900,46 @@ fn ctrl_l_redraws_and_ctrl_z_suspends_and_undo_is_ctrl_underscore() {
     press(&mut app, KeyCode::Char('_'), KeyModifiers::CONTROL);
     assert_ne!(app.input_text(), "abc", "Ctrl+_ undoes");
 }
+
+#[test]
+fn continue_with_nothing_to_continue_brings_the_new_chat_draft_and_never_erases_an_unread_one() {
+    let mut app = App::new(Settings {
+        theme: Theme::plain(),
+        keymap: Keymap::default(),
+        model: None,
+        bot: None,
+        open: Open::Latest,
+        session: "s".into(),
+    });
+    let connected = connect(&mut app);
+    assert!(
+        !connected.contains(&Effect::LoadDraft(None)),
+        "not before the list: {connected:?}"
+    );
+    // Quitting before the draft could be read leaves it alone.
+    let mut early = App::new(Settings {
+        theme: Theme::plain(),
+        keymap: Keymap::default(),
+        model: None,
+        bot: None,
+        open: Open::Latest,
+        session: "s".into(),
+    });
+    connect(&mut early);
+    let fx = press(&mut early, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(fx, vec![Effect::Quit], "an unread draft is not erased");
+
+    let list = sent(&connected)
+        .iter()
+        .find_map(|m| match m {
+            ClientMsg::ListConversations { id, .. } => Some(id.clone()),
+            _ => None,
+        })
+        .expect("the list is asked for");
+    let fx = app.update(Event::Server(ServerMsg::Conversations {
+        id: list,
+        items: vec![],
+        next_cursor: None,
+    }));
+    assert_eq!(fx, vec![Effect::LoadDraft(None)]);
+}
