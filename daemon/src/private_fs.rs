@@ -68,7 +68,9 @@ pub fn check_dir(dir: &Path) -> Result<(), PrivateDirError> {
 }
 
 /// Makes `dir` (and missing parents) 0700, refuses one that is not ours or that others can
-/// write to, and tightens one of ours that others can read to 0700.
+/// write to, and tightens chinwag's own folder (`…/chinwag`, `chinwag-UID`) to 0700 when
+/// others can read it. A folder a user chose for something else (their home, say) is left as
+/// it is: the files chinwag puts there are 0600 anyway.
 pub fn ensure_private_dir(dir: &Path) -> Result<(), PrivateDirError> {
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -79,7 +81,11 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), PrivateDirError> {
     let mode = std::fs::metadata(dir)
         .map_err(io_err("inspecting", dir))?
         .mode();
-    if mode & 0o077 != 0 {
+    let ours = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with(chinwag_protocol::paths::APP_DIR));
+    if ours && mode & 0o077 != 0 {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
             .map_err(io_err("restricting", dir))?;
         tracing::info!(dir = %dir.display(), "restricted to 0700 (it was {:o})", mode & 0o777);
@@ -146,5 +152,22 @@ mod tests {
         let e = judge_dir(d, 1000, 0o40777, 1000).expect_err("world-writable");
         assert!(e.to_string().contains("777"), "{e}");
         assert!(judge_dir(d, 1000, 0o40770, 1000).is_err(), "group-writable");
+    }
+
+    #[test]
+    fn only_chinwags_own_folder_is_tightened() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        for (name, want) in [("chinwag", 0o700), ("somewhere-else", 0o755)] {
+            let d = tmp.path().join(name);
+            std::fs::create_dir(&d).expect("mkdir");
+            std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+            ensure_private_dir(&d).expect("usable");
+            assert_eq!(mode(&d), want, "{name}");
+        }
+        let fresh = tmp.path().join("a/b");
+        ensure_private_dir(&fresh).expect("created");
+        assert_eq!(mode(&fresh), 0o700, "a folder it creates is 0700");
     }
 }
