@@ -43,16 +43,17 @@ impl ModelCatalog {
     /// suggestion otherwise, or Ollama's own error when it cannot be asked.
     pub async fn require(&self, ollama: &OllamaClient, model: &str) -> Result<String, ErrorBody> {
         let name = normalize_model(model);
-        for refresh in [false, true] {
-            let models = self.list(ollama, refresh).await?;
-            if let Some(m) = models.iter().find(|m| same_model(&m.name, &name)) {
-                return Ok(normalize_model(&m.name));
-            }
-            if refresh {
-                return Err(not_found(model, &models));
-            }
+        let find = |models: &[ModelInfo]| {
+            models
+                .iter()
+                .find(|m| same_model(&m.name, &name))
+                .map(|m| normalize_model(&m.name))
+        };
+        if let Some(found) = find(&self.list(ollama, false).await?) {
+            return Ok(found);
         }
-        unreachable!("the loop returns on its second pass")
+        let fresh = self.list(ollama, true).await?;
+        find(&fresh).ok_or_else(|| not_found(model, &fresh))
     }
 }
 
