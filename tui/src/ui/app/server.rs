@@ -85,13 +85,7 @@ impl App {
                 if Some(&conversation) != self.conversation.as_ref() {
                     return;
                 }
-                if self
-                    .notice
-                    .as_ref()
-                    .is_some_and(|n| n.text.starts_with(LOADING))
-                {
-                    self.notice = None;
-                }
+                self.clear_notice_starting(LOADING);
                 let e = self.reply_entry(&message, None);
                 e.content.push_str(&content);
                 e.thinking.push_str(&thinking);
@@ -119,13 +113,7 @@ impl App {
                 if Some(&conversation) != self.conversation.as_ref() {
                     return;
                 }
-                if self
-                    .notice
-                    .as_ref()
-                    .is_some_and(|n| n.text.starts_with(LOADING))
-                {
-                    self.notice = None;
-                }
+                self.clear_notice_starting(LOADING);
                 let hint = error.as_ref().map(|e| self.explain(e.code, &e.message));
                 let e = self.reply_entry(&message, None);
                 e.status = status;
@@ -407,6 +395,17 @@ impl App {
             }
             Some(Req::Attach) => {}
             _ => self.notice = Some(Notice::error(text)),
+        }
+    }
+
+    /// Clears the notice if it is the one that begins with `prefix` (and only that one).
+    fn clear_notice_starting(&mut self, prefix: &str) {
+        if self
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.text.starts_with(prefix))
+        {
+            self.notice = None;
         }
     }
 
