@@ -1,6 +1,7 @@
 //! chinwagd, the chinwag daemon, as a library: `main.rs` only parses flags and calls [`run`],
 //! so tests drive the same code with their own listeners and shutdown trigger.
 
+pub mod auth;
 pub mod chat;
 pub mod cli;
 pub mod config;
@@ -42,6 +43,7 @@ pub async fn run(
         durability: config.durability,
         max_page_count: None,
         search_budget: None,
+        skip_recovery: false,
     };
     let store = store::Store::open(&config.database, &opts)
         .with_context(|| format!("opening the history store {}", config.database.display()))?;

@@ -11,10 +11,12 @@ mod readers;
 mod schema;
 mod search;
 mod turns;
+mod users;
 mod writer;
 
 pub use errors::{StoreError, StoreErrorKind};
 pub use turns::{NewTurn, ReplyEnd, TurnIds, TurnOutcome};
+pub use users::{Removed, TokenRecord, UserInfo, user_owner, valid_user_name};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -42,6 +44,9 @@ pub struct StoreOptions {
     pub max_page_count: Option<u64>,
     /// How long one search may run before it is stopped ([`SEARCH_BUDGET`] when unset).
     pub search_budget: Option<Duration>,
+    /// Leave replies left `streaming` alone: for admin commands that open the store while a
+    /// daemon may be running (only the daemon may declare its replies cut).
+    pub skip_recovery: bool,
 }
 
 /// How long one search may run by default: far more than any sane query needs.
@@ -68,7 +73,9 @@ impl Store {
             .map_err(|e| StoreError::from_sqlite(e, &format!("opening {}", path.display())))?;
         schema::configure(&conn, opts)?;
         schema::migrate(&conn)?;
-        turns::recover_interrupted(&conn)?;
+        if !opts.skip_recovery {
+            turns::recover_interrupted(&conn)?;
+        }
         Ok(Store {
             writer: writer::Writer::spawn(conn)?,
             readers: Arc::new(readers::ReadPool::open(path)?),

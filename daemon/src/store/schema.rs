@@ -63,6 +63,25 @@ END;
     // v3: the options of a conversation's last turn (JSON, system aside), so a reopened
     // conversation goes on with the same temperature and the rest.
     "ALTER TABLE conversations ADD COLUMN options TEXT;",
+    // v4: users and their bearer tokens (only a hash of each secret is kept).
+    r#"
+CREATE TABLE users (
+    name        TEXT PRIMARY KEY,
+    created_at  INTEGER NOT NULL
+) STRICT;
+CREATE TABLE tokens (
+    id           TEXT PRIMARY KEY,
+    user_name    TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    hash         BLOB NOT NULL,
+    scopes       TEXT NOT NULL,
+    label        TEXT,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER,
+    last_used_at INTEGER,
+    revoked_at   INTEGER
+) STRICT;
+CREATE INDEX tokens_by_user ON tokens(user_name);
+"#,
 ];
 
 /// WAL, the chosen durability, foreign keys, and a busy timeout for the write connection.
