@@ -39,8 +39,55 @@ pub struct DaemonArgs {
 #[derive(Debug, clap::Parser)]
 #[command(name = "chinwagd", version, about, long_about)]
 pub struct DaemonCli {
+    #[command(subcommand)]
+    pub admin: Option<AdminCommand>,
     #[command(flatten)]
     pub args: DaemonArgs,
+}
+
+/// Managing who may connect over TCP; with no command, `chinwagd` runs the daemon.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum AdminCommand {
+    /// Users, who own conversations and hold tokens
+    #[command(subcommand)]
+    User(crate::admin::UserCommand),
+    /// Bearer tokens for TCP clients (printed once; only a hash is kept)
+    #[command(subcommand)]
+    Token(crate::admin::TokenCommand),
+}
+
+fn config_from(args: &DaemonArgs) -> Result<crate::Config> {
+    let dirs = crate::Dirs::from_env()?;
+    let flags = crate::Overrides {
+        config: args.config.clone(),
+        socket: args.socket.clone(),
+        listen: args.listen,
+        database: args.database.clone(),
+        ollama_host: args.ollama_host.clone(),
+        default_model: args.default_model.clone(),
+    };
+    crate::Config::load(&dirs, &flags)
+}
+
+/// Runs a `user` or `token` command against the configured store and prints its answer.
+pub fn run_admin(args: &DaemonArgs, cmd: &AdminCommand) -> Result<()> {
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+    let config = config_from(args)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let out = runtime.block_on(async {
+        let store = crate::admin::open_store(&config.database)?;
+        let out = match cmd {
+            AdminCommand::User(c) => crate::admin::run_user(&store, c).await,
+            AdminCommand::Token(c) => crate::admin::run_token(&store, c).await,
+        };
+        store.close().await;
+        out
+    })?;
+    print!("{out}");
+    Ok(())
 }
 
 /// Runs the daemon in the foreground until a signal. Errors are for the caller to print.
@@ -48,16 +95,7 @@ pub fn run_daemon(args: DaemonArgs) -> Result<()> {
     // Everything the daemon creates holds a user's data (store, logs, socket): owner only,
     // whatever umask the daemon was started with. Paths are also created with explicit modes.
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
-    let dirs = crate::Dirs::from_env()?;
-    let flags = crate::Overrides {
-        config: args.config,
-        socket: args.socket,
-        listen: args.listen,
-        database: args.database,
-        ollama_host: args.ollama_host,
-        default_model: args.default_model,
-    };
-    let config = crate::Config::load(&dirs, &flags)?;
+    let config = config_from(&args)?;
     let _log_guard = crate::logging::init(&config.log_dir, &config.log, args.log_stderr)?;
     raise_fd_limit();
     let runtime = tokio::runtime::Builder::new_multi_thread()

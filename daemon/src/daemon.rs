@@ -1,5 +1,6 @@
 //! The daemon's shared state: config, store, Ollama client, running generations, shutdown.
 
+use crate::auth::TokenIndex;
 use crate::config::Config;
 use crate::generation::Generations;
 use crate::models::ModelCatalog;
@@ -20,6 +21,8 @@ pub struct Daemon {
     pub ollama: OllamaClient,
     /// Ollama's model list, briefly cached; every chat's model is checked against it.
     pub models: ModelCatalog,
+    /// The bearer tokens TCP peers may present, kept fresh from the store.
+    pub tokens: TokenIndex,
     pub generations: Arc<Generations>,
     /// Generation runners; shutdown waits for them to store their end.
     pub runners: TaskTracker,
@@ -39,6 +42,7 @@ impl Daemon {
             store,
             ollama,
             models: ModelCatalog::default(),
+            tokens: TokenIndex::default(),
             generations: Arc::new(Generations::default()),
             runners: TaskTracker::new(),
             shutdown,

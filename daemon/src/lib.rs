@@ -1,6 +1,7 @@
 //! chinwagd, the chinwag daemon, as a library: `main.rs` only parses flags and calls [`run`],
 //! so tests drive the same code with their own listeners and shutdown trigger.
 
+pub mod admin;
 pub mod auth;
 pub mod chat;
 pub mod cli;

@@ -4,7 +4,11 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = chinwagd::cli::DaemonCli::parse();
-    match chinwagd::cli::run_daemon(cli.args) {
+    let outcome = match &cli.admin {
+        Some(cmd) => chinwagd::cli::run_admin(&cli.args, cmd),
+        None => chinwagd::cli::run_daemon(cli.args),
+    };
+    match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("chinwagd: {e:#}");

@@ -1,20 +1,27 @@
-//! A test WebSocket client over the daemon's Unix socket: raw frames in, parsed frames out,
-//! every wait bounded so a broken daemon fails the test instead of hanging it.
+//! A test WebSocket client over the daemon's Unix socket or loopback TCP (with a bearer
+//! token): raw frames in, parsed frames out, every wait bounded so a broken daemon fails the
+//! test instead of hanging it.
 
 use chinwag_protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
 use futures_util::{SinkExt, StreamExt};
 use std::path::Path;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::UnixStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+/// A byte stream a test client runs over (a Unix socket or a TCP connection).
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Stream for T {}
 
 /// Longest a test waits for one frame.
 pub const FRAME_TIMEOUT: Duration = Duration::from_secs(15);
 
 #[derive(Debug)]
 pub struct TestClient {
-    ws: WebSocketStream<UnixStream>,
+    ws: WebSocketStream<Box<dyn Stream>>,
 }
 
 impl TestClient {
@@ -23,10 +30,54 @@ impl TestClient {
         let stream = UnixStream::connect(socket)
             .await
             .expect("connect to the daemon socket");
+        let stream: Box<dyn Stream> = Box::new(stream);
         let (ws, _) = tokio_tungstenite::client_async("ws://localhost/", stream)
             .await
             .expect("upgrade");
         TestClient { ws }
+    }
+
+    /// Upgrades over loopback TCP presenting `token` (if any) as `Authorization: Bearer`;
+    /// the refusal's HTTP status when the daemon says no.
+    pub async fn try_connect_tcp(
+        addr: std::net::SocketAddr,
+        token: Option<&str>,
+    ) -> Result<TestClient, u16> {
+        let stream = tokio::net::TcpStream::connect(addr)
+            .await
+            .expect("tcp connect");
+        let stream: Box<dyn Stream> = Box::new(stream);
+        let mut req = format!("ws://{addr}/")
+            .into_client_request()
+            .expect("request");
+        if let Some(t) = token {
+            req.headers_mut().insert(
+                "authorization",
+                format!("Bearer {t}").parse().expect("header"),
+            );
+        }
+        match tokio_tungstenite::client_async(req, stream).await {
+            Ok((ws, _)) => {
+                let mut c = TestClient { ws };
+                c.hello().await;
+                Ok(c)
+            }
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
+            Err(e) => panic!("the upgrade failed without an HTTP answer: {e}"),
+        }
+    }
+
+    async fn hello(&mut self) {
+        self.send(&ClientMsg::Hello {
+            id: "hello".into(),
+            protocol: PROTOCOL_VERSION,
+            client: Some("test".into()),
+        })
+        .await;
+        match self.recv().await {
+            ServerMsg::Hello { .. } => {}
+            other => panic!("expected hello, got {other:?}"),
+        }
     }
 
     /// Connects and completes the hello exchange.

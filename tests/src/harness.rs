@@ -229,3 +229,23 @@ pub fn rss_kib(pid: u32) -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// Makes (if need be) `user` and a token for it with `scopes`, in the store at `database`,
+/// as `chinwagd token create` does; returns the token. A daemon already running picks it up
+/// within a second.
+pub async fn make_token(
+    database: &Path,
+    user: &str,
+    scopes: &str,
+    expires: Option<&str>,
+) -> String {
+    let store = chinwagd::admin::open_store(database).expect("open the store");
+    if let Err(e) = store.add_user(user).await {
+        assert!(e.detail.contains("already exists"), "{}", e.detail);
+    }
+    let (secret, _) = chinwagd::admin::create_token(&store, user, scopes, expires, None)
+        .await
+        .expect("create a token");
+    store.close().await;
+    secret
+}

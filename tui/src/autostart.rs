@@ -18,9 +18,9 @@ use std::time::Duration;
 const START_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Where to connect, from flags, then `CHINWAG_SOCKET`, then the default socket.
-pub fn endpoint(args: &ConnArgs) -> Endpoint {
+pub fn endpoint(args: &ConnArgs) -> Result<Endpoint, ClientError> {
     if let Some(url) = &args.url {
-        return Endpoint::Url(url.clone());
+        return Ok(Endpoint::Url(url.clone(), token(args)?));
     }
     let socket = args
         .socket
@@ -31,7 +31,32 @@ pub fn endpoint(args: &ConnArgs) -> Endpoint {
                 .map(PathBuf::from)
         })
         .unwrap_or_else(default_socket);
-    Endpoint::Unix(socket)
+    Ok(Endpoint::Unix(socket))
+}
+
+/// The bearer token for a remote daemon: `--token-file`, else `CHINWAG_TOKEN`. Never a flag
+/// holding the token itself (it would show in `ps`).
+fn token(args: &ConnArgs) -> Result<Option<String>, ClientError> {
+    if let Some(path) = &args.token_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ClientError::Usage(format!(
+                "cannot read the token file {}: {e}",
+                path.display()
+            ))
+        })?;
+        let token = text.trim().to_string();
+        if token.is_empty() {
+            return Err(ClientError::Usage(format!(
+                "{} holds no token",
+                path.display()
+            )));
+        }
+        return Ok(Some(token));
+    }
+    Ok(std::env::var("CHINWAG_TOKEN")
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty()))
 }
 
 fn default_socket() -> PathBuf {
@@ -41,7 +66,7 @@ fn default_socket() -> PathBuf {
 
 /// Connects, starting a local daemon first when none answers (unless told not to).
 pub async fn connect(args: &ConnArgs) -> Result<Connection, ClientError> {
-    let ep = endpoint(args);
+    let ep = endpoint(args)?;
     match Connection::open(&ep).await {
         Ok(c) => return Ok(c),
         Err(ClientError::DaemonUnreachable(why)) => {

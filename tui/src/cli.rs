@@ -33,6 +33,10 @@ pub struct ConnArgs {
     /// Never start a local daemon; fail if none runs
     #[arg(long)]
     pub no_autostart: bool,
+    /// A file holding the bearer token for a daemon reached by --url [env: CHINWAG_TOKEN holds
+    /// the token itself]
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
 }
 
 impl ConnArgs {
@@ -42,6 +46,7 @@ impl ConnArgs {
             socket: self.socket.clone().or_else(|| outer.socket.clone()),
             url: self.url.clone().or_else(|| outer.url.clone()),
             no_autostart: self.no_autostart || outer.no_autostart,
+            token_file: self.token_file.clone().or_else(|| outer.token_file.clone()),
         }
     }
 }
@@ -81,6 +86,17 @@ pub enum Command {
     Daemon(DaemonCommand),
 }
 
+impl DaemonAction {
+    /// The `user`/`token` commands, which work on the store rather than the socket.
+    pub fn admin(&self) -> Option<chinwagd::cli::AdminCommand> {
+        match self {
+            DaemonAction::User(c) => Some(chinwagd::cli::AdminCommand::User(c.clone())),
+            DaemonAction::Token(c) => Some(chinwagd::cli::AdminCommand::Token(c.clone())),
+            _ => None,
+        }
+    }
+}
+
 /// A command that asks the daemon one thing.
 #[derive(Debug, Clone, Args)]
 pub struct QueryArgs {
@@ -91,9 +107,9 @@ pub struct QueryArgs {
     pub conn: ConnArgs,
 }
 
-/// `chinwag daemon [stop|restart|reload]`: with no action, run the daemon in the foreground.
+/// `chinwag daemon [stop|restart|reload|user|token]`: with no action, run the daemon in the
+/// foreground.
 #[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct DaemonCommand {
     #[command(subcommand)]
     pub action: Option<DaemonAction>,
@@ -110,6 +126,12 @@ pub enum DaemonAction {
     /// Re-read chinwagd.toml: bots, default model and bot, timeouts and limits change without
     /// dropping connections (a config that does not load is refused, the old one stays)
     Reload(ConnArgs),
+    /// Users, who own conversations and hold tokens (the same as `chinwagd user`)
+    #[command(subcommand)]
+    User(chinwagd::admin::UserCommand),
+    /// Bearer tokens for TCP clients (the same as `chinwagd token`)
+    #[command(subcommand)]
+    Token(chinwagd::admin::TokenCommand),
 }
 
 #[derive(Debug, Clone, Default, Args)]

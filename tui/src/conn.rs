@@ -4,12 +4,14 @@
 //! [`Connection::send`] + [`Connection::recv`] are for streams (a chat).
 
 use crate::exit::ClientError;
-use chinwag_protocol::{ClientMsg, ErrorBody, PROTOCOL_VERSION, ServerMsg};
+use chinwag_protocol::{ClientMsg, ErrorBody, ErrorCode, PROTOCOL_VERSION, ServerMsg};
 use futures_util::{SinkExt, StreamExt};
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// Any byte stream a WebSocket can run over.
@@ -20,14 +22,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
     Unix(PathBuf),
-    Url(String),
+    /// A `ws://` URL and the bearer token to present there.
+    Url(String, Option<String>),
 }
 
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Endpoint::Unix(p) => write!(f, "{}", p.display()),
-            Endpoint::Url(u) => f.write_str(u),
+            Endpoint::Url(u, _) => f.write_str(u),
         }
     }
 }
@@ -76,7 +79,7 @@ async fn open_stream(endpoint: &Endpoint) -> Result<(Box<dyn Io>, String), Clien
             check_peer(&s, path)?;
             Ok((Box::new(s), "ws://localhost/".to_string()))
         }
-        Endpoint::Url(url) => {
+        Endpoint::Url(url, _) => {
             let uri: tokio_tungstenite::tungstenite::http::Uri = url
                 .parse()
                 .map_err(|e| ClientError::Usage(format!("bad --url {url:?}: {e}")))?;
@@ -161,13 +164,19 @@ impl Connection {
     /// Connects and says hello.
     pub async fn open(endpoint: &Endpoint) -> Result<Connection, ClientError> {
         let (stream, url) = open_stream(endpoint).await?;
-        let (ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(ws_config()))
-            .await
-            .map_err(|e| {
-                ClientError::DaemonUnreachable(format!(
-                    "the daemon at {endpoint} refused the connection: {e}"
-                ))
+        let mut request = url
+            .into_client_request()
+            .map_err(|e| ClientError::Usage(format!("bad URL {endpoint}: {e}")))?;
+        if let Endpoint::Url(_, Some(token)) = endpoint {
+            let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                ClientError::Usage("the token has characters a header cannot carry".into())
             })?;
+            request.headers_mut().insert("authorization", value);
+        }
+        let (ws, _) =
+            tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config()))
+                .await
+                .map_err(|e| refused(endpoint, e))?;
         let mut conn = Connection {
             ws,
             next_id: 0,
@@ -280,6 +289,47 @@ impl Connection {
             };
         }
     }
+}
+
+/// What a refused upgrade means for the user: 401/403 are exit 5 with what to do, 429 and
+/// 503 say when to come back, anything else is "unreachable".
+fn refused(endpoint: &Endpoint, e: tokio_tungstenite::tungstenite::Error) -> ClientError {
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    let WsError::Http(resp) = &e else {
+        return ClientError::DaemonUnreachable(format!(
+            "the daemon at {endpoint} refused the connection: {e}"
+        ));
+    };
+    let body = resp
+        .body()
+        .as_deref()
+        .map(|b| String::from_utf8_lossy(b).trim().to_string())
+        .filter(|b| !b.is_empty());
+    let why = body.unwrap_or_else(|| resp.status().to_string());
+    let retry_after_ms = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+        .map(|s| s * 1000);
+    let (code, hint) = match resp.status().as_u16() {
+        401 => (
+            ErrorCode::Unauthorized,
+            "; give a token with --token-file or CHINWAG_TOKEN (chinwagd token create)",
+        ),
+        403 => (ErrorCode::Forbidden, ""),
+        429 => (ErrorCode::RateLimited, ""),
+        503 => (ErrorCode::BackendBusy, ""),
+        _ => {
+            return ClientError::DaemonUnreachable(format!(
+                "the daemon at {endpoint} refused the connection: {why}"
+            ));
+        }
+    };
+    ClientError::Server(ErrorBody {
+        code,
+        message: format!("{endpoint} refused the connection: {why}{hint}"),
+        retry_after_ms,
+    })
 }
 
 /// For replies of the wrong type.

@@ -64,6 +64,17 @@ pub fn main() -> ExitCode {
             });
         }
     };
+    if let Some(Command::Daemon(d)) = &cli.command
+        && let Some(admin) = d.action.as_ref().and_then(cli::DaemonAction::admin)
+    {
+        return match chinwagd::cli::run_admin(&d.run, &admin) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("chinwag: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if let Some(Command::Daemon(cli::DaemonCommand { action: None, run })) = cli.command {
         return match chinwagd::cli::run_daemon(run) {
             Ok(()) => ExitCode::SUCCESS,

@@ -4,7 +4,9 @@
 //! two daemons never share it. A connecting peer must be the daemon's own user (or root).
 //! TCP is loopback-only until remote access (TLS + tokens) lands.
 
-use super::{Peer, session};
+use super::registry::Registry;
+use super::{Admission, session};
+use crate::auth::Identity;
 use crate::daemon::Daemon;
 use anyhow::{Context, Result, bail};
 use std::fs::{File, OpenOptions};
@@ -89,15 +91,6 @@ pub async fn bind_tcp(addr: SocketAddr) -> Result<Listener> {
     Ok(Listener::Tcp(l))
 }
 
-fn own_user() -> (String, String) {
-    let uid = rustix::process::getuid().as_raw();
-    let name = std::env::var("USER")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| format!("uid {uid}"));
-    (format!("local:{uid}"), name)
-}
-
 /// A connection just accepted, by kind.
 enum Accepted {
     Unix(UnixStream),
@@ -119,14 +112,14 @@ impl Listener {
 }
 
 /// Accepts until shutdown, one session task per connection.
-pub(super) async fn accept_loop(d: Arc<Daemon>, listener: Listener, conns: TaskTracker) {
+pub(super) async fn accept_loop(
+    d: Arc<Daemon>,
+    listener: Listener,
+    conns: TaskTracker,
+    live: Arc<Registry>,
+) {
     let own_uid = rustix::process::getuid().as_raw();
-    let (owner, display) = own_user();
-    let peer = |check_host| Peer {
-        owner: owner.clone(),
-        display: display.clone(),
-        check_host,
-    };
+    let owner = Identity::local_owner();
     loop {
         let accepted = tokio::select! {
             _ = d.shutdown.cancelled() => break,
@@ -143,12 +136,23 @@ pub(super) async fn accept_loop(d: Arc<Daemon>, listener: Listener, conns: TaskT
                     tracing::warn!(peer_uid = ?uid, "refused a connection from another user");
                     continue;
                 }
-                conns.spawn(session::run(Arc::clone(&d), stream, peer(false)));
+                let admission = Admission::Local(owner.clone());
+                conns.spawn(session::run(
+                    Arc::clone(&d),
+                    stream,
+                    admission,
+                    Arc::clone(&live),
+                ));
             }
-            // Loopback without tokens: anyone on this machine is treated as the daemon's user.
-            // Documented; tokens arrive with remote access. `Host` is checked at the upgrade.
+            // Every TCP peer, loopback included, is named by its token at the upgrade: any
+            // local user can reach 127.0.0.1.
             Ok(Accepted::Tcp(stream)) => {
-                conns.spawn(session::run(Arc::clone(&d), stream, peer(true)));
+                conns.spawn(session::run(
+                    Arc::clone(&d),
+                    stream,
+                    Admission::Tcp,
+                    Arc::clone(&live),
+                ));
             }
         }
     }

@@ -2,6 +2,7 @@
 //! with a stable code and the request's id; nothing here closes the connection.
 
 use super::session::Session;
+use crate::auth::Scopes;
 use crate::chat::{ChatParams, ChatStart, default_model, start_chat, stored_end};
 use crate::frame::{MAX_DELTA_BYTES, chunk_at};
 use crate::generation::{GenEnd, WatchEvent, Watcher};
@@ -123,9 +124,24 @@ async fn resolve(s: &Session, id: &ConversationId) -> Result<ConversationId, Err
     Ok(info.summary.id)
 }
 
+/// The scope a request needs, by name, if any.
+fn needed_scope(msg: &ClientMsg, scopes: Scopes) -> Option<&'static str> {
+    match msg {
+        ClientMsg::Hello { .. } | ClientMsg::Ping { .. } | ClientMsg::Status { .. } => None,
+        ClientMsg::Reload { .. } | ClientMsg::Shutdown { .. } => (!scopes.admin).then_some("admin"),
+        _ => (!scopes.chat).then_some("chat"),
+    }
+}
+
 async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> {
     let d = &s.d;
     let owner = s.peer.owner.as_str();
+    if let Some(scope) = needed_scope(&msg, s.peer.scopes) {
+        return Err(ErrorBody::new(
+            ErrorCode::Forbidden,
+            format!("this connection's token lacks the {scope} scope; ask for a token with it"),
+        ));
+    }
     match msg {
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => {}
         ClientMsg::Chat {

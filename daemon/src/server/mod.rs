@@ -5,11 +5,13 @@
 
 mod bind;
 mod dispatch;
+mod registry;
 mod session;
 mod upgrade;
 
 pub use bind::{Listener, bind_tcp, bind_unix};
 
+use crate::auth::Identity;
 use crate::daemon::Daemon;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,27 +20,33 @@ use tokio_util::task::TaskTracker;
 /// How long shutdown waits for connections to say goodbye before it stops waiting.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Who is on the other end of a connection.
+/// How a connection is let in: the Unix socket has already named its peer (the OS user);
+/// a TCP peer is named by the token it presents at the upgrade.
 #[derive(Debug, Clone)]
-pub struct Peer {
-    /// The owner key conversations are stored under.
-    pub owner: String,
-    /// A name to show.
-    pub display: String,
-    /// TCP peers must send a loopback `Host` header (DNS rebinding defence).
-    pub check_host: bool,
+pub enum Admission {
+    Local(Identity),
+    /// TCP: a bearer token is required, and `Host` must name this machine (DNS rebinding).
+    Tcp,
 }
 
 /// Serves until `daemon.shutdown` fires, then drains and returns.
 pub async fn serve(daemon: Arc<Daemon>, listeners: Vec<Listener>) {
     let connections = TaskTracker::new();
     let accept_loops = TaskTracker::new();
+    let live = Arc::new(registry::Registry::default());
+    // Tokens are known before the first connection is accepted.
+    registry::refresh_tokens(&daemon, &live).await;
+    tokio::spawn(registry::keep_tokens_fresh(
+        Arc::clone(&daemon),
+        Arc::clone(&live),
+    ));
     for listener in listeners {
         daemon.add_listening(listener.describe());
         accept_loops.spawn(bind::accept_loop(
             Arc::clone(&daemon),
             listener,
             connections.clone(),
+            Arc::clone(&live),
         ));
     }
     accept_loops.close();

@@ -1,7 +1,9 @@
 //! One WebSocket connection: a reader loop, a writer task behind a bounded channel, keepalive,
 //! and the tasks running its requests. A vanished client ends the session, never a generation.
 
-use super::{Peer, dispatch, upgrade};
+use super::registry::Registry;
+use super::{Admission, dispatch, upgrade};
+use crate::auth::Identity;
 use crate::daemon::Daemon;
 use chinwag_protocol::ServerMsg;
 use futures_util::{SinkExt, StreamExt};
@@ -38,7 +40,8 @@ struct Outbound {
 #[derive(Debug)]
 pub(super) struct Session {
     pub d: Arc<Daemon>,
-    pub peer: Peer,
+    /// Who is on the other end, as decided at the upgrade.
+    pub peer: Identity,
     out: mpsc::Sender<Outbound>,
     budget: Arc<Semaphore>,
     /// Fires when the connection ends, for any reason.
@@ -218,12 +221,12 @@ async fn writer<W>(
 }
 
 /// Runs one connection to its end.
-pub(super) async fn run<S>(d: Arc<Daemon>, stream: S, peer: Peer)
+pub(super) async fn run<S>(d: Arc<Daemon>, stream: S, admission: Admission, live: Arc<Registry>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let ws = match upgrade::accept(stream, d.config().max_message_bytes, peer.check_host).await {
-        Ok(ws) => ws,
+    let (ws, peer) = match upgrade::accept(stream, &d, admission).await {
+        Ok(accepted) => accepted,
         Err(e) => {
             tracing::debug!(error = %e, "connection refused at the upgrade");
             return;
@@ -243,6 +246,7 @@ where
         tasks: TaskTracker::new(),
         permits: Arc::new(Semaphore::new(MAX_INFLIGHT)),
     });
+    let _registered = live.add(&s);
     let epoch = Instant::now();
     let last_seen = Arc::new(AtomicU64::new(0));
     let writer = tokio::spawn(writer(

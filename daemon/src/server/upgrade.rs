@@ -1,10 +1,15 @@
-//! The WebSocket upgrade: limits from SECURITY.md §2, `Origin` and `Host` checks, a deadline.
+//! The WebSocket upgrade: limits from SECURITY.md §2, `Origin` and `Host` checks, the bearer
+//! token of a TCP peer (401 before the 101), a deadline.
 
+use super::Admission;
+use crate::auth::{Identity, Refusal, TokenIndex, presented_token};
+use crate::daemon::Daemon;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// The upgrade must finish within this.
@@ -40,49 +45,99 @@ fn is_loopback_host(host: &str) -> bool {
         .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Accepts the upgrade, or refuses it with 403 before any WebSocket frame is exchanged.
+/// A refusal as tungstenite sends it: the status, a reason in the body, and for 401 the
+/// `WWW-Authenticate` challenge.
+fn refuse(refusal: Refusal) -> ErrorResponse {
+    let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::FORBIDDEN);
+    let mut r = reject(status, refusal.reason);
+    if refusal.status == 401
+        && let Ok(v) = HeaderValue::from_str(r#"Bearer realm="chinwag""#)
+    {
+        r.headers_mut().insert("www-authenticate", v);
+    }
+    r
+}
+
+/// Checks one upgrade request and names its peer. Pure over the request's headers.
+fn admit(
+    req: &Request,
+    admission: &Admission,
+    tokens: &TokenIndex,
+    now_ms: i64,
+) -> Result<(Identity, bool), Refusal> {
+    // No browser client exists yet, so any Origin is foreign (CSWSH defence).
+    if req.headers().contains_key("origin") {
+        return Err(Refusal {
+            status: 403,
+            reason: "cross-origin WebSocket requests are refused",
+        });
+    }
+    match admission {
+        Admission::Local(who) => Ok((who.clone(), false)),
+        Admission::Tcp => {
+            let header = |name: &str| req.headers().get(name).and_then(|h| h.to_str().ok());
+            if !is_loopback_host(header("host").unwrap_or("")) {
+                return Err(Refusal {
+                    status: 403,
+                    reason: "Host must name this machine",
+                });
+            }
+            let (token, by_subprotocol) =
+                presented_token(header("authorization"), header("sec-websocket-protocol"))
+                    .ok_or(Refusal::MISSING)?;
+            let who = tokens.authenticate(token, now_ms)?;
+            Ok((who, by_subprotocol))
+        }
+    }
+}
+
+/// Accepts the upgrade and names the peer, or refuses it (401, 403) before any WebSocket
+/// frame is exchanged.
 pub async fn accept<S>(
     stream: S,
-    max_message_bytes: usize,
-    check_host: bool,
-) -> Result<WebSocketStream<S>, String>
+    d: &Daemon,
+    admission: Admission,
+) -> Result<(WebSocketStream<S>, Identity), String>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let admitted: Arc<Mutex<Option<Identity>>> = Arc::default();
+    let slot = Arc::clone(&admitted);
+    let now_ms = crate::store::now_ms();
     #[allow(
         clippy::result_large_err,
         reason = "the callback's type is tungstenite's"
     )]
-    let callback = move |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
-        // No browser client exists yet, so any Origin is foreign (CSWSH defence).
-        if req.headers().contains_key("origin") {
-            return Err(reject(
-                StatusCode::FORBIDDEN,
-                "cross-origin WebSocket requests are refused",
-            ));
+    let callback = |req: &Request, mut resp: Response| -> Result<Response, ErrorResponse> {
+        let (who, by_subprotocol) = admit(req, &admission, &d.tokens, now_ms).map_err(refuse)?;
+        if by_subprotocol {
+            // A browser sent the token as a subprotocol; the answer must pick one it offered.
+            resp.headers_mut().insert(
+                "sec-websocket-protocol",
+                HeaderValue::from_static("chinwag"),
+            );
         }
-        if check_host {
-            let host = req
-                .headers()
-                .get("host")
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("");
-            if !is_loopback_host(host) {
-                return Err(reject(StatusCode::FORBIDDEN, "Host must name this machine"));
-            }
+        if let Ok(mut s) = slot.lock() {
+            *s = Some(who);
         }
         Ok(resp)
     };
     let fut = tokio_tungstenite::accept_hdr_async_with_config(
         stream,
         callback,
-        Some(ws_config(max_message_bytes)),
+        Some(ws_config(d.config().max_message_bytes)),
     );
-    match tokio::time::timeout(HANDSHAKE_TIMEOUT, fut).await {
-        Ok(Ok(ws)) => Ok(ws),
-        Ok(Err(e)) => Err(format!("upgrade failed: {e}")),
-        Err(_) => Err("upgrade timed out".into()),
-    }
+    let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, fut).await {
+        Ok(Ok(ws)) => ws,
+        Ok(Err(e)) => return Err(format!("upgrade failed: {e}")),
+        Err(_) => return Err("upgrade timed out".into()),
+    };
+    let who = admitted
+        .lock()
+        .ok()
+        .and_then(|mut s| s.take())
+        .ok_or("the upgrade named no peer")?;
+    Ok((ws, who))
 }
 
 #[cfg(test)]

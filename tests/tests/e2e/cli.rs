@@ -342,6 +342,7 @@ async fn ask_resumes_through_a_proxy_that_cuts_the_connection_mid_reply() {
     fake.script(Script::Stream(parts));
     let mut config = test_config(dir.path(), &fake.host());
     config.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let token = chinwag_tests::harness::make_token(&config.database, "alice", "chat", None).await;
     let daemon = TestDaemon::start(dir.path(), config).await;
     let upstream = daemon.tcp.expect("tcp listener");
 
@@ -384,6 +385,7 @@ async fn ask_resumes_through_a_proxy_that_cuts_the_connection_mid_reply() {
     });
 
     let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.env("CHINWAG_TOKEN", &token);
     cmd.args([
         "--url",
         &format!("ws://{proxy_addr}/"),

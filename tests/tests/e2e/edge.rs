@@ -1,22 +1,24 @@
-//! The network edge over loopback TCP: foreign `Origin`s and non-local `Host`s are refused at
-//! the upgrade (403, before any WebSocket frame); a plain local client gets in. Non-loopback
-//! addresses are refused at start-up.
+//! The network edge over loopback TCP: every peer needs a bearer token, refused with 401 (and
+//! `WWW-Authenticate`) before the 101 when it is missing, wrong, expired or revoked; foreign
+//! `Origin`s and non-local `Host`s get 403. Non-loopback addresses are refused at start-up.
 
 use chinwag_protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
 use chinwag_tests::fake_ollama::FakeOllama;
-use chinwag_tests::harness::{TestDaemon, test_config};
+use chinwag_tests::harness::{TestDaemon, make_token, test_config};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error, Message};
 
-async fn upgrade_status(
+/// What the upgrade answers with these headers: the user the daemon greets, or the HTTP
+/// status and `WWW-Authenticate` of its refusal.
+async fn upgrade(
     addr: std::net::SocketAddr,
-    header: Option<(&str, &str)>,
-) -> Result<(), u16> {
+    headers: &[(&str, &str)],
+) -> Result<(String, Option<String>), (u16, Option<String>)> {
     let mut req = format!("ws://{addr}/")
         .into_client_request()
         .expect("request");
-    if let Some((k, v)) = header {
+    for (k, v) in headers {
         let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(k.as_bytes())
             .expect("header name");
         req.headers_mut()
@@ -26,7 +28,12 @@ async fn upgrade_status(
         .await
         .expect("tcp connect");
     match tokio_tungstenite::client_async(req, stream).await {
-        Ok((mut ws, _)) => {
+        Ok((mut ws, resp)) => {
+            let protocol = resp
+                .headers()
+                .get("sec-websocket-protocol")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let hello = ClientMsg::Hello {
                 id: "h".into(),
                 protocol: PROTOCOL_VERSION,
@@ -38,35 +45,99 @@ async fn upgrade_status(
             .await
             .expect("send");
             match ws.next().await {
-                Some(Ok(Message::Text(t))) => {
-                    let m: ServerMsg = serde_json::from_str(t.as_str()).expect("frame");
-                    assert!(matches!(m, ServerMsg::Hello { .. }), "{m:?}");
-                    Ok(())
-                }
+                Some(Ok(Message::Text(t))) => match serde_json::from_str(t.as_str()) {
+                    Ok(ServerMsg::Hello { user, .. }) => Ok((user, protocol)),
+                    other => panic!("expected hello, got {other:?}"),
+                },
                 other => panic!("expected hello, got {other:?}"),
             }
         }
-        Err(Error::Http(resp)) => Err(resp.status().as_u16()),
+        Err(Error::Http(resp)) => Err((
+            resp.status().as_u16(),
+            resp.headers()
+                .get("www-authenticate")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+        )),
         Err(e) => panic!("unexpected upgrade failure: {e}"),
     }
 }
 
 #[tokio::test]
-async fn tcp_upgrades_check_origin_and_host() {
+async fn tcp_peers_need_a_valid_token_and_a_local_host_and_no_origin() {
     let dir = tempfile::tempdir().expect("tmp");
     let fake = FakeOllama::start().await;
     let mut config = test_config(dir.path(), &fake.host());
     config.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let db = config.database.clone();
+    let good = make_token(&db, "alice", "chat", None).await;
+    let revoked = make_token(&db, "alice", "chat", None).await;
+    let expired = make_token(&db, "alice", "chat", Some("1s")).await;
+    {
+        let store = chinwagd::admin::open_store(&db).expect("store");
+        store.revoke_token(&revoked[..15]).await.expect("revoke");
+        store.close().await;
+    }
     let daemon = TestDaemon::start(dir.path(), config).await;
     let addr = daemon.tcp.expect("a tcp listener");
+    let bearer = |t: &str| format!("Bearer {t}");
 
-    assert_eq!(upgrade_status(addr, None).await, Ok(()));
+    // The token names the user.
+    let (user, _) = upgrade(addr, &[("authorization", &bearer(&good))])
+        .await
+        .expect("let in");
+    assert_eq!(user, "alice");
+    // The browser form: the token as a subprotocol; the answer picks `chinwag`.
+    let offered = format!("chinwag, bearer.{good}");
+    let (_, protocol) = upgrade(addr, &[("sec-websocket-protocol", &offered)])
+        .await
+        .expect("let in");
+    assert_eq!(protocol.as_deref(), Some("chinwag"));
+
+    // No token, a wrong one, a revoked one, an expired one: 401 with a challenge.
+    let wrong = format!("{}{}", &good[..good.len() - 4], "0000");
+    let refusals = [
+        vec![],
+        vec![("authorization", bearer(&wrong))],
+        vec![("authorization", bearer(&revoked))],
+        vec![("authorization", bearer("not-a-token"))],
+        vec![("authorization", format!("Basic {good}"))],
+    ];
+    for headers in refusals {
+        let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, challenge) = upgrade(addr, &h).await.expect_err("refused");
+        assert_eq!(status, 401, "{headers:?}");
+        assert!(
+            challenge.is_some_and(|c| c.starts_with("Bearer")),
+            "{headers:?}"
+        );
+    }
+    // The expired one (it lived 1 s): refused once it is past.
+    chinwag_tests::harness::wait_until("the short token expires", || async {
+        upgrade(addr, &[("authorization", &bearer(&expired))])
+            .await
+            .is_err()
+    })
+    .await;
+
+    // A valid token does not excuse a foreign Origin or a non-local Host.
+    let auth = bearer(&good);
     assert_eq!(
-        upgrade_status(addr, Some(("origin", "http://evil.example"))).await,
+        upgrade(
+            addr,
+            &[("authorization", &auth), ("origin", "http://evil.example")]
+        )
+        .await
+        .map_err(|e| e.0),
         Err(403)
     );
     assert_eq!(
-        upgrade_status(addr, Some(("host", "evil.example:7878"))).await,
+        upgrade(
+            addr,
+            &[("authorization", &auth), ("host", "evil.example:7878")]
+        )
+        .await
+        .map_err(|e| e.0),
         Err(403)
     );
     daemon.stop().await;

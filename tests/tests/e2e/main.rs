@@ -1,6 +1,7 @@
 //! End-to-end suites: the real daemon (in-process or as a process), a fake Ollama, real
 //! SQLite files, real sockets. One test binary for the crate.
 
+mod auth;
 mod chat;
 mod cli;
 mod connection;

@@ -29,8 +29,6 @@ async fn run(
     events: mpsc::Sender<Event>,
     mut outgoing: mpsc::UnboundedReceiver<ClientMsg>,
 ) {
-    let endpoint = autostart::endpoint(&args);
-    let remote = matches!(endpoint, Endpoint::Url(_));
     let mut attempt = 0u32;
     let mut wait = Duration::from_millis(100);
     loop {
@@ -55,8 +53,8 @@ async fn run(
         // Whatever was queued while away is stale; the state machine resends on Connected.
         while outgoing.try_recv().is_ok() {}
         let ev = LinkEvent::Connected {
-            endpoint: endpoint.to_string(),
-            remote,
+            endpoint: conn.endpoint.to_string(),
+            remote: matches!(conn.endpoint, Endpoint::Url(..)),
             user: conn.hello.user.clone(),
             max_message_bytes: conn.hello.max_message_bytes,
         };
