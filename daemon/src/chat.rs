@@ -2,8 +2,10 @@
 //!
 //! Knows nothing of sockets: a session calls [`start_chat`] and forwards what it returns.
 
+use crate::auth::Identity;
 use crate::daemon::Daemon;
 use crate::generation::{GenEnd, GenJob, Generation, conclude, run_generation};
+use crate::limits::Refused;
 use crate::ollama::{ChatRequest, WireMessage, keep_alive_value, options_map};
 use crate::store::{NewTurn, TurnIds, TurnOutcome, new_id};
 use chinwag_protocol::model_name::normalize_model;
@@ -51,9 +53,10 @@ fn invalid(msg: impl Into<String>) -> ErrorBody {
 /// Validates, stores and starts a chat turn for `owner`.
 pub async fn start_chat(
     d: &Arc<Daemon>,
-    owner: &str,
+    who: &Identity,
     p: ChatParams,
 ) -> Result<ChatStart, ErrorBody> {
+    let owner = who.owner.as_str();
     if p.content.trim().is_empty() {
         return Err(invalid("the message is empty"));
     }
@@ -87,6 +90,11 @@ pub async fn start_chat(
     {
         return resume(d, owner, turn).await;
     }
+    // A resend above is free; a new message counts against the sender's quota.
+    let generating = d.generations.count_for(owner);
+    d.limits()
+        .admit_chat(owner, who.token.is_none(), generating)
+        .map_err(refused)?;
     let info = match &p.conversation {
         Some(id) => Some(
             d.store
@@ -230,6 +238,31 @@ pub async fn start_chat(
         bot: bot_name,
         generation,
     })
+}
+
+/// A refusal by the rate limits, as the client sees it: `rate_limited`, with an honest
+/// `retry_after_ms` when waiting helps.
+fn refused(r: Refused) -> ErrorBody {
+    match r {
+        Refused::Rate { retry_after } => {
+            let ms = retry_after.as_millis().max(1) as u64;
+            ErrorBody {
+                code: ErrorCode::RateLimited,
+                message: format!(
+                    "too many messages: the next one is allowed in {:.1} s",
+                    ms as f64 / 1000.0
+                ),
+                retry_after_ms: Some(ms),
+            }
+        }
+        Refused::Concurrency { limit } => ErrorBody::new(
+            ErrorCode::RateLimited,
+            format!(
+                "{limit} of your replies are already being generated; wait for one to finish \
+                 or cancel it"
+            ),
+        ),
+    }
 }
 
 /// A stored turn, for a resend: its reply live if it is still being generated, else stored.

@@ -3,6 +3,7 @@
 //! Unknown keys in the file are errors that name the key; a bad environment value names the
 //! variable. Paths come from the XDG base directories through `directories`.
 
+use crate::limits::LimitConfig;
 use crate::ollama::{OllamaUrl, parse_ollama_host};
 use crate::store::Durability;
 use anyhow::{Context, Result, bail};
@@ -30,6 +31,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub timeouts: FileTimeouts,
     #[serde(default)]
+    pub limits: FileLimits,
+    #[serde(default)]
     pub bots: BTreeMap<String, BotConfig>,
 }
 
@@ -40,6 +43,43 @@ pub struct FileTimeouts {
     pub first_token_secs: Option<u64>,
     pub between_tokens_secs: Option<u64>,
     pub client_write_secs: Option<u64>,
+}
+
+/// `[limits]` for token users, and `[limits.local]` for the daemon's own OS user.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileLimits {
+    pub messages_per_minute: Option<u32>,
+    pub burst: Option<u32>,
+    pub concurrent_generations: Option<u32>,
+    pub local: Option<FileLocalLimits>,
+}
+
+/// `[limits.local]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileLocalLimits {
+    pub messages_per_minute: Option<u32>,
+    pub burst: Option<u32>,
+    pub concurrent_generations: Option<u32>,
+}
+
+fn limit_config(
+    base: LimitConfig,
+    per_minute: Option<u32>,
+    burst: Option<u32>,
+    concurrent: Option<u32>,
+) -> Result<LimitConfig> {
+    let c = LimitConfig {
+        messages_per_minute: per_minute.unwrap_or(base.messages_per_minute),
+        // A rate given without a burst bursts as much as it allows in a minute.
+        burst: burst.or(per_minute).unwrap_or(base.burst),
+        concurrent_generations: concurrent.unwrap_or(base.concurrent_generations),
+    };
+    if c.messages_per_minute == 0 || c.burst == 0 || c.concurrent_generations == 0 {
+        bail!("[limits] values must be at least 1");
+    }
+    Ok(c)
 }
 
 /// How long the daemon waits on the backend and on clients.
@@ -172,6 +212,9 @@ pub struct Config {
     pub log_dir: PathBuf,
     pub bots: BTreeMap<String, BotConfig>,
     pub timeouts: Timeouts,
+    /// Rate limits for token users, and for the daemon's own OS user.
+    pub limits: LimitConfig,
+    pub local_limits: LimitConfig,
     /// The file read, if any.
     pub config_file: Option<PathBuf>,
     /// Where this config came from, so a reload reads it the same way (`None`: built in code,
@@ -302,6 +345,21 @@ impl Config {
                 .or(file.log_dir)
                 .unwrap_or_else(|| dirs.state.clone()),
             timeouts: Timeouts::layered(&file.timeouts)?,
+            limits: limit_config(
+                LimitConfig::REMOTE,
+                file.limits.messages_per_minute,
+                file.limits.burst,
+                file.limits.concurrent_generations,
+            )?,
+            local_limits: {
+                let l = file.limits.local.clone().unwrap_or_default();
+                limit_config(
+                    LimitConfig::LOCAL,
+                    l.messages_per_minute,
+                    l.burst,
+                    l.concurrent_generations,
+                )?
+            },
             bots: file.bots,
             config_file,
             source: Some((dirs.clone(), flags.clone())),

@@ -3,6 +3,7 @@
 use crate::auth::TokenIndex;
 use crate::config::Config;
 use crate::generation::Generations;
+use crate::limits::Limits;
 use crate::models::ModelCatalog;
 use crate::ollama::OllamaClient;
 use crate::store::Store;
@@ -23,6 +24,8 @@ pub struct Daemon {
     pub models: ModelCatalog,
     /// The bearer tokens TCP peers may present, kept fresh from the store.
     pub tokens: TokenIndex,
+    /// Per-user rate limits; rebuilt when a reload changes them.
+    limits: RwLock<Arc<Limits>>,
     pub generations: Arc<Generations>,
     /// Generation runners; shutdown waits for them to store their end.
     pub runners: TaskTracker,
@@ -37,12 +40,14 @@ pub struct Daemon {
 impl Daemon {
     pub fn new(config: Config, store: Store, shutdown: CancellationToken) -> Arc<Daemon> {
         let ollama = OllamaClient::new(config.ollama.clone());
+        let limits = Limits::new(config.limits, config.local_limits);
         Arc::new(Daemon {
             config: RwLock::new(Arc::new(config)),
             store,
             ollama,
             models: ModelCatalog::default(),
             tokens: TokenIndex::default(),
+            limits: RwLock::new(Arc::new(limits)),
             generations: Arc::new(Generations::default()),
             runners: TaskTracker::new(),
             shutdown,
@@ -57,9 +62,19 @@ impl Daemon {
         Arc::clone(&self.config.read().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Puts a reloaded config in force.
+    /// Puts a reloaded config in force (new limits start with whole quotas).
     pub fn set_config(&self, config: Config) {
+        let old = self.config();
+        if old.limits != config.limits || old.local_limits != config.local_limits {
+            let fresh = Limits::new(config.limits, config.local_limits);
+            *self.limits.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(fresh);
+        }
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
+    }
+
+    /// The rate limits in force now.
+    pub fn limits(&self) -> Arc<Limits> {
+        Arc::clone(&self.limits.read().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub fn uptime_ms(&self) -> u64 {

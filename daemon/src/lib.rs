@@ -9,6 +9,7 @@ pub mod config;
 pub mod daemon;
 pub mod frame;
 pub mod generation;
+pub mod limits;
 pub mod logging;
 pub mod models;
 pub mod ollama;

@@ -61,6 +61,11 @@ pub fn compare(old: &Config, new: &Config) -> ReloadReport {
     note(old.default_bot == new.default_bot, "default_bot", true);
     note(old.timeouts == new.timeouts, "timeouts", true);
     note(
+        old.limits == new.limits && old.local_limits == new.local_limits,
+        "limits",
+        true,
+    );
+    note(
         old.max_message_bytes == new.max_message_bytes,
         "max_message_bytes",
         true,

@@ -13,7 +13,7 @@ mod types;
 
 pub use client::{ClientMsg, GenOptions};
 pub use error::{ErrorBody, ErrorCode};
-pub use server::{GenStats, OllamaStatus, SearchHit, ServerMsg, StatusReply};
+pub use server::{GenStats, OllamaStatus, SearchHit, ServerMsg, StatusReply, UserLimits};
 pub use types::{
     BotInfo, ConversationId, ConversationSummary, MessageId, MessageStatus, ModelInfo, Role,
     StoredMessage, TextPart,

@@ -252,6 +252,17 @@ pub struct StatusReply {
     /// WebSocket connections open now, for every user.
     #[serde(default)]
     pub connections: u64,
+    /// The caller's rate limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<UserLimits>,
+}
+
+/// A user's rate limits: chat messages a minute (after a burst) and replies at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserLimits {
+    pub messages_per_minute: u32,
+    pub burst: u32,
+    pub concurrent_generations: u32,
 }
 
 /// Whether Ollama answered just now.

@@ -446,6 +446,7 @@ fn server_messages_have_stable_json() {
             default_model: None,
             active_generations: 0,
             connections: 1,
+            limits: None,
         }),
         json!({"type":"status","id":"14","version":"0.1.0","protocol":1,"pid":4242,"uptime_ms":1000,
                "listening":["/run/user/1000/chinwag/chinwagd.sock"],

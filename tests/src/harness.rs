@@ -38,6 +38,8 @@ pub fn test_config(dir: &Path, ollama_host: &str) -> Config {
         log_dir: dir.join("state"),
         bots: BTreeMap::new(),
         timeouts: chinwagd::config::Timeouts::default(),
+        limits: chinwagd::limits::LimitConfig::REMOTE,
+        local_limits: chinwagd::limits::LimitConfig::LOCAL,
         config_file: None,
         source: None,
     }

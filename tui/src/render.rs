@@ -206,5 +206,12 @@ pub fn status(st: &StatusReply) -> String {
     );
     let _ = writeln!(out, "replies    {} generating now", st.active_generations);
     let _ = writeln!(out, "clients    {} connected", st.connections);
+    if let Some(l) = &st.limits {
+        let _ = writeln!(
+            out,
+            "limits     {} messages a minute (bursts of {}), {} replies at once",
+            l.messages_per_minute, l.burst, l.concurrent_generations
+        );
+    }
     out
 }

@@ -248,4 +248,9 @@ impl Generations {
     pub fn count(&self) -> usize {
         self.map().len()
     }
+
+    /// How many replies `owner` has generating now.
+    pub fn count_for(&self, owner: &str) -> usize {
+        self.map().values().filter(|g| g.owner == owner).count()
+    }
 }

@@ -8,7 +8,7 @@ use crate::frame::{MAX_DELTA_BYTES, chunk_at};
 use crate::generation::{GenEnd, WatchEvent, Watcher};
 use chinwag_protocol::{
     ClientMsg, ConversationId, ErrorBody, ErrorCode, OllamaStatus, PROTOCOL_VERSION, ServerMsg,
-    StatusReply,
+    StatusReply, UserLimits,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -163,7 +163,7 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
                 idempotency_key,
                 replace_from,
             };
-            match start_chat(d, owner, params).await? {
+            match start_chat(d, &s.peer, params).await? {
                 ChatStart::Started {
                     turn,
                     bot,
@@ -412,6 +412,19 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
                 default_model,
                 active_generations: d.generations.count() as u64,
                 connections: d.connections.load(Ordering::Relaxed),
+                limits: Some({
+                    let l = d.limits();
+                    let c = if s.peer.token.is_none() {
+                        l.local_config
+                    } else {
+                        l.remote_config
+                    };
+                    UserLimits {
+                        messages_per_minute: c.messages_per_minute,
+                        burst: c.burst,
+                        concurrent_generations: c.concurrent_generations,
+                    }
+                }),
             }))
             .await;
         }

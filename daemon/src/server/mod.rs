@@ -40,6 +40,7 @@ pub async fn serve(daemon: Arc<Daemon>, listeners: Vec<Listener>) {
         Arc::clone(&daemon),
         Arc::clone(&live),
     ));
+    tokio::spawn(prune_limits(Arc::clone(&daemon)));
     for listener in listeners {
         daemon.add_listening(listener.describe());
         accept_loops.spawn(bind::accept_loop(
@@ -64,4 +65,15 @@ pub async fn serve(daemon: Arc<Daemon>, listeners: Vec<Listener>) {
     }
     daemon.store.close().await;
     tracing::info!("stopped");
+}
+
+/// Forgets rate-limit state that has recovered, every minute, until the daemon stops.
+async fn prune_limits(daemon: Arc<Daemon>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = daemon.shutdown.cancelled() => return,
+            _ = tick.tick() => daemon.limits().prune(),
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod control;
 mod crash;
 mod edge;
 mod errors;
+mod limits;
 mod local;
 mod man;
 mod stall;

@@ -231,6 +231,7 @@ fn status(id: &str, reachable: bool) -> ServerMsg {
         default_model: None,
         active_generations: 0,
         connections: 1,
+        limits: None,
     })
 }
 

@@ -1,0 +1,196 @@
+//! Per-user rate limits: chat messages per minute with a burst (GCRA, `governor`), and a cap
+//! on the replies one user has generating at once. Token users share one quota shape; the
+//! daemon's own OS user (the Unix socket) has a generous one of its own. The limiter's clock
+//! is tokio's, so tests can move time without sleeping; its state is pruned every minute.
+
+use governor::clock::Clock;
+use governor::state::keyed::HashMapStateStore;
+use governor::{Quota, RateLimiter};
+use std::num::NonZeroU32;
+use std::time::{Duration, Instant};
+
+/// A quota shape, as configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitConfig {
+    /// Chat messages a minute, sustained.
+    pub messages_per_minute: u32,
+    /// How many may come at once before the rate applies.
+    pub burst: u32,
+    /// Replies generating at once.
+    pub concurrent_generations: u32,
+}
+
+impl LimitConfig {
+    /// For token users: the seeds' default for a hosted daemon.
+    pub const REMOTE: LimitConfig = LimitConfig {
+        messages_per_minute: 10,
+        burst: 10,
+        concurrent_generations: 2,
+    };
+    /// For the daemon's own OS user on the Unix socket: generous; it is their machine.
+    pub const LOCAL: LimitConfig = LimitConfig {
+        messages_per_minute: 600,
+        burst: 60,
+        concurrent_generations: 8,
+    };
+
+    fn quota(self) -> Quota {
+        let per_minute =
+            NonZeroU32::new(self.messages_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(self.burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        Quota::per_minute(per_minute).allow_burst(burst)
+    }
+}
+
+/// tokio's clock for governor: real time in the daemon, movable time in tests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioClock;
+
+impl Clock for TokioClock {
+    type Instant = Instant;
+    fn now(&self) -> Instant {
+        tokio::time::Instant::now().into_std()
+    }
+}
+
+type Keyed = RateLimiter<String, HashMapStateStore<String>, TokioClock>;
+
+/// The limiters for every user.
+#[derive(Debug)]
+pub struct Limits {
+    remote: Keyed,
+    local: Keyed,
+    pub remote_config: LimitConfig,
+    pub local_config: LimitConfig,
+}
+
+/// Why a chat is refused, and when to try again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// Over the message rate: come back after this long.
+    Rate { retry_after: Duration },
+    /// Too many replies generating for this user already.
+    Concurrency { limit: u32 },
+}
+
+impl Limits {
+    pub fn new(remote: LimitConfig, local: LimitConfig) -> Limits {
+        Limits {
+            remote: RateLimiter::new(remote.quota(), HashMapStateStore::default(), TokioClock),
+            local: RateLimiter::new(local.quota(), HashMapStateStore::default(), TokioClock),
+            remote_config: remote,
+            local_config: local,
+        }
+    }
+
+    fn pick(&self, local: bool) -> (&Keyed, LimitConfig) {
+        if local {
+            (&self.local, self.local_config)
+        } else {
+            (&self.remote, self.remote_config)
+        }
+    }
+
+    /// Counts one chat message for `owner` if its quota allows; `generating` is how many of
+    /// its replies run now. A refused message uses up nothing.
+    pub fn admit_chat(&self, owner: &str, local: bool, generating: usize) -> Result<(), Refused> {
+        let (limiter, config) = self.pick(local);
+        if generating >= config.concurrent_generations as usize {
+            return Err(Refused::Concurrency {
+                limit: config.concurrent_generations,
+            });
+        }
+        limiter
+            .check_key(&owner.to_string())
+            .map_err(|not_until| Refused::Rate {
+                retry_after: not_until.wait_time_from(TokioClock.now()),
+            })
+    }
+
+    /// Forgets users whose quota is whole again, so a million one-off keys cannot grow
+    /// memory without bound.
+    pub fn prune(&self) {
+        for l in [&self.remote, &self.local] {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+    }
+
+    /// Users the limiter remembers now.
+    pub fn tracked(&self) -> usize {
+        self.remote.len() + self.local.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> LimitConfig {
+        LimitConfig {
+            messages_per_minute: 6,
+            burst: 3,
+            concurrent_generations: 2,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn exactly_the_burst_then_one_per_interval_with_an_honest_wait() {
+        let l = Limits::new(small(), LimitConfig::LOCAL);
+        for i in 0..3 {
+            assert_eq!(
+                l.admit_chat("user:a", false, 0),
+                Ok(()),
+                "message {i} of the burst"
+            );
+        }
+        let Err(Refused::Rate { retry_after }) = l.admit_chat("user:a", false, 0) else {
+            panic!("the fourth is refused");
+        };
+        assert!(
+            retry_after > Duration::ZERO && retry_after <= Duration::from_secs(10),
+            "{retry_after:?}"
+        );
+        // Another user is untouched.
+        assert_eq!(l.admit_chat("user:b", false, 0), Ok(()));
+        // Just before the promised time: still refused; at it: let in, once.
+        tokio::time::advance(retry_after - Duration::from_millis(1)).await;
+        assert!(l.admit_chat("user:a", false, 0).is_err());
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert_eq!(l.admit_chat("user:a", false, 0), Ok(()));
+        assert!(l.admit_chat("user:a", false, 0).is_err());
+        // In any minute from here: 6 at most (one per 10 s).
+        let mut accepted = 0;
+        for _ in 0..60 {
+            tokio::time::advance(Duration::from_secs(1)).await;
+            if l.admit_chat("user:a", false, 0).is_ok() {
+                accepted += 1;
+            }
+        }
+        assert_eq!(accepted, 6);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrency_is_capped_and_the_local_user_is_generous() {
+        let l = Limits::new(small(), LimitConfig::LOCAL);
+        assert_eq!(
+            l.admit_chat("user:a", false, 2),
+            Err(Refused::Concurrency { limit: 2 })
+        );
+        for _ in 0..60 {
+            assert_eq!(l.admit_chat("local:1000", true, 0), Ok(()));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keys_are_pruned_once_their_quota_is_whole() {
+        let l = Limits::new(small(), LimitConfig::LOCAL);
+        for i in 0..10_000 {
+            let _ = l.admit_chat(&format!("user:{i}"), false, 0);
+        }
+        assert_eq!(l.tracked(), 10_000);
+        tokio::time::advance(Duration::from_secs(60)).await;
+        l.prune();
+        assert_eq!(l.tracked(), 0);
+    }
+}

@@ -1,0 +1,91 @@
+//! Per-user rate limits over the wire: exactly the burst is accepted, the next message gets
+//! `rate_limited` with an honest `retry_after_ms` and the socket stays open; another user is
+//! not slowed; a resend of a stored turn costs nothing; `status` shows the caller's limits.
+
+use crate::chat;
+use chinwag_protocol::{ClientMsg, ErrorCode, ServerMsg};
+use chinwag_tests::client::TestClient;
+use chinwag_tests::fake_ollama::FakeOllama;
+use chinwag_tests::harness::{TestDaemon, make_token, test_config};
+use chinwagd::limits::LimitConfig;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_over_their_quota_waits_and_others_do_not() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let mut config = test_config(dir.path(), &fake.host());
+    config.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    config.limits = LimitConfig {
+        messages_per_minute: 3,
+        burst: 3,
+        concurrent_generations: 2,
+    };
+    let a = make_token(&config.database, "alice", "chat", None).await;
+    let b = make_token(&config.database, "bob", "chat", None).await;
+    let daemon = TestDaemon::start(dir.path(), config).await;
+    let addr = daemon.tcp.expect("tcp");
+    let mut alice = TestClient::try_connect_tcp(addr, Some(&a))
+        .await
+        .expect("in");
+    let mut bob = TestClient::try_connect_tcp(addr, Some(&b))
+        .await
+        .expect("in");
+
+    let keyed = |id: &str, key: &str| {
+        let mut m = chat(id, "hello");
+        if let ClientMsg::Chat {
+            idempotency_key, ..
+        } = &mut m
+        {
+            *idempotency_key = Some(key.into());
+        }
+        m
+    };
+    for i in 0..3 {
+        alice.send(&keyed(&format!("c{i}"), &format!("k{i}"))).await;
+        alice.until(|m| matches!(m, ServerMsg::Done { .. })).await;
+    }
+    match alice.call(keyed("over", "k-over")).await {
+        ServerMsg::Error {
+            code,
+            retry_after_ms,
+            message,
+            ..
+        } => {
+            assert_eq!(code, ErrorCode::RateLimited, "{message}");
+            // One message per 20 s at 3 a minute: the wait is at most that.
+            let ms = retry_after_ms.expect("a retry hint");
+            assert!(ms > 0 && ms <= 20_000, "{ms}");
+        }
+        other => panic!("expected rate_limited, got {other:?}"),
+    }
+    // The socket stays open, a resend of a stored turn is free, and bob is untouched.
+    assert!(matches!(
+        alice.call(ClientMsg::Ping { id: "p".into() }).await,
+        ServerMsg::Pong { .. }
+    ));
+    alice.send(&keyed("again", "k0")).await;
+    let resent = alice.until(|m| matches!(m, ServerMsg::Done { .. })).await;
+    assert!(
+        matches!(resent[0], ServerMsg::ChatStarted { resumed: true, .. }),
+        "{resent:?}"
+    );
+    bob.send(&chat("b", "hi")).await;
+    let msgs = bob
+        .until(|m| matches!(m, ServerMsg::Done { .. } | ServerMsg::Error { .. }))
+        .await;
+    assert!(
+        matches!(msgs.last(), Some(ServerMsg::Done { .. })),
+        "{msgs:?}"
+    );
+    // status tells each caller its own limits.
+    let limits = alice.status().await.limits.expect("limits");
+    assert_eq!((limits.messages_per_minute, limits.burst), (3, 3));
+    let mut owner = TestClient::connect(&daemon.socket).await;
+    let local = owner.status().await.limits.expect("limits");
+    assert_eq!(
+        local.messages_per_minute,
+        LimitConfig::LOCAL.messages_per_minute
+    );
+    daemon.stop().await;
+}
