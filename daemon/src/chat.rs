@@ -60,6 +60,14 @@ pub async fn start_chat(
     if p.content.trim().is_empty() {
         return Err(invalid("the message is empty"));
     }
+    let max = d.config().max_content_chars;
+    let chars = p.content.chars().count();
+    if chars > max {
+        return Err(ErrorBody::new(
+            ErrorCode::MessageTooLarge,
+            format!("the message is {chars} characters; this daemon takes up to {max}"),
+        ));
+    }
     if p.idempotency_key
         .as_ref()
         .is_some_and(|k| k.is_empty() || k.len() > MAX_KEY_LEN)
@@ -84,7 +92,7 @@ pub async fn start_chat(
     if let Some(key) = &p.idempotency_key
         && let Some(turn) = d
             .store
-            .turn_by_key(owner, key)
+            .turn_by_key(owner, key, &p.content)
             .await
             .map_err(|e| e.to_body())?
     {

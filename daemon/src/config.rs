@@ -14,6 +14,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// The longest chat message by default, in characters: a long paste fits, a runaway does not.
+pub const DEFAULT_MAX_CONTENT_CHARS: usize = 100_000;
+
 /// The file as written by a user. Every field optional; unknown fields rejected.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,6 +29,7 @@ pub struct FileConfig {
     pub default_bot: Option<String>,
     pub durability: Option<Durability>,
     pub max_message_bytes: Option<usize>,
+    pub max_content_chars: Option<usize>,
     pub log: Option<String>,
     pub log_dir: Option<PathBuf>,
     #[serde(default)]
@@ -208,6 +212,8 @@ pub struct Config {
     pub default_bot: Option<String>,
     pub durability: Durability,
     pub max_message_bytes: usize,
+    /// Longest chat message, in characters (`message_too_large` beyond).
+    pub max_content_chars: usize,
     pub log: String,
     pub log_dir: PathBuf,
     pub bots: BTreeMap<String, BotConfig>,
@@ -311,7 +317,12 @@ impl Config {
         if !(1024..=16 * 1024 * 1024).contains(&max_message_bytes) {
             bail!("max_message_bytes = {max_message_bytes} is out of range (1 KiB to 16 MiB)");
         }
+        let max_content_chars = file.max_content_chars.unwrap_or(DEFAULT_MAX_CONTENT_CHARS);
+        if max_content_chars == 0 {
+            bail!("max_content_chars must be at least 1");
+        }
         Ok(Config {
+            max_content_chars,
             socket: flags
                 .socket
                 .clone()

@@ -70,6 +70,11 @@ pub fn compare(old: &Config, new: &Config) -> ReloadReport {
         "max_message_bytes",
         true,
     );
+    note(
+        old.max_content_chars == new.max_content_chars,
+        "max_content_chars",
+        true,
+    );
     note(old.socket == new.socket, "socket", false);
     note(old.listen == new.listen, "listen", false);
     note(old.database == new.database, "database", false);

@@ -142,6 +142,12 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
             format!("this connection's token lacks the {scope} scope; ask for a token with it"),
         ));
     }
+    if let ClientMsg::ListConversations { limit: Some(0), .. }
+    | ClientMsg::History { limit: Some(0), .. }
+    | ClientMsg::Search { limit: Some(0), .. } = &msg
+    {
+        return Err(invalid("limit must be at least 1"));
+    }
     match msg {
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => {}
         ClientMsg::Chat {

@@ -26,6 +26,8 @@ const OUTBOUND_CAPACITY: usize = 64;
 const OUTBOUND_BYTES: usize = 128 * 1024;
 /// Requests one connection may have running at once; more wait (backpressure on reading).
 const MAX_INFLIGHT: usize = 16;
+/// How long a stopping daemon lets a connection's requests finish (and send their `done`).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How long the goodbye (close frame) may take before the socket is just dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
@@ -261,6 +263,10 @@ where
         let frame = tokio::select! {
             _ = s.cancel.cancelled() => break,
             _ = d.shutdown.cancelled() => {
+                // Every watcher gets its `done` (incomplete, shutting_down) before the close:
+                // the requests in flight end once their replies are stored.
+                s.tasks.close();
+                let _ = tokio::time::timeout(SHUTDOWN_GRACE, s.tasks.wait()).await;
                 s.close(CloseCode::Away, "daemon shutting down");
                 break;
             }

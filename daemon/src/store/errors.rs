@@ -10,6 +10,8 @@ pub enum StoreErrorKind {
     NoSuchMessage,
     /// A request the store cannot answer as asked; the detail is fit for the client.
     Invalid,
+    /// An idempotency key sent again with other words.
+    KeyReused,
     /// A bounded read ran past its budget and was stopped.
     TooSlow,
     /// An id prefix that matches several conversations.
@@ -58,6 +60,7 @@ impl StoreError {
             StoreErrorKind::Invalid => {
                 ErrorBody::new(ErrorCode::InvalidRequest, self.detail.clone())
             }
+            StoreErrorKind::KeyReused => ErrorBody::new(ErrorCode::Conflict, self.detail.clone()),
             StoreErrorKind::TooSlow => ErrorBody::new(
                 ErrorCode::InvalidRequest,
                 "the search took too long and was stopped; use fewer words, or longer prefixes",

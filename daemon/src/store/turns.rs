@@ -71,29 +71,48 @@ fn title_from(content: &str) -> String {
     title
 }
 
-fn existing_turn(conn: &Connection, owner: &str, key: &str) -> Result<Option<TurnIds>, StoreError> {
+/// The turn stored under `owner`'s idempotency `key`, with its user message's text.
+fn existing_turn(
+    conn: &Connection,
+    owner: &str,
+    key: &str,
+) -> Result<Option<(TurnIds, String)>, StoreError> {
     conn.query_row(
-        "SELECT u.conversation_id, u.id, a.id, a.model
+        "SELECT u.conversation_id, u.id, a.id, a.model, u.content
            FROM messages u JOIN messages a ON a.reply_to = u.id
           WHERE u.owner = ?1 AND u.idempotency_key = ?2",
         params![owner, key],
         |r| {
-            Ok(TurnIds {
-                conversation: ConversationId(r.get(0)?),
-                user_message: MessageId(r.get(1)?),
-                assistant_message: MessageId(r.get(2)?),
-                model: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-            })
+            Ok((
+                TurnIds {
+                    conversation: ConversationId(r.get(0)?),
+                    user_message: MessageId(r.get(1)?),
+                    assistant_message: MessageId(r.get(2)?),
+                    model: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                },
+                r.get(4)?,
+            ))
         },
     )
     .optional()
     .ctx("looking up the idempotency key")
 }
 
+/// A key used again must carry the same words: anything else is a client bug, not a resend.
+fn reused_key_conflict() -> StoreError {
+    StoreError::new(
+        StoreErrorKind::KeyReused,
+        "this idempotency_key was used for a different message",
+    )
+}
+
 fn begin_turn_tx(conn: &Connection, t: NewTurn) -> Result<TurnOutcome, StoreError> {
     if let Some(key) = &t.idempotency_key
-        && let Some(ids) = existing_turn(conn, &t.owner, key)?
+        && let Some((ids, content)) = existing_turn(conn, &t.owner, key)?
     {
+        if content != t.content {
+            return Err(reused_key_conflict());
+        }
         return Ok(TurnOutcome::Existing(ids));
     }
     let now = now_ms();
@@ -251,11 +270,20 @@ impl Store {
         self.write(move |conn| begin_turn_tx(conn, turn)).await
     }
 
-    /// The turn stored under `owner`'s idempotency `key`, if any.
-    pub async fn turn_by_key(&self, owner: &str, key: &str) -> Result<Option<TurnIds>, StoreError> {
-        let (owner, key) = (owner.to_string(), key.to_string());
-        self.read(move |conn| existing_turn(conn, &owner, &key))
-            .await
+    /// The turn stored under `owner`'s idempotency `key`, if any; a key stored with other
+    /// words than `content` is a conflict.
+    pub async fn turn_by_key(
+        &self,
+        owner: &str,
+        key: &str,
+        content: &str,
+    ) -> Result<Option<TurnIds>, StoreError> {
+        let (owner, key, content) = (owner.to_string(), key.to_string(), content.to_string());
+        self.read(move |conn| match existing_turn(conn, &owner, &key)? {
+            Some((_, stored)) if stored != content => Err(reused_key_conflict()),
+            found => Ok(found.map(|(ids, _)| ids)),
+        })
+        .await
     }
 
     /// Appends streamed text to a reply that is still `streaming`.

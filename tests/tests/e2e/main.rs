@@ -5,6 +5,7 @@ mod auth;
 mod chat;
 mod cli;
 mod connection;
+mod contract;
 mod control;
 mod crash;
 mod edge;
