@@ -42,6 +42,39 @@ pub enum TokenCommand {
     Revoke { id: String },
 }
 
+/// `tls …`
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum TlsCommand {
+    /// Make a self-signed certificate and key for the TCP listener; prints the fingerprint
+    /// clients pin and the lines to add to chinwagd.toml
+    SelfSigned {
+        /// A name or address clients use to reach this daemon (repeatable)
+        #[arg(long = "host", required = true, value_name = "NAME")]
+        hosts: Vec<String>,
+        /// Where to write cert.pem and key.pem [default: $XDG_CONFIG_HOME/chinwag/tls]
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
+}
+
+/// Runs a tls command and returns what to print.
+pub fn run_tls(cmd: &TlsCommand, default_dir: &Path) -> Result<String> {
+    match cmd {
+        TlsCommand::SelfSigned { hosts, dir } => {
+            let dir = dir.clone().unwrap_or_else(|| default_dir.to_path_buf());
+            let (files, print) = crate::tls::write_self_signed(&dir, hosts)?;
+            Ok(format!(
+                "wrote {} and {}\nfingerprint (SHA-256): {print}\n\nadd to chinwagd.toml:\n[tls]\ncert = {:?}\nkey = {:?}\n\nclients pin it: chinwag --url wss://{}:PORT/ --fingerprint {print}\n",
+                files.cert.display(),
+                files.key.display(),
+                files.cert.display().to_string(),
+                files.key.display().to_string(),
+                hosts.first().map(String::as_str).unwrap_or("HOST"),
+            ))
+        }
+    }
+}
+
 /// A store handle for admin work: migrations run, replies left as they are.
 pub fn open_store(database: &Path) -> Result<Store> {
     let opts = StoreOptions {

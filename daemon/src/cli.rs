@@ -54,6 +54,9 @@ pub enum AdminCommand {
     /// Bearer tokens for TCP clients (printed once; only a hash is kept)
     #[command(subcommand)]
     Token(crate::admin::TokenCommand),
+    /// Certificates for the TCP listener
+    #[command(subcommand)]
+    Tls(crate::admin::TlsCommand),
 }
 
 fn config_from(args: &DaemonArgs) -> Result<crate::Config> {
@@ -72,6 +75,11 @@ fn config_from(args: &DaemonArgs) -> Result<crate::Config> {
 /// Runs a `user` or `token` command against the configured store and prints its answer.
 pub fn run_admin(args: &DaemonArgs, cmd: &AdminCommand) -> Result<()> {
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+    if let AdminCommand::Tls(c) = cmd {
+        let dir = crate::Dirs::from_env()?.config.join("tls");
+        print!("{}", crate::admin::run_tls(c, &dir)?);
+        return Ok(());
+    }
     let config = config_from(args)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -82,6 +90,7 @@ pub fn run_admin(args: &DaemonArgs, cmd: &AdminCommand) -> Result<()> {
         let out = match cmd {
             AdminCommand::User(c) => crate::admin::run_user(&store, c).await,
             AdminCommand::Token(c) => crate::admin::run_token(&store, c).await,
+            AdminCommand::Tls(_) => Ok(String::new()),
         };
         store.close().await;
         out

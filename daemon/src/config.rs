@@ -36,6 +36,7 @@ pub struct FileConfig {
     pub timeouts: FileTimeouts,
     #[serde(default)]
     pub limits: FileLimits,
+    pub tls: Option<crate::tls::TlsFiles>,
     #[serde(default)]
     pub bots: BTreeMap<String, BotConfig>,
 }
@@ -218,6 +219,8 @@ pub struct Config {
     pub log_dir: PathBuf,
     pub bots: BTreeMap<String, BotConfig>,
     pub timeouts: Timeouts,
+    /// The TCP listener's certificate and key, when it speaks TLS.
+    pub tls: Option<crate::tls::TlsFiles>,
     /// Rate limits for token users, and for the daemon's own OS user.
     pub limits: LimitConfig,
     pub local_limits: LimitConfig,
@@ -356,6 +359,7 @@ impl Config {
                 .or(file.log_dir)
                 .unwrap_or_else(|| dirs.state.clone()),
             timeouts: Timeouts::layered(&file.timeouts)?,
+            tls: file.tls.clone(),
             limits: limit_config(
                 LimitConfig::REMOTE,
                 file.limits.messages_per_minute,

@@ -24,6 +24,8 @@ pub struct Daemon {
     pub models: ModelCatalog,
     /// The bearer tokens TCP peers may present, kept fresh from the store.
     pub tokens: TokenIndex,
+    /// The TLS side of the TCP listener, when `[tls]` is set; replaced by a reload.
+    tls: RwLock<Option<Arc<rustls::ServerConfig>>>,
     /// Per-user rate limits; rebuilt when a reload changes them.
     limits: RwLock<Arc<Limits>>,
     pub generations: Arc<Generations>,
@@ -48,6 +50,7 @@ impl Daemon {
             models: ModelCatalog::default(),
             tokens: TokenIndex::default(),
             limits: RwLock::new(Arc::new(limits)),
+            tls: RwLock::new(None),
             generations: Arc::new(Generations::default()),
             runners: TaskTracker::new(),
             shutdown,
@@ -70,6 +73,16 @@ impl Daemon {
             *self.limits.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(fresh);
         }
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
+    }
+
+    /// The TLS config for new TCP connections, if any.
+    pub fn tls(&self) -> Option<Arc<rustls::ServerConfig>> {
+        self.tls.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Puts a (re)loaded certificate in force for new connections.
+    pub fn set_tls(&self, tls: Option<Arc<rustls::ServerConfig>>) {
+        *self.tls.write().unwrap_or_else(|p| p.into_inner()) = tls;
     }
 
     /// The rate limits in force now.

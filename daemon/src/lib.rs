@@ -17,6 +17,7 @@ pub mod private_fs;
 pub mod reload;
 pub mod server;
 pub mod store;
+pub mod tls;
 
 use anyhow::{Context, Result};
 use std::sync::Arc;
@@ -30,7 +31,7 @@ pub use server::{Listener, bind_tcp, bind_unix};
 pub async fn bind_listeners(config: &Config) -> Result<Vec<Listener>> {
     let mut listeners = vec![bind_unix(&config.socket)?];
     if let Some(addr) = config.listen {
-        listeners.push(bind_tcp(addr).await?);
+        listeners.push(bind_tcp(addr, config.tls.is_some()).await?);
     }
     Ok(listeners)
 }
@@ -49,7 +50,16 @@ pub async fn run(
     };
     let store = store::Store::open(&config.database, &opts)
         .with_context(|| format!("opening the history store {}", config.database.display()))?;
+    let tls = match &config.tls {
+        Some(files) => {
+            let (server, print) = tls::load(files)?;
+            tracing::info!(fingerprint = %print, "TLS certificate loaded");
+            Some(server)
+        }
+        None => None,
+    };
     let daemon = Daemon::new(config, store, shutdown);
+    daemon.set_tls(tls);
     tracing::info!(
         ollama = %daemon.ollama.base_url(),
         store = %daemon.store.path().display(),

@@ -23,6 +23,13 @@ pub fn reload(d: &Daemon) -> Result<ReloadReport, String> {
         return Err("this daemon's config was not read from a file".into());
     };
     let new = Config::load(&dirs, &flags).map_err(|e| format!("{e:#}"))?;
+    // The certificate is read again too (renewed files, same paths): a bad one refuses all.
+    let tls = match &new.tls {
+        Some(files) if old.tls.is_some() => {
+            Some(crate::tls::load(files).map_err(|e| format!("{e:#}"))?.0)
+        }
+        _ => None,
+    };
     let report = compare(&old, &new);
     let merged = Config {
         socket: old.socket.clone(),
@@ -32,8 +39,12 @@ pub fn reload(d: &Daemon) -> Result<ReloadReport, String> {
         durability: old.durability,
         log: old.log.clone(),
         log_dir: old.log_dir.clone(),
+        tls: old.tls.clone(),
         ..new
     };
+    if tls.is_some() {
+        d.set_tls(tls);
+    }
     d.set_config(merged);
     tracing::info!(changed = ?report.changed, needs_restart = ?report.needs_restart, "config reloaded");
     Ok(report)

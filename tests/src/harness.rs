@@ -39,6 +39,7 @@ pub fn test_config(dir: &Path, ollama_host: &str) -> Config {
         log_dir: dir.join("state"),
         bots: BTreeMap::new(),
         timeouts: chinwagd::config::Timeouts::default(),
+        tls: None,
         limits: chinwagd::limits::LimitConfig::REMOTE,
         local_limits: chinwagd::limits::LimitConfig::LOCAL,
         config_file: None,

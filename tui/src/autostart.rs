@@ -6,7 +6,7 @@
 //! failed start can be explained.
 
 use crate::cli::ConnArgs;
-use crate::conn::{Connection, Endpoint};
+use crate::conn::{Connection, Endpoint, Remote};
 use crate::exit::ClientError;
 use chinwag_protocol::paths;
 use std::os::unix::process::CommandExt;
@@ -20,7 +20,14 @@ const START_TIMEOUT: Duration = Duration::from_secs(15);
 /// Where to connect, from flags, then `CHINWAG_SOCKET`, then the default socket.
 pub fn endpoint(args: &ConnArgs) -> Result<Endpoint, ClientError> {
     if let Some(url) = &args.url {
-        return Ok(Endpoint::Url(url.clone(), token(args)?));
+        return Ok(Endpoint::Url(Remote {
+            url: url.clone(),
+            token: token(args)?,
+            trust: crate::tls::Trust {
+                ca_file: args.ca_file.clone(),
+                fingerprint: args.fingerprint.clone(),
+            },
+        }));
     }
     let socket = args
         .socket

@@ -27,7 +27,7 @@ pub struct ConnArgs {
     /// The local daemon's socket [env: CHINWAG_SOCKET] [default: $XDG_RUNTIME_DIR/chinwag/chinwagd.sock]
     #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
-    /// A daemon's WebSocket URL instead of the local socket (ws://host:port/)
+    /// A daemon's WebSocket URL instead of the local socket (wss://host:port/; ws:// on loopback)
     #[arg(long, value_name = "URL", env = "CHINWAG_URL", hide_env_values = true)]
     pub url: Option<String>,
     /// Never start a local daemon; fail if none runs
@@ -37,6 +37,18 @@ pub struct ConnArgs {
     /// the token itself]
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
+    /// Trust the CA certificates in this PEM file for a wss:// daemon
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Accept a wss:// daemon whose certificate has this SHA-256 fingerprint (and no other),
+    /// for a self-signed certificate
+    #[arg(
+        long,
+        value_name = "SHA256",
+        env = "CHINWAG_FINGERPRINT",
+        hide_env_values = true
+    )]
+    pub fingerprint: Option<String>,
 }
 
 impl ConnArgs {
@@ -47,6 +59,11 @@ impl ConnArgs {
             url: self.url.clone().or_else(|| outer.url.clone()),
             no_autostart: self.no_autostart || outer.no_autostart,
             token_file: self.token_file.clone().or_else(|| outer.token_file.clone()),
+            ca_file: self.ca_file.clone().or_else(|| outer.ca_file.clone()),
+            fingerprint: self
+                .fingerprint
+                .clone()
+                .or_else(|| outer.fingerprint.clone()),
         }
     }
 }
@@ -92,6 +109,7 @@ impl DaemonAction {
         match self {
             DaemonAction::User(c) => Some(chinwagd::cli::AdminCommand::User(c.clone())),
             DaemonAction::Token(c) => Some(chinwagd::cli::AdminCommand::Token(c.clone())),
+            DaemonAction::Tls(c) => Some(chinwagd::cli::AdminCommand::Tls(c.clone())),
             _ => None,
         }
     }
@@ -132,6 +150,9 @@ pub enum DaemonAction {
     /// Bearer tokens for TCP clients (the same as `chinwagd token`)
     #[command(subcommand)]
     Token(chinwagd::admin::TokenCommand),
+    /// Certificates for the TCP listener (the same as `chinwagd tls`)
+    #[command(subcommand)]
+    Tls(chinwagd::admin::TlsCommand),
 }
 
 #[derive(Debug, Clone, Default, Args)]

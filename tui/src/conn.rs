@@ -22,15 +22,23 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
     Unix(PathBuf),
-    /// A `ws://` URL and the bearer token to present there.
-    Url(String, Option<String>),
+    Url(Remote),
+}
+
+/// A daemon reached by URL: where, with which token, trusting what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remote {
+    /// `ws://` (loopback) or `wss://`.
+    pub url: String,
+    pub token: Option<String>,
+    pub trust: crate::tls::Trust,
 }
 
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Endpoint::Unix(p) => write!(f, "{}", p.display()),
-            Endpoint::Url(u, _) => f.write_str(u),
+            Endpoint::Url(r) => f.write_str(&r.url),
         }
     }
 }
@@ -79,30 +87,34 @@ async fn open_stream(endpoint: &Endpoint) -> Result<(Box<dyn Io>, String), Clien
             check_peer(&s, path)?;
             Ok((Box::new(s), "ws://localhost/".to_string()))
         }
-        Endpoint::Url(url, _) => {
+        Endpoint::Url(remote) => {
+            let url = &remote.url;
             let uri: tokio_tungstenite::tungstenite::http::Uri = url
                 .parse()
                 .map_err(|e| ClientError::Usage(format!("bad --url {url:?}: {e}")))?;
-            match uri.scheme_str() {
-                Some("ws") => {}
-                Some("wss") => {
-                    return Err(ClientError::Usage(
-                        "wss:// needs TLS, which this build does not support yet; use ws:// on \
-                         loopback or the local socket"
-                            .into(),
-                    ));
-                }
+            let tls = match uri.scheme_str() {
+                Some("ws") => false,
+                Some("wss") => true,
                 _ => {
                     return Err(ClientError::Usage(format!(
-                        "--url must start with ws:// (got {url:?})"
+                        "--url must start with wss:// (or ws:// on loopback), not {url:?}"
                     )));
                 }
-            }
+            };
             let host = uri
                 .host()
                 .ok_or_else(|| ClientError::Usage(format!("--url {url:?} has no host")))?;
             let host = host.trim_start_matches('[').trim_end_matches(']');
-            let port = uri.port_u16().unwrap_or(80);
+            let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+            let loopback = host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if !tls && !loopback {
+                return Err(ClientError::Usage(format!(
+                    "{url}: a token must not cross the network in clear; use wss://"
+                )));
+            }
             let s = tokio::net::TcpStream::connect((host, port))
                 .await
                 .map_err(|e| {
@@ -111,7 +123,20 @@ async fn open_stream(endpoint: &Endpoint) -> Result<(Box<dyn Io>, String), Clien
                     ))
                 })?;
             let _ = s.set_nodelay(true);
-            Ok((Box::new(s), url.clone()))
+            if !tls {
+                return Ok((Box::new(s), url.clone()));
+            }
+            let (connector, shown) = crate::tls::connector(&remote.trust)?;
+            let name = rustls::pki_types::ServerName::try_from(host.to_string()).map_err(|e| {
+                ClientError::Usage(format!(
+                    "{host:?} cannot be checked against a certificate: {e}"
+                ))
+            })?;
+            let stream = connector.connect(name, s).await.map_err(|e| {
+                let seen = shown.lock().ok().and_then(|mut s| s.take());
+                crate::tls::refusal(host, &remote.trust, seen, &e)
+            })?;
+            Ok((Box::new(stream), url.clone()))
         }
     }
 }
@@ -167,7 +192,10 @@ impl Connection {
         let mut request = url
             .into_client_request()
             .map_err(|e| ClientError::Usage(format!("bad URL {endpoint}: {e}")))?;
-        if let Endpoint::Url(_, Some(token)) = endpoint {
+        if let Endpoint::Url(Remote {
+            token: Some(token), ..
+        }) = endpoint
+        {
             let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
                 ClientError::Usage("the token has characters a header cannot carry".into())
             })?;

@@ -9,6 +9,7 @@ pub mod conn;
 pub mod daemon_ctl;
 pub mod exit;
 pub mod render;
+pub mod tls;
 pub mod ui;
 
 use clap::Parser;

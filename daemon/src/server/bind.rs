@@ -34,8 +34,8 @@ impl Listener {
         match self {
             Listener::Unix { path, .. } => path.display().to_string(),
             Listener::Tcp(l) => match l.local_addr() {
-                Ok(a) => format!("ws://{a}/"),
-                Err(_) => "ws://?".into(),
+                Ok(a) => format!("tcp {a}"),
+                Err(_) => "tcp ?".into(),
             },
         }
     }
@@ -77,12 +77,13 @@ pub fn bind_unix(path: &Path) -> Result<Listener> {
     })
 }
 
-/// Binds a loopback TCP listener. Anything else is refused until TLS and tokens exist.
-pub async fn bind_tcp(addr: SocketAddr) -> Result<Listener> {
-    if !addr.ip().is_loopback() {
+/// Binds the TCP listener: any address with TLS, loopback only without.
+pub async fn bind_tcp(addr: SocketAddr, tls: bool) -> Result<Listener> {
+    // Tokens are always required on TCP; beyond loopback, they must not travel in clear.
+    if !addr.ip().is_loopback() && !tls {
         bail!(
-            "refusing to listen on {addr}: only loopback addresses are allowed without TLS and \
-             tokens (use 127.0.0.1 or ::1, or the Unix socket)"
+            "refusing to listen on {addr} without TLS: set [tls] cert and key in chinwagd.toml \
+             (chinwagd tls self-signed --host NAME makes a pair), or listen on 127.0.0.1 or ::1"
         );
     }
     let l = TcpListener::bind(addr)
@@ -145,15 +146,37 @@ pub(super) async fn accept_loop(
                 ));
             }
             // Every TCP peer, loopback included, is named by its token at the upgrade: any
-            // local user can reach 127.0.0.1.
-            Ok(Accepted::Tcp(stream)) => {
-                conns.spawn(session::run(
-                    Arc::clone(&d),
-                    stream,
-                    Admission::Tcp,
-                    Arc::clone(&live),
-                ));
-            }
+            // local user can reach 127.0.0.1. Plain TCP is loopback only, where `Host` must
+            // name this machine (DNS rebinding); TLS speaks for itself.
+            Ok(Accepted::Tcp(stream)) => match d.tls() {
+                None => {
+                    let admission = Admission::Tcp { check_host: true };
+                    conns.spawn(session::run(
+                        Arc::clone(&d),
+                        stream,
+                        admission,
+                        Arc::clone(&live),
+                    ));
+                }
+                Some(server) => {
+                    let (d, live) = (Arc::clone(&d), Arc::clone(&live));
+                    conns.spawn(async move {
+                        let acceptor = tokio_rustls::TlsAcceptor::from(server);
+                        let handshake = tokio::time::timeout(
+                            super::upgrade::HANDSHAKE_TIMEOUT,
+                            acceptor.accept(stream),
+                        );
+                        match handshake.await {
+                            Ok(Ok(tls)) => {
+                                let admission = Admission::Tcp { check_host: false };
+                                session::run(d, tls, admission, live).await;
+                            }
+                            Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                            Err(_) => tracing::debug!("TLS handshake timed out"),
+                        }
+                    });
+                }
+            },
         }
     }
     if let Listener::Unix { path, .. } = &listener {

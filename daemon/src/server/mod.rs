@@ -25,8 +25,11 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub enum Admission {
     Local(Identity),
-    /// TCP: a bearer token is required, and `Host` must name this machine (DNS rebinding).
-    Tcp,
+    /// TCP: a bearer token is required; on plain (loopback) TCP `Host` must name this
+    /// machine (DNS rebinding).
+    Tcp {
+        check_host: bool,
+    },
 }
 
 /// Serves until `daemon.shutdown` fires, then drains and returns.
@@ -42,7 +45,12 @@ pub async fn serve(daemon: Arc<Daemon>, listeners: Vec<Listener>) {
     ));
     tokio::spawn(prune_limits(Arc::clone(&daemon)));
     for listener in listeners {
-        daemon.add_listening(listener.describe());
+        let scheme = match (&listener, daemon.tls().is_some()) {
+            (Listener::Unix { .. }, _) => "",
+            (_, true) => "wss: ",
+            (_, false) => "ws: ",
+        };
+        daemon.add_listening(format!("{scheme}{}", listener.describe()));
         accept_loops.spawn(bind::accept_loop(
             Arc::clone(&daemon),
             listener,

@@ -144,9 +144,10 @@ async fn tcp_peers_need_a_valid_token_and_a_local_host_and_no_origin() {
 }
 
 #[tokio::test]
-async fn a_non_loopback_listen_address_is_refused_at_start() {
-    let err = chinwagd::bind_tcp("0.0.0.0:0".parse().expect("addr"))
+async fn a_non_loopback_listen_address_without_tls_is_refused_at_start_naming_the_setting() {
+    let err = chinwagd::bind_tcp("0.0.0.0:0".parse().expect("addr"), false)
         .await
         .expect_err("refused");
-    assert!(err.to_string().contains("TLS"), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("[tls] cert and key"), "{text}");
 }

@@ -15,6 +15,7 @@ mod local;
 mod man;
 mod stall;
 mod store;
+mod tls;
 mod tui;
 
 use chinwag_tests::fake_ollama::FakeOllama;

@@ -1,0 +1,98 @@
+//! wss:// end to end, with certificates made in the test (rcgen): a leaf signed by a test CA
+//! serves; the client trusts it through --ca-file or a pinned --fingerprint, refuses it with
+//! the fingerprint named when nothing vouches for it, and refuses loudly when the pin differs
+//! or another CA is given. Nothing is sent to a server the client does not trust.
+
+use chinwag_tests::fake_ollama::FakeOllama;
+use chinwag_tests::harness::{TestDaemon, bin, isolated_vars, make_token, test_config};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+use std::path::Path;
+
+/// A CA, and a leaf for `localhost` and 127.0.0.1 signed by it; writes ca.pem, cert.pem and
+/// key.pem into `dir`; returns the leaf's fingerprint.
+fn make_pki(dir: &Path, ca_name: &str) -> String {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, ca_name);
+    let ca =
+        CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("key")).expect("a CA");
+    let leaf_key = KeyPair::generate().expect("key");
+    let leaf = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+        .expect("params")
+        .signed_by(&leaf_key, &ca)
+        .expect("a leaf");
+    std::fs::create_dir_all(dir).expect("mkdir");
+    std::fs::write(dir.join("ca.pem"), ca.pem()).expect("write");
+    std::fs::write(dir.join("cert.pem"), leaf.pem()).expect("write");
+    std::fs::write(dir.join("key.pem"), leaf_key.serialize_pem()).expect("write");
+    chinwagd::tls::fingerprint(leaf.der())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wss_is_trusted_by_ca_file_or_pin_and_refused_otherwise_naming_the_fingerprint() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let pki = dir.path().join("pki");
+    let print = make_pki(&pki, "chinwag test CA");
+    let other = dir.path().join("other");
+    make_pki(&other, "someone else's CA");
+    let mut config = test_config(dir.path(), &fake.host());
+    config.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    config.tls = Some(chinwagd::tls::TlsFiles {
+        cert: pki.join("cert.pem"),
+        key: pki.join("key.pem"),
+    });
+    let token = make_token(&config.database, "alice", "chat", None).await;
+    let daemon = TestDaemon::start(dir.path(), config).await;
+    let port = daemon.tcp.expect("tcp").port();
+    let url = format!("wss://localhost:{port}/");
+
+    let client = dir.path().join("client");
+    let run = |extra: &[&str], token: &str| {
+        let mut cmd = std::process::Command::new(bin("chinwag"));
+        cmd.env_clear()
+            .envs(isolated_vars(&client, &fake.host()))
+            .env("CHINWAG_TOKEN", token)
+            .args(["--url", &url])
+            .args(extra)
+            .args(["status", "--json"]);
+        let out = cmd.output().expect("run chinwag");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let ca = pki.join("ca.pem").display().to_string();
+    let wrong_ca = other.join("ca.pem").display().to_string();
+
+    // Trusted through its CA, or through the pinned fingerprint.
+    let (code, out, err) = run(&["--ca-file", &ca], &token);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("\"user\": \"alice\""), "{out}");
+    assert!(out.contains("wss: tcp 127.0.0.1"), "status says TLS: {out}");
+    let (code, _, err) = run(&["--fingerprint", &print], &token);
+    assert_eq!(code, Some(0), "{err}");
+
+    // Nothing vouches for it: refused, naming the fingerprint to pin.
+    let (code, _, err) = run(&[], &token);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(&print) && err.contains("--fingerprint"),
+        "{err}"
+    );
+    // Another CA, or another pin: refused loudly.
+    let (code, _, err) = run(&["--ca-file", &wrong_ca], &token);
+    assert_eq!(code, Some(1), "{err}");
+    let wrong_pin = "00:".repeat(31) + "00";
+    let (code, _, err) = run(&["--fingerprint", &wrong_pin], &token);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("has changed") && err.contains(&print), "{err}");
+
+    // Trusted, with a wrong token: 401, exit 5.
+    let (code, _, err) = run(&["--ca-file", &ca], "cw_000000000000_00");
+    assert_eq!(code, Some(5), "{err}");
+    daemon.stop().await;
+}
