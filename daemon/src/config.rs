@@ -5,6 +5,7 @@
 
 use crate::limits::LimitConfig;
 use crate::ollama::{OllamaUrl, parse_ollama_host};
+use crate::server::caps::CapConfig;
 use crate::store::Durability;
 use anyhow::{Context, Result, bail};
 use chinwag_protocol::{BotInfo, DEFAULT_MAX_MESSAGE_BYTES, GenOptions, paths};
@@ -30,6 +31,9 @@ pub struct FileConfig {
     pub durability: Option<Durability>,
     pub max_message_bytes: Option<usize>,
     pub max_content_chars: Option<usize>,
+    pub max_connections: Option<usize>,
+    pub max_connections_per_user: Option<usize>,
+    pub max_handshakes_per_ip: Option<usize>,
     pub log: Option<String>,
     pub log_dir: Option<PathBuf>,
     #[serde(default)]
@@ -215,6 +219,8 @@ pub struct Config {
     pub max_message_bytes: usize,
     /// Longest chat message, in characters (`message_too_large` beyond).
     pub max_content_chars: usize,
+    /// Connections at once: in all, per user, and handshakes per remote address.
+    pub caps: CapConfig,
     pub log: String,
     pub log_dir: PathBuf,
     pub bots: BTreeMap<String, BotConfig>,
@@ -324,8 +330,27 @@ impl Config {
         if max_content_chars == 0 {
             bail!("max_content_chars must be at least 1");
         }
+        let d = CapConfig::default();
+        let caps = CapConfig {
+            max_connections: file.max_connections.unwrap_or(d.max_connections),
+            max_connections_per_user: file
+                .max_connections_per_user
+                .unwrap_or(d.max_connections_per_user),
+            max_handshakes_per_ip: file
+                .max_handshakes_per_ip
+                .unwrap_or(d.max_handshakes_per_ip),
+        };
+        if caps.max_connections == 0
+            || caps.max_connections_per_user == 0
+            || caps.max_handshakes_per_ip == 0
+        {
+            bail!(
+                "max_connections, max_connections_per_user and max_handshakes_per_ip must be at least 1"
+            );
+        }
         Ok(Config {
             max_content_chars,
+            caps,
             socket: flags
                 .socket
                 .clone()

@@ -86,6 +86,7 @@ pub fn compare(old: &Config, new: &Config) -> ReloadReport {
         "max_content_chars",
         true,
     );
+    note(old.caps == new.caps, "connection caps", true);
     note(old.socket == new.socket, "socket", false);
     note(old.listen == new.listen, "listen", false);
     note(old.database == new.database, "database", false);

@@ -35,6 +35,7 @@ pub fn test_config(dir: &Path, ollama_host: &str) -> Config {
         durability: Durability::Normal,
         max_message_bytes: chinwag_protocol::DEFAULT_MAX_MESSAGE_BYTES,
         max_content_chars: chinwagd::config::DEFAULT_MAX_CONTENT_CHARS,
+        caps: chinwagd::server::caps::CapConfig::default(),
         log: "warn".into(),
         log_dir: dir.join("state"),
         bots: BTreeMap::new(),

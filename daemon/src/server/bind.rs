@@ -4,8 +4,10 @@
 //! two daemons never share it. A connecting peer must be the daemon's own user (or root).
 //! TCP is loopback-only until remote access (TLS + tokens) lands.
 
+use super::Admission;
+use super::caps::{self, Caps};
 use super::registry::Registry;
-use super::{Admission, session};
+use super::session::{self, Entry};
 use crate::auth::Identity;
 use crate::daemon::Daemon;
 use anyhow::{Context, Result, bail};
@@ -14,6 +16,7 @@ use std::net::SocketAddr;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use tokio_util::task::TaskTracker;
 
@@ -95,7 +98,7 @@ pub async fn bind_tcp(addr: SocketAddr, tls: bool) -> Result<Listener> {
 /// A connection just accepted, by kind.
 enum Accepted {
     Unix(UnixStream),
-    Tcp(TcpStream),
+    Tcp(TcpStream, SocketAddr),
 }
 
 impl Listener {
@@ -106,18 +109,42 @@ impl Listener {
                 let (stream, addr) = listener.accept().await?;
                 let _ = stream.set_nodelay(true);
                 tracing::debug!(%addr, "tcp connection");
-                Ok(Accepted::Tcp(stream))
+                Ok(Accepted::Tcp(stream, addr))
             }
         }
     }
 }
 
-/// Accepts until shutdown, one session task per connection.
+/// Tells a connection the daemon is full (503, `Retry-After`) in plain HTTP, after reading
+/// its request head (at most 8 KiB), all within a second.
+async fn refuse_full<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S) {
+    let answer = caps::http_refusal(
+        503,
+        "Service Unavailable",
+        "the daemon is full; try again shortly\n",
+    );
+    let refuse = async {
+        let mut head = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+        let _ = stream.write_all(answer.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), refuse).await;
+}
+
+/// Accepts until shutdown, one session task per connection, within the caps.
 pub(super) async fn accept_loop(
     d: Arc<Daemon>,
     listener: Listener,
     conns: TaskTracker,
     live: Arc<Registry>,
+    caps: Arc<Caps>,
 ) {
     let own_uid = rustix::process::getuid().as_raw();
     let owner = Identity::local_owner();
@@ -126,61 +153,90 @@ pub(super) async fn accept_loop(
             _ = d.shutdown.cancelled() => break,
             a = listener.accept() => a,
         };
-        match accepted {
+        let accepted = match accepted {
+            Ok(a) => a,
             Err(e) => {
                 tracing::warn!(error = %e, "accept failed");
                 backoff_after_accept_error().await;
+                continue;
             }
-            Ok(Accepted::Unix(stream)) => {
+        };
+        let cfg = d.config().caps;
+        let open = caps.open(cfg.max_connections);
+        match accepted {
+            Accepted::Unix(stream) => {
                 let uid = stream.peer_cred().map(|c| c.uid()).ok();
                 if uid != Some(own_uid) && uid != Some(0) {
                     tracing::warn!(peer_uid = ?uid, "refused a connection from another user");
                     continue;
                 }
-                let admission = Admission::Local(owner.clone());
-                conns.spawn(session::run(
-                    Arc::clone(&d),
-                    stream,
-                    admission,
-                    Arc::clone(&live),
-                ));
+                let Some(open) = open else {
+                    conns.spawn(refuse_full(stream));
+                    continue;
+                };
+                let entry = Entry {
+                    admission: Admission::Local(owner.clone()),
+                    live: Arc::clone(&live),
+                    open,
+                    handshake: caps.handshake(None, cfg.max_handshakes_per_ip),
+                };
+                conns.spawn(session::run(Arc::clone(&d), stream, entry));
             }
             // Every TCP peer, loopback included, is named by its token at the upgrade: any
             // local user can reach 127.0.0.1. Plain TCP is loopback only, where `Host` must
             // name this machine (DNS rebinding); TLS speaks for itself.
-            Ok(Accepted::Tcp(stream)) => match d.tls() {
-                None => {
-                    let admission = Admission::Tcp { check_host: true };
-                    conns.spawn(session::run(
-                        Arc::clone(&d),
-                        stream,
-                        admission,
-                        Arc::clone(&live),
-                    ));
+            Accepted::Tcp(stream, addr) => {
+                let tls = d.tls();
+                let Some(open) = open else {
+                    if tls.is_none() {
+                        conns.spawn(refuse_full(stream));
+                    }
+                    continue;
+                };
+                // An address with too many handshakes in flight gets nothing at all.
+                let Some(handshake) = caps.handshake(Some(addr.ip()), cfg.max_handshakes_per_ip)
+                else {
+                    tracing::debug!(%addr, "too many handshakes from this address");
+                    continue;
+                };
+                let entry = Entry {
+                    admission: Admission::Tcp {
+                        check_host: tls.is_none(),
+                    },
+                    live: Arc::clone(&live),
+                    open,
+                    handshake: Some(handshake),
+                };
+                match tls {
+                    None => {
+                        conns.spawn(session::run(Arc::clone(&d), stream, entry));
+                    }
+                    Some(server) => {
+                        conns.spawn(tls_session(Arc::clone(&d), stream, server, entry));
+                    }
                 }
-                Some(server) => {
-                    let (d, live) = (Arc::clone(&d), Arc::clone(&live));
-                    conns.spawn(async move {
-                        let acceptor = tokio_rustls::TlsAcceptor::from(server);
-                        let handshake = tokio::time::timeout(
-                            super::upgrade::HANDSHAKE_TIMEOUT,
-                            acceptor.accept(stream),
-                        );
-                        match handshake.await {
-                            Ok(Ok(tls)) => {
-                                let admission = Admission::Tcp { check_host: false };
-                                session::run(d, tls, admission, live).await;
-                            }
-                            Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
-                            Err(_) => tracing::debug!("TLS handshake timed out"),
-                        }
-                    });
-                }
-            },
+            }
         }
     }
     if let Listener::Unix { path, .. } = &listener {
         let _ = std::fs::remove_file(path);
+    }
+}
+
+/// The TLS handshake (within the upgrade's deadline), then the session.
+async fn tls_session(
+    d: Arc<Daemon>,
+    stream: TcpStream,
+    server: Arc<rustls::ServerConfig>,
+    entry: Entry,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(server);
+    let handshake =
+        tokio::time::timeout(super::upgrade::HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+    match handshake.await {
+        Ok(Ok(tls)) => session::run(d, tls, entry).await,
+        Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+        Err(_) => tracing::debug!("TLS handshake timed out"),
     }
 }
 

@@ -4,6 +4,7 @@
 //! connection and every generation has stored its end.
 
 mod bind;
+pub mod caps;
 mod dispatch;
 mod registry;
 mod session;
@@ -37,6 +38,7 @@ pub async fn serve(daemon: Arc<Daemon>, listeners: Vec<Listener>) {
     let connections = TaskTracker::new();
     let accept_loops = TaskTracker::new();
     let live = Arc::new(registry::Registry::default());
+    let caps = Arc::new(caps::Caps::default());
     // Tokens are known before the first connection is accepted.
     registry::refresh_tokens(&daemon, &live).await;
     tokio::spawn(registry::keep_tokens_fresh(
@@ -56,6 +58,7 @@ pub async fn serve(daemon: Arc<Daemon>, listeners: Vec<Listener>) {
             listener,
             connections.clone(),
             Arc::clone(&live),
+            Arc::clone(&caps),
         ));
     }
     accept_loops.close();

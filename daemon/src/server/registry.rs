@@ -46,6 +46,16 @@ impl Registry {
         }
     }
 
+    /// How many sessions `owner` has open now.
+    pub(super) fn count_owner(&self, owner: &str) -> usize {
+        self.live.lock().map_or(0, |live| {
+            live.values()
+                .filter_map(Weak::upgrade)
+                .filter(|s| s.peer.owner == owner)
+                .count()
+        })
+    }
+
     /// Closes every session whose token is no longer valid; returns how many.
     fn close_revoked(&self, d: &Daemon, now_ms: i64) -> usize {
         let sessions: Vec<Arc<Session>> = match self.live.lock() {

@@ -1,6 +1,7 @@
 //! One WebSocket connection: a reader loop, a writer task behind a bounded channel, keepalive,
 //! and the tasks running its requests. A vanished client ends the session, never a generation.
 
+use super::caps::{Handshake, OpenSocket};
 use super::registry::Registry;
 use super::{Admission, dispatch, upgrade};
 use crate::auth::Identity;
@@ -223,11 +224,33 @@ async fn writer<W>(
 }
 
 /// Runs one connection to its end.
-pub(super) async fn run<S>(d: Arc<Daemon>, stream: S, admission: Admission, live: Arc<Registry>)
+/// What a connection enters with: how its peer is named, the registry it joins, and its
+/// places under the caps (its socket for its whole life, its handshake until the upgrade).
+#[derive(Debug)]
+pub(super) struct Entry {
+    pub admission: Admission,
+    pub live: Arc<Registry>,
+    pub open: OpenSocket,
+    pub handshake: Option<Handshake>,
+}
+
+pub(super) async fn run<S>(d: Arc<Daemon>, stream: S, entry: Entry)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (ws, peer) = match upgrade::accept(stream, &d, admission).await {
+    let Entry {
+        admission,
+        live,
+        open: _open,
+        handshake,
+    } = entry;
+    let max_per_user = d.config().caps.max_connections_per_user;
+    // Token users are capped each; the daemon's own OS user only by the total.
+    let per_user =
+        |who: &Identity| who.token.is_some() && live.count_owner(&who.owner) >= max_per_user;
+    let accepted = upgrade::accept(stream, &d, admission, &per_user).await;
+    drop(handshake);
+    let (ws, peer) = match accepted {
         Ok(accepted) => accepted,
         Err(e) => {
             tracing::debug!(error = %e, "connection refused at the upgrade");

@@ -97,6 +97,7 @@ pub async fn accept<S>(
     stream: S,
     d: &Daemon,
     admission: Admission,
+    user_is_full: &(dyn Fn(&Identity) -> bool + Sync),
 ) -> Result<(WebSocketStream<S>, Identity), String>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -110,6 +111,17 @@ where
     )]
     let callback = |req: &Request, mut resp: Response| -> Result<Response, ErrorResponse> {
         let (who, by_subprotocol) = admit(req, &admission, &d.tokens, now_ms).map_err(refuse)?;
+        if user_is_full(&who) {
+            let mut r = reject(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many connections for this user; close some first",
+            );
+            r.headers_mut().insert(
+                "retry-after",
+                HeaderValue::from_static(super::caps::RETRY_AFTER_SECS_STR),
+            );
+            return Err(r);
+        }
         if by_subprotocol {
             // A browser sent the token as a subprotocol; the answer must pick one it offered.
             resp.headers_mut().insert(

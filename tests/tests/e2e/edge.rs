@@ -151,3 +151,106 @@ async fn a_non_loopback_listen_address_without_tls_is_refused_at_start_naming_th
     let text = err.to_string();
     assert!(text.contains("[tls] cert and key"), "{text}");
 }
+
+/// The HTTP status and `Retry-After` of a refused upgrade over `stream`.
+async fn refused_with<S>(stream: S, url: &str, token: Option<&str>) -> (u16, Option<String>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut req = url.into_client_request().expect("request");
+    if let Some(t) = token {
+        req.headers_mut().insert(
+            "authorization",
+            format!("Bearer {t}").parse().expect("header"),
+        );
+    }
+    match tokio_tungstenite::client_async(req, stream).await {
+        Err(Error::Http(resp)) => (
+            resp.status().as_u16(),
+            resp.headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+        ),
+        Ok(_) => panic!("expected a refusal, got an upgrade"),
+        Err(e) => panic!("expected an HTTP refusal, got {e}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_over_the_caps_get_429_or_503_with_retry_after() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let mut config = test_config(dir.path(), &fake.host());
+    config.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    config.caps.max_connections_per_user = 2;
+    config.caps.max_connections = 4;
+    let token = make_token(&config.database, "alice", "chat", None).await;
+    let daemon = TestDaemon::start(dir.path(), config).await;
+    let addr = daemon.tcp.expect("tcp");
+    use chinwag_tests::client::TestClient;
+
+    // Per user: two are fine, the third waits.
+    let a = TestClient::try_connect_tcp(addr, Some(&token))
+        .await
+        .expect("first");
+    let b = TestClient::try_connect_tcp(addr, Some(&token))
+        .await
+        .expect("second");
+    let tcp = tokio::net::TcpStream::connect(addr).await.expect("tcp");
+    let (status, retry) = refused_with(tcp, &format!("ws://{addr}/"), Some(&token)).await;
+    assert_eq!((status, retry.as_deref()), (429, Some("5")));
+
+    // In all: with four open (two TCP, two local), the fifth is told the daemon is full.
+    let c = TestClient::connect(&daemon.socket).await;
+    let d = TestClient::connect(&daemon.socket).await;
+    let unix = tokio::net::UnixStream::connect(&daemon.socket)
+        .await
+        .expect("unix");
+    let (status, retry) = refused_with(unix, "ws://localhost/", None).await;
+    assert_eq!((status, retry.as_deref()), (503, Some("5")));
+    // A freed place counts again.
+    drop(a);
+
+    chinwag_tests::harness::wait_until("a place frees up", || async {
+        let unix = tokio::net::UnixStream::connect(&daemon.socket)
+            .await
+            .expect("unix");
+        tokio_tungstenite::client_async("ws://localhost/", unix)
+            .await
+            .is_ok()
+    })
+    .await;
+    drop((b, c, d));
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_half_open_handshakes_do_not_keep_a_client_out() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let mut config = test_config(dir.path(), &fake.host());
+    config.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let token = make_token(&config.database, "alice", "chat", None).await;
+    let daemon = TestDaemon::start(dir.path(), config).await;
+    let addr = daemon.tcp.expect("tcp");
+    // A thousand connections that start an upgrade and never finish it.
+    let mut half_open = Vec::with_capacity(1000);
+    for _ in 0..1000 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.expect("tcp");
+        use tokio::io::AsyncWriteExt;
+        s.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+            .await
+            .expect("half a request");
+        half_open.push(s);
+    }
+    let mut c = chinwag_tests::client::TestClient::try_connect_tcp(addr, Some(&token))
+        .await
+        .expect("a normal client still gets in");
+    assert!(matches!(
+        c.call(ClientMsg::Ping { id: "p".into() }).await,
+        ServerMsg::Pong { .. }
+    ));
+    drop(half_open);
+    daemon.stop().await;
+}
