@@ -1,7 +1,7 @@
 //! Per-user rate limits: chat messages per minute with a burst (GCRA, `governor`), and a cap
 //! on the replies one user has generating at once. Token users share one quota shape; the
-//! daemon's own OS user (the Unix socket) has a generous one of its own. The limiter's clock
-//! is tokio's, so tests can move time without sleeping; its state is pruned every minute.
+//! daemon's own OS user (the Unix socket) has a generous one of its own. The clock is a
+//! parameter, so tests move time by hand instead of sleeping; state is pruned every minute.
 
 use governor::clock::Clock;
 use governor::state::keyed::HashMapStateStore;
@@ -42,24 +42,25 @@ impl LimitConfig {
     }
 }
 
-/// tokio's clock for governor: real time in the daemon, movable time in tests.
+/// The monotonic clock, for governor.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct TokioClock;
+pub struct MonotonicClock;
 
-impl Clock for TokioClock {
+impl Clock for MonotonicClock {
     type Instant = Instant;
     fn now(&self) -> Instant {
-        tokio::time::Instant::now().into_std()
+        Instant::now()
     }
 }
 
-type Keyed = RateLimiter<String, HashMapStateStore<String>, TokioClock>;
+type Keyed<C> = RateLimiter<String, HashMapStateStore<String>, C>;
 
 /// The limiters for every user.
 #[derive(Debug)]
-pub struct Limits {
-    remote: Keyed,
-    local: Keyed,
+pub struct Limits<C: Clock<Instant = Instant> = MonotonicClock> {
+    remote: Keyed<C>,
+    local: Keyed<C>,
+    clock: C,
     pub remote_config: LimitConfig,
     pub local_config: LimitConfig,
 }
@@ -75,15 +76,22 @@ pub enum Refused {
 
 impl Limits {
     pub fn new(remote: LimitConfig, local: LimitConfig) -> Limits {
+        Limits::with_clock(remote, local, MonotonicClock)
+    }
+}
+
+impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
+    pub fn with_clock(remote: LimitConfig, local: LimitConfig, clock: C) -> Limits<C> {
         Limits {
-            remote: RateLimiter::new(remote.quota(), HashMapStateStore::default(), TokioClock),
-            local: RateLimiter::new(local.quota(), HashMapStateStore::default(), TokioClock),
+            remote: RateLimiter::new(remote.quota(), HashMapStateStore::default(), clock.clone()),
+            local: RateLimiter::new(local.quota(), HashMapStateStore::default(), clock.clone()),
+            clock,
             remote_config: remote,
             local_config: local,
         }
     }
 
-    fn pick(&self, local: bool) -> (&Keyed, LimitConfig) {
+    fn pick(&self, local: bool) -> (&Keyed<C>, LimitConfig) {
         if local {
             (&self.local, self.local_config)
         } else {
@@ -103,7 +111,7 @@ impl Limits {
         limiter
             .check_key(&owner.to_string())
             .map_err(|not_until| Refused::Rate {
-                retry_after: not_until.wait_time_from(TokioClock.now()),
+                retry_after: not_until.wait_time_from(self.clock.now()),
             })
     }
 
@@ -125,6 +133,43 @@ impl Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// Time that moves only when the test says.
+    #[derive(Debug, Clone)]
+    struct ManualClock {
+        start: Instant,
+        offset_ms: Arc<AtomicU64>,
+    }
+
+    impl ManualClock {
+        fn new() -> Self {
+            ManualClock {
+                start: Instant::now(),
+                offset_ms: Arc::default(),
+            }
+        }
+        fn advance(&self, by: Duration) {
+            self.offset_ms
+                .fetch_add(by.as_millis() as u64, Ordering::Relaxed);
+        }
+    }
+
+    impl Clock for ManualClock {
+        type Instant = Instant;
+        fn now(&self) -> Instant {
+            self.start + Duration::from_millis(self.offset_ms.load(Ordering::Relaxed))
+        }
+    }
+
+    fn limits() -> (Limits<ManualClock>, ManualClock) {
+        let clock = ManualClock::new();
+        (
+            Limits::with_clock(small(), LimitConfig::LOCAL, clock.clone()),
+            clock,
+        )
+    }
 
     fn small() -> LimitConfig {
         LimitConfig {
@@ -134,9 +179,9 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn exactly_the_burst_then_one_per_interval_with_an_honest_wait() {
-        let l = Limits::new(small(), LimitConfig::LOCAL);
+    #[test]
+    fn exactly_the_burst_then_one_per_interval_with_an_honest_wait() {
+        let (l, clock) = limits();
         for i in 0..3 {
             assert_eq!(
                 l.admit_chat("user:a", false, 0),
@@ -154,15 +199,15 @@ mod tests {
         // Another user is untouched.
         assert_eq!(l.admit_chat("user:b", false, 0), Ok(()));
         // Just before the promised time: still refused; at it: let in, once.
-        tokio::time::advance(retry_after - Duration::from_millis(1)).await;
+        clock.advance(retry_after - Duration::from_millis(1));
         assert!(l.admit_chat("user:a", false, 0).is_err());
-        tokio::time::advance(Duration::from_millis(1)).await;
+        clock.advance(Duration::from_millis(1));
         assert_eq!(l.admit_chat("user:a", false, 0), Ok(()));
         assert!(l.admit_chat("user:a", false, 0).is_err());
         // In any minute from here: 6 at most (one per 10 s).
         let mut accepted = 0;
         for _ in 0..60 {
-            tokio::time::advance(Duration::from_secs(1)).await;
+            clock.advance(Duration::from_secs(1));
             if l.admit_chat("user:a", false, 0).is_ok() {
                 accepted += 1;
             }
@@ -170,9 +215,9 @@ mod tests {
         assert_eq!(accepted, 6);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn concurrency_is_capped_and_the_local_user_is_generous() {
-        let l = Limits::new(small(), LimitConfig::LOCAL);
+    #[test]
+    fn concurrency_is_capped_and_the_local_user_is_generous() {
+        let (l, _) = limits();
         assert_eq!(
             l.admit_chat("user:a", false, 2),
             Err(Refused::Concurrency { limit: 2 })
@@ -182,14 +227,14 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn keys_are_pruned_once_their_quota_is_whole() {
-        let l = Limits::new(small(), LimitConfig::LOCAL);
+    #[test]
+    fn keys_are_pruned_once_their_quota_is_whole() {
+        let (l, clock) = limits();
         for i in 0..10_000 {
             let _ = l.admit_chat(&format!("user:{i}"), false, 0);
         }
         assert_eq!(l.tracked(), 10_000);
-        tokio::time::advance(Duration::from_secs(60)).await;
+        clock.advance(Duration::from_secs(60));
         l.prune();
         assert_eq!(l.tracked(), 0);
     }

@@ -20,12 +20,28 @@ const START_TIMEOUT: Duration = Duration::from_secs(15);
 /// Where to connect, from flags, then `CHINWAG_SOCKET`, then the default socket.
 pub fn endpoint(args: &ConnArgs) -> Result<Endpoint, ClientError> {
     if let Some(url) = &args.url {
+        // What `chinwag login` kept for this URL fills in what the flags leave out.
+        let kept = match crate::remotes::path() {
+            Some(p) => crate::remotes::find(&p, url)?,
+            None => None,
+        };
+        let kept_token = kept.as_ref().map(|k| k.token.clone());
         return Ok(Endpoint::Url(Remote {
             url: url.clone(),
-            token: token(args)?,
+            token: token(args)?.or(kept_token),
             trust: crate::tls::Trust {
-                ca_file: args.ca_file.clone(),
-                fingerprint: args.fingerprint.clone(),
+                ca_file: args
+                    .ca_file
+                    .clone()
+                    .or_else(|| kept.as_ref().and_then(|k| k.ca_file.clone())),
+                fingerprint: args
+                    .fingerprint
+                    .clone()
+                    .or_else(|| kept.as_ref().and_then(|k| k.fingerprint.clone())),
+                pinned_in: match (&args.fingerprint, &kept) {
+                    (None, Some(k)) if k.fingerprint.is_some() => crate::remotes::path(),
+                    _ => None,
+                },
             },
         }));
     }

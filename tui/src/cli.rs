@@ -101,6 +101,29 @@ pub enum Command {
     /// Run the daemon in the foreground (the same as `chinwagd`), or stop, restart or reload
     /// the one running
     Daemon(DaemonCommand),
+    /// Check a remote daemon with a token and remember it (URL, token, trusted certificate)
+    Login(LoginArgs),
+    /// Forget a remote daemon
+    Logout {
+        /// The wss:// URL logged in to
+        url: String,
+    },
+}
+
+/// `chinwag login`.
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    /// The daemon's wss:// URL
+    pub url: String,
+    /// A file holding the token (else it is read from stdin; never give it as an argument)
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Trust the CA certificates in this PEM file
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Trust exactly the certificate with this SHA-256 fingerprint (no question asked)
+    #[arg(long, value_name = "SHA256")]
+    pub fingerprint: Option<String>,
 }
 
 impl DaemonAction {

@@ -8,6 +8,8 @@ pub mod commands;
 pub mod conn;
 pub mod daemon_ctl;
 pub mod exit;
+pub mod login;
+pub mod remotes;
 pub mod render;
 pub mod tls;
 pub mod ui;
@@ -40,6 +42,15 @@ async fn dispatch(cli: Cli) -> Result<(), ClientError> {
             let stdin = read_stdin()?;
             ask::run(&args.conn.or(&cli.conn), &args, stdin).await
         }
+        Some(Command::Login(args)) => {
+            // stdin carries the token only when no file does; else it answers the question.
+            let stdin = match args.token_file {
+                None => read_stdin()?,
+                Some(_) => None,
+            };
+            login::login(&args, stdin).await
+        }
+        Some(Command::Logout { url }) => login::logout(&url),
         Some(Command::History(cmd)) => commands::history(&cli.conn, &cmd).await,
         Some(Command::Models(f)) => commands::models(&f.conn.or(&cli.conn), f.json).await,
         Some(Command::Bots(f)) => commands::bots(&f.conn.or(&cli.conn), f.json).await,

@@ -17,6 +17,8 @@ pub struct Trust {
     pub ca_file: Option<PathBuf>,
     /// `AB:CD:…` or plain hex: the SHA-256 of the certificate to accept, whoever signed it.
     pub fingerprint: Option<String>,
+    /// The file the pin was kept in (`chinwag login`), to name when it no longer matches.
+    pub pinned_in: Option<PathBuf>,
 }
 
 /// Reads a fingerprint as 32 bytes, with or without colons, in either case.
@@ -136,6 +138,85 @@ pub fn connector(trust: &Trust) -> Result<(tokio_rustls::TlsConnector, Shown), C
     Ok((tokio_rustls::TlsConnector::from(Arc::new(config)), shown))
 }
 
+/// Accepts any certificate, noting its fingerprint: used only by [`probe`], which sends
+/// nothing after the handshake.
+#[derive(Debug)]
+struct Recorder {
+    ca: Arc<WebPkiServerVerifier>,
+    shown: Shown,
+}
+
+impl ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut s) = self.shown.lock() {
+            *s = Some(chinwagd::tls::fingerprint(end_entity));
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.ca.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.ca.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.ca.supported_verify_schemes()
+    }
+}
+
+/// The fingerprint of the certificate `host:port` presents, read in a TLS handshake after
+/// which nothing is sent (for the user to compare before trusting it).
+pub async fn probe(host: &str, port: u16) -> Result<String, ClientError> {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let provider = chinwagd::tls::provider();
+    let ca = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
+        .build()
+        .map_err(|e| ClientError::Usage(format!("cannot set up certificate checks: {e}")))?;
+    let shown: Shown = Arc::default();
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClientError::Usage(format!("cannot set up TLS: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(Recorder {
+            ca,
+            shown: Arc::clone(&shown),
+        }))
+        .with_no_client_auth();
+    let tcp = tokio::net::TcpStream::connect((host, port))
+        .await
+        .map_err(|e| ClientError::DaemonUnreachable(format!("cannot reach {host}:{port} ({e})")))?;
+    let name = ServerName::try_from(host.to_string())
+        .map_err(|e| ClientError::Usage(format!("{host:?}: {e}")))?;
+    let _ = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await;
+    let shown = shown.lock().ok().and_then(|mut s| s.take());
+    shown.ok_or_else(|| {
+        ClientError::DaemonUnreachable(format!("{host}:{port} presented no certificate"))
+    })
+}
+
 /// A failed handshake in words that say what to do, naming the fingerprint shown.
 pub fn refusal(
     host: &str,
@@ -147,11 +228,20 @@ pub fn refusal(
         return ClientError::DaemonUnreachable(format!("TLS with {host} failed: {e}"));
     };
     let message = match &trust.fingerprint {
-        Some(pin) => format!(
-            "the certificate of {host} has changed: it is {shown}, not the pinned {pin}. If it \
-             was replaced on purpose, pin the new one (--fingerprint, or CHINWAG_FINGERPRINT); \
-             otherwise someone may be in the middle. Nothing was sent."
-        ),
+        Some(pin) => {
+            let fix = match &trust.pinned_in {
+                Some(file) => format!(
+                    "edit its entry in {} (or `chinwag logout` and log in again)",
+                    file.display()
+                ),
+                None => "pin the new one (--fingerprint, or CHINWAG_FINGERPRINT)".into(),
+            };
+            format!(
+                "the certificate of {host} has changed: it is {shown}, not the pinned {pin}. If \
+                 it was replaced on purpose, {fix}; otherwise someone may be in the middle. \
+                 Nothing was sent."
+            )
+        }
         None => format!(
             "no trusted CA vouches for the certificate of {host} (SHA-256 {shown}). If that is \
              your daemon's (`chinwagd tls self-signed` printed it), pin it with --fingerprint \

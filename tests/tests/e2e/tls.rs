@@ -96,3 +96,85 @@ async fn wss_is_trusted_by_ca_file_or_pin_and_refused_otherwise_naming_the_finge
     assert_eq!(code, Some(5), "{err}");
     daemon.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_trusts_a_certificate_on_first_use_pins_it_and_refuses_a_changed_one() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let pki = dir.path().join("pki");
+    let print = make_pki(&pki, "chinwag test CA");
+    let mut config = test_config(dir.path(), &fake.host());
+    config.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    config.tls = Some(chinwagd::tls::TlsFiles {
+        cert: pki.join("cert.pem"),
+        key: pki.join("key.pem"),
+    });
+    let token = make_token(&config.database, "bob", "chat", None).await;
+    let daemon = TestDaemon::start(dir.path(), config).await;
+    let url = format!("wss://localhost:{}/", daemon.tcp.expect("tcp").port());
+    let client = dir.path().join("client");
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, &token).expect("token file");
+    let chinwag = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut cmd = std::process::Command::new(bin("chinwag"));
+        cmd.env_clear()
+            .envs(isolated_vars(&client, &fake.host()))
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("run chinwag");
+        if let Some(mut i) = child.stdin.take() {
+            let _ = i.write_all(stdin.as_bytes());
+        }
+        let out = child.wait_with_output().expect("wait");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let tf = token_file.display().to_string();
+    let remotes = client.join("config/chinwag/remotes.toml");
+
+    // Shown and declined: nothing kept.
+    let (code, err) = chinwag(&["login", &url, "--token-file", &tf], "n\n");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains(&print), "the fingerprint is shown: {err}");
+    assert!(!remotes.exists());
+    // Shown and accepted: kept, 0600.
+    let (code, err) = chinwag(&["login", &url, "--token-file", &tf], "y\n");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("logged in") && err.contains("bob"), "{err}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&remotes)
+        .expect("kept")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    // Afterwards the URL alone is enough.
+    let (code, err) = chinwag(&["--url", &url, "status"], "");
+    assert_eq!(code, Some(0), "{err}");
+
+    // The pinned certificate changes (here: the pin does): refused loudly, naming the file.
+    let kept = std::fs::read_to_string(&remotes).expect("read");
+    std::fs::write(&remotes, kept.replace(&print, &("00:".repeat(31) + "00"))).expect("tamper");
+    let (code, err) = chinwag(&["--url", &url, "status"], "");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("has changed") && err.contains("remotes.toml"),
+        "{err}"
+    );
+
+    let (code, err) = chinwag(&["logout", &url], "");
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = chinwag(&["--url", &url, "status"], "");
+    assert_eq!(
+        code,
+        Some(1),
+        "neither token nor trust is kept any more: {err}"
+    );
+    assert!(err.contains(&print), "{err}");
+    daemon.stop().await;
+}
