@@ -98,6 +98,19 @@ pub async fn start_chat(
     {
         return resume(d, owner, turn).await;
     }
+    // Replies in flight or waiting for a place, for everyone: beyond both, Ollama is not
+    // asked to queue more on our behalf.
+    let caps = config_caps(d);
+    if d.generations.count() >= caps.0 + caps.1 {
+        return Err(ErrorBody {
+            code: ErrorCode::BackendBusy,
+            message: format!(
+                "{} replies are being generated or waiting; try again shortly",
+                caps.0 + caps.1
+            ),
+            retry_after_ms: Some(crate::ollama::BUSY_RETRY_MS),
+        });
+    }
     // A resend above is free; a new message counts against the sender's quota.
     let generating = d.generations.count_for(owner);
     d.limits()
@@ -240,12 +253,19 @@ pub async fn start_chat(
         registry: Arc::clone(&d.generations),
         shutdown: d.shutdown.clone(),
         timeouts: config.timeouts,
+        slots: Arc::clone(&d.backend_slots),
     }));
     Ok(ChatStart::Started {
         turn,
         bot: bot_name,
         generation,
     })
+}
+
+/// Replies in flight to the backend at once, and replies that may wait for a place.
+fn config_caps(d: &Daemon) -> (usize, usize) {
+    let c = d.config();
+    (c.max_generations, c.max_queued_generations)
 }
 
 /// A refusal by the rate limits, as the client sees it: `rate_limited`, with an honest

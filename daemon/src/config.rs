@@ -34,6 +34,8 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     pub max_connections_per_user: Option<usize>,
     pub max_handshakes_per_ip: Option<usize>,
+    pub max_generations: Option<usize>,
+    pub max_queued_generations: Option<usize>,
     pub log: Option<String>,
     pub log_dir: Option<PathBuf>,
     #[serde(default)]
@@ -221,6 +223,10 @@ pub struct Config {
     pub max_content_chars: usize,
     /// Connections at once: in all, per user, and handshakes per remote address.
     pub caps: CapConfig,
+    /// Replies in flight to the backend at once, and how many more may wait for a place;
+    /// beyond both a chat is `backend_busy`.
+    pub max_generations: usize,
+    pub max_queued_generations: usize,
     pub log: String,
     pub log_dir: PathBuf,
     pub bots: BTreeMap<String, BotConfig>,
@@ -348,9 +354,15 @@ impl Config {
                 "max_connections, max_connections_per_user and max_handshakes_per_ip must be at least 1"
             );
         }
+        let max_generations = file.max_generations.unwrap_or(4);
+        if max_generations == 0 {
+            bail!("max_generations must be at least 1");
+        }
         Ok(Config {
             max_content_chars,
             caps,
+            max_generations,
+            max_queued_generations: file.max_queued_generations.unwrap_or(32),
             socket: flags
                 .socket
                 .clone()

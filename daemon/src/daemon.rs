@@ -26,6 +26,8 @@ pub struct Daemon {
     pub tokens: TokenIndex,
     /// The TLS side of the TCP listener, when `[tls]` is set; replaced by a reload.
     tls: RwLock<Option<Arc<rustls::ServerConfig>>>,
+    /// Places for replies in flight to the backend (`max_generations`; fixed until restart).
+    pub backend_slots: Arc<tokio::sync::Semaphore>,
     /// Per-user rate limits; rebuilt when a reload changes them.
     limits: RwLock<Arc<Limits>>,
     pub generations: Arc<Generations>,
@@ -43,6 +45,7 @@ impl Daemon {
     pub fn new(config: Config, store: Store, shutdown: CancellationToken) -> Arc<Daemon> {
         let ollama = OllamaClient::new(config.ollama.clone());
         let limits = Limits::new(config.limits, config.local_limits);
+        let slots = config.max_generations;
         Arc::new(Daemon {
             config: RwLock::new(Arc::new(config)),
             store,
@@ -51,6 +54,7 @@ impl Daemon {
             tokens: TokenIndex::default(),
             limits: RwLock::new(Arc::new(limits)),
             tls: RwLock::new(None),
+            backend_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
             generations: Arc::new(Generations::default()),
             runners: TaskTracker::new(),
             shutdown,

@@ -87,6 +87,16 @@ pub fn compare(old: &Config, new: &Config) -> ReloadReport {
         true,
     );
     note(old.caps == new.caps, "connection caps", true);
+    note(
+        old.max_queued_generations == new.max_queued_generations,
+        "max_queued_generations",
+        true,
+    );
+    note(
+        old.max_generations == new.max_generations,
+        "max_generations",
+        false,
+    );
     note(old.socket == new.socket, "socket", false);
     note(old.listen == new.listen, "listen", false);
     note(old.database == new.database, "database", false);

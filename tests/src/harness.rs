@@ -36,6 +36,8 @@ pub fn test_config(dir: &Path, ollama_host: &str) -> Config {
         max_message_bytes: chinwag_protocol::DEFAULT_MAX_MESSAGE_BYTES,
         max_content_chars: chinwagd::config::DEFAULT_MAX_CONTENT_CHARS,
         caps: chinwagd::server::caps::CapConfig::default(),
+        max_generations: 4,
+        max_queued_generations: 32,
         log: "warn".into(),
         log_dir: dir.join("state"),
         bots: BTreeMap::new(),

@@ -7,6 +7,7 @@ use crate::store::{INTERRUPTED_REPLY, ReplyEnd, Store, StoreError};
 use chinwag_protocol::{ErrorBody, ErrorCode, GenStats, MessageStatus};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -22,6 +23,8 @@ pub struct GenJob {
     pub shutdown: CancellationToken,
     /// How long to wait for the first token and between tokens.
     pub timeouts: Timeouts,
+    /// Places for replies in flight to the backend; a reply waits for one before it asks.
+    pub slots: Arc<Semaphore>,
 }
 
 enum Outcome {
@@ -186,16 +189,21 @@ async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
             what,
         })
     };
-    let chat = job.ollama.chat(&job.request);
+    // A place among the replies in flight first (held to the end), then the request; the
+    // wait counts towards the first token, and watchers hear `loading` meanwhile.
+    let chat = async {
+        let slot = Arc::clone(&job.slots).acquire_owned().await.ok();
+        (slot, job.ollama.chat(&job.request).await)
+    };
     tokio::pin!(chat);
-    let mut stream = loop {
+    let (_slot, mut stream) = loop {
         tokio::select! {
             biased;
             _ = job.shutdown.cancelled() => return Outcome::ShuttingDown,
             _ = cancel.cancelled() => return Outcome::Cancelled,
             r = &mut chat => match r {
-                Ok(s) => break s,
-                Err(e) => return Outcome::Backend(e),
+                (slot, Ok(s)) => break (slot, s),
+                (_, Err(e)) => return Outcome::Backend(e),
             },
             _ = tokio::time::sleep_until(deadline) => return stalled(false),
             _ = tokio::time::sleep_until(notice_at), if !told_loading => {

@@ -11,7 +11,7 @@ mod ndjson;
 mod wire;
 
 pub use client::{ChatStream, OllamaClient, StreamEvent};
-pub use error::OllamaError;
+pub use error::{BUSY_RETRY_MS, OllamaError};
 pub use host::{OllamaUrl, parse_ollama_host};
 pub use ndjson::{LineDecoder, LineTooLong, MAX_LINE_BYTES};
 pub use wire::{ChatRequest, WireMessage, keep_alive_value, options_map};

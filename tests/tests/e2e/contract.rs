@@ -131,3 +131,50 @@ async fn a_stopping_daemon_sends_every_watcher_its_done_before_the_close() {
     }
     stopping.await.expect("stopped");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_beyond_the_backend_places_and_the_queue_are_backend_busy() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = chinwag_tests::fake_ollama::FakeOllama::start().await;
+    let mut config = test_config(dir.path(), &fake.host());
+    config.max_generations = 1;
+    config.max_queued_generations = 1;
+    let daemon = TestDaemon::start(dir.path(), config).await;
+    // One reply holds the only place (its stream waits), a second waits for it.
+    fake.script(Script::Stream(vec![
+        Part::Bytes(line("llama3.2", "first", false).into_bytes()),
+        Part::Gate,
+        Part::Bytes(line("llama3.2", "", true).into_bytes()),
+    ]));
+    let mut c = TestClient::connect(&daemon.socket).await;
+    c.send(&chat("one", "first")).await;
+    c.until(|m| m.id() == "one" && matches!(m, ServerMsg::Delta { .. }))
+        .await;
+    c.send(&chat("two", "second")).await;
+    c.until(|m| m.id() == "two" && matches!(m, ServerMsg::ChatStarted { .. }))
+        .await;
+    // Ollama was asked once: the second reply waits for the place, not in Ollama's queue.
+    assert_eq!(fake.chats().len(), 1);
+    match c.call(chat("three", "third")).await {
+        ServerMsg::Error {
+            code,
+            retry_after_ms,
+            ..
+        } => {
+            assert_eq!(code, ErrorCode::BackendBusy);
+            assert!(retry_after_ms.is_some());
+        }
+        other => panic!("expected backend_busy, got {other:?}"),
+    }
+    // When the first ends, the second goes to Ollama and completes.
+    fake.release();
+    let rest = c
+        .until(|m| m.id() == "two" && matches!(m, ServerMsg::Done { .. }))
+        .await;
+    match rest.last() {
+        Some(ServerMsg::Done { status, .. }) => assert_eq!(*status, MessageStatus::Complete),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(fake.chats().len(), 2);
+    daemon.stop().await;
+}
