@@ -1,0 +1,104 @@
+//! The daemon itself: models, bots, status, reload, shutdown.
+
+use super::super::session::Session;
+use crate::chat::default_model;
+use chinwag_protocol::{
+    ClientMsg, ErrorBody, ErrorCode, OllamaStatus, PROTOCOL_VERSION, ServerMsg, StatusReply,
+    UserLimits,
+};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// Runs a request of this family (the dispatcher routes only these here).
+pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> {
+    let d = &s.d;
+    let owner = s.peer.owner.as_str();
+    match msg {
+        ClientMsg::ListModels { id } => {
+            let models = d.models.list(&d.ollama, true).await?;
+            let default_model = default_model(d, owner).await.ok();
+            s.send(ServerMsg::Models {
+                id,
+                models,
+                default_model,
+            })
+            .await;
+        }
+        ClientMsg::ListBots { id } => {
+            let config = d.config();
+            let bots = config.bots.iter().map(|(name, b)| b.info(name)).collect();
+            s.send(ServerMsg::Bots {
+                id,
+                bots,
+                default_bot: config.default_bot.clone(),
+            })
+            .await;
+        }
+        ClientMsg::Reload { id } => {
+            let report = crate::reload::reload(d).map_err(|why| {
+                ErrorBody::new(
+                    ErrorCode::InvalidRequest,
+                    format!("the new config is refused and the old one stays: {why}"),
+                )
+            })?;
+            s.send(ServerMsg::Reloaded {
+                id,
+                changed: report.changed,
+                needs_restart: report.needs_restart,
+            })
+            .await;
+        }
+        ClientMsg::Shutdown { id } => {
+            tracing::info!(user = %s.peer.display, "shutdown asked by a client");
+            s.send(ServerMsg::Ok { id }).await;
+            d.shutdown.cancel();
+        }
+        ClientMsg::Status { id } => {
+            let (reachable, version, error) = match d.ollama.version().await {
+                Ok(v) => (true, Some(v), None),
+                Err(e) => (false, None, Some(e.to_body().message)),
+            };
+            let default_model = if reachable {
+                default_model(d, owner).await.ok()
+            } else {
+                d.config().default_model.clone()
+            };
+            s.send(ServerMsg::Status(StatusReply {
+                id,
+                version: env!("CARGO_PKG_VERSION").into(),
+                protocol: PROTOCOL_VERSION,
+                pid: std::process::id(),
+                uptime_ms: d.uptime_ms(),
+                listening: d.listening(),
+                store_path: d.store.path().display().to_string(),
+                user: s.peer.display.clone(),
+                ollama: OllamaStatus {
+                    url: d.ollama.base_url().to_string(),
+                    reachable,
+                    version,
+                    error,
+                },
+                default_model,
+                active_generations: d.generations.count() as u64,
+                connections: d.connections.load(Ordering::Relaxed),
+                limits: Some({
+                    let l = d.limits();
+                    let c = if s.peer.token.is_none() {
+                        l.local_config
+                    } else {
+                        l.remote_config
+                    };
+                    UserLimits {
+                        messages_per_minute: c.messages_per_minute,
+                        burst: c.burst,
+                        concurrent_generations: c.concurrent_generations,
+                    }
+                }),
+            }))
+            .await;
+        }
+        // Routed elsewhere by the dispatcher.
+        _ => {}
+    }
+    Ok(())
+}
