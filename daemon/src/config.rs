@@ -64,9 +64,12 @@ pub struct FileLimits {
     pub burst: Option<u32>,
     pub concurrent_generations: Option<u32>,
     pub local: Option<FileLocalLimits>,
+    /// `[limits.users.NAME]`: a user's own limits, over the token users' defaults.
+    #[serde(default)]
+    pub users: BTreeMap<String, FileLocalLimits>,
 }
 
-/// `[limits.local]`.
+/// `[limits.local]`, or `[limits.users.NAME]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileLocalLimits {
@@ -236,6 +239,8 @@ pub struct Config {
     /// Rate limits for token users, and for the daemon's own OS user.
     pub limits: LimitConfig,
     pub local_limits: LimitConfig,
+    /// Users with limits of their own (`[limits.users.NAME]`), by user name.
+    pub user_limits: BTreeMap<String, LimitConfig>,
     /// The file read, if any.
     pub config_file: Option<PathBuf>,
     /// Where this config came from, so a reload reads it the same way (`None`: built in code,
@@ -412,6 +417,26 @@ impl Config {
                     l.concurrent_generations,
                 )?
             },
+            user_limits: {
+                let base = limit_config(
+                    LimitConfig::REMOTE,
+                    file.limits.messages_per_minute,
+                    file.limits.burst,
+                    file.limits.concurrent_generations,
+                )?;
+                let mut users = BTreeMap::new();
+                for (name, l) in &file.limits.users {
+                    let c = limit_config(
+                        base,
+                        l.messages_per_minute,
+                        l.burst,
+                        l.concurrent_generations,
+                    )
+                    .with_context(|| format!("[limits.users.{name}]"))?;
+                    users.insert(name.clone(), c);
+                }
+                users
+            },
             bots: file.bots,
             config_file,
             source: Some((dirs.clone(), flags.clone())),
@@ -435,6 +460,21 @@ mod tests {
         let err = parse_file("[bots.a.options]\ntemprature = 0.1\n", Path::new("c.toml"))
             .expect_err("unknown option");
         assert!(err.to_string().contains("temprature"), "{err}");
+    }
+
+    #[test]
+    fn limits_parse_with_per_user_overrides() {
+        let f = parse_file(
+            "[limits]\nmessages_per_minute = 20\n[limits.users.vip]\nmessages_per_minute = 120\nconcurrent_generations = 4\n",
+            Path::new("c.toml"),
+        )
+        .expect("valid");
+        assert_eq!(f.limits.messages_per_minute, Some(20));
+        let vip = &f.limits.users["vip"];
+        assert_eq!((vip.messages_per_minute, vip.concurrent_generations), (Some(120), Some(4)));
+        let err = parse_file("[limits.users.x]\nrate = 1\n", Path::new("c.toml"))
+            .expect_err("unknown key");
+        assert!(err.to_string().contains("rate"), "{err}");
     }
 
     #[test]

@@ -44,7 +44,8 @@ pub struct Daemon {
 impl Daemon {
     pub fn new(config: Config, store: Store, shutdown: CancellationToken) -> Arc<Daemon> {
         let ollama = OllamaClient::new(config.ollama.clone());
-        let limits = Limits::new(config.limits, config.local_limits);
+        let limits =
+            Limits::new(config.limits, config.local_limits).with_users(&config.user_limits);
         let slots = config.max_generations;
         Arc::new(Daemon {
             config: RwLock::new(Arc::new(config)),
@@ -72,8 +73,12 @@ impl Daemon {
     /// Puts a reloaded config in force (new limits start with whole quotas).
     pub fn set_config(&self, config: Config) {
         let old = self.config();
-        if old.limits != config.limits || old.local_limits != config.local_limits {
-            let fresh = Limits::new(config.limits, config.local_limits);
+        if old.limits != config.limits
+            || old.local_limits != config.local_limits
+            || old.user_limits != config.user_limits
+        {
+            let fresh =
+                Limits::new(config.limits, config.local_limits).with_users(&config.user_limits);
             *self.limits.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(fresh);
         }
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);

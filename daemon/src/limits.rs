@@ -6,6 +6,7 @@
 use governor::clock::Clock;
 use governor::state::keyed::HashMapStateStore;
 use governor::{Quota, RateLimiter};
+use std::collections::{BTreeMap, HashMap};
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
@@ -60,6 +61,8 @@ type Keyed<C> = RateLimiter<String, HashMapStateStore<String>, C>;
 pub struct Limits<C: Clock<Instant = Instant> = MonotonicClock> {
     remote: Keyed<C>,
     local: Keyed<C>,
+    /// Users with limits of their own, each with its own limiter (keyed by owner key).
+    users: HashMap<String, (Keyed<C>, LimitConfig)>,
     clock: C,
     pub remote_config: LimitConfig,
     pub local_config: LimitConfig,
@@ -80,29 +83,51 @@ impl Limits {
     }
 }
 
+fn keyed<C: Clock<Instant = Instant> + Clone>(config: LimitConfig, clock: &C) -> Keyed<C> {
+    RateLimiter::new(config.quota(), HashMapStateStore::default(), clock.clone())
+}
+
 impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
     pub fn with_clock(remote: LimitConfig, local: LimitConfig, clock: C) -> Limits<C> {
         Limits {
-            remote: RateLimiter::new(remote.quota(), HashMapStateStore::default(), clock.clone()),
-            local: RateLimiter::new(local.quota(), HashMapStateStore::default(), clock.clone()),
+            remote: keyed(remote, &clock),
+            local: keyed(local, &clock),
+            users: HashMap::new(),
             clock,
             remote_config: remote,
             local_config: local,
         }
     }
 
-    fn pick(&self, local: bool) -> (&Keyed<C>, LimitConfig) {
+    /// Gives the named users (`user:NAME` owner keys) limits of their own.
+    pub fn with_users(mut self, users: &BTreeMap<String, LimitConfig>) -> Self {
+        self.users = users
+            .iter()
+            .map(|(name, c)| (format!("user:{name}"), (keyed(*c, &self.clock), *c)))
+            .collect();
+        self
+    }
+
+    /// The limiter and quota shape for `owner`.
+    fn pick(&self, owner: &str, local: bool) -> (&Keyed<C>, LimitConfig) {
         if local {
-            (&self.local, self.local_config)
-        } else {
-            (&self.remote, self.remote_config)
+            return (&self.local, self.local_config);
         }
+        match self.users.get(owner) {
+            Some((l, c)) => (l, *c),
+            None => (&self.remote, self.remote_config),
+        }
+    }
+
+    /// The limits `owner` has.
+    pub fn config_for(&self, owner: &str, local: bool) -> LimitConfig {
+        self.pick(owner, local).1
     }
 
     /// Counts one chat message for `owner` if its quota allows; `generating` is how many of
     /// its replies run now. A refused message uses up nothing.
     pub fn admit_chat(&self, owner: &str, local: bool, generating: usize) -> Result<(), Refused> {
-        let (limiter, config) = self.pick(local);
+        let (limiter, config) = self.pick(owner, local);
         if generating >= config.concurrent_generations as usize {
             return Err(Refused::Concurrency {
                 limit: config.concurrent_generations,
@@ -118,7 +143,10 @@ impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
     /// Forgets users whose quota is whole again, so a million one-off keys cannot grow
     /// memory without bound.
     pub fn prune(&self) {
-        for l in [&self.remote, &self.local] {
+        for l in [&self.remote, &self.local]
+            .into_iter()
+            .chain(self.users.values().map(|(l, _)| l))
+        {
             l.retain_recent();
             l.shrink_to_fit();
         }
@@ -213,6 +241,37 @@ mod tests {
             }
         }
         assert_eq!(accepted, 6);
+    }
+
+    #[test]
+    fn a_user_with_limits_of_their_own_gets_them_and_others_the_default() {
+        let (l, _) = limits();
+        let mut users = BTreeMap::new();
+        users.insert(
+            "vip".to_string(),
+            LimitConfig {
+                messages_per_minute: 60,
+                burst: 20,
+                concurrent_generations: 4,
+            },
+        );
+        let l = l.with_users(&users);
+        for i in 0..20 {
+            assert_eq!(
+                l.admit_chat("user:vip", false, 0),
+                Ok(()),
+                "vip message {i}"
+            );
+        }
+        assert!(l.admit_chat("user:vip", false, 0).is_err());
+        for _ in 0..3 {
+            assert_eq!(l.admit_chat("user:other", false, 0), Ok(()));
+        }
+        assert!(
+            l.admit_chat("user:other", false, 0).is_err(),
+            "the default burst is 3"
+        );
+        assert_eq!(l.config_for("user:vip", false).concurrent_generations, 4);
     }
 
     #[test]

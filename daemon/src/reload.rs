@@ -72,7 +72,9 @@ pub fn compare(old: &Config, new: &Config) -> ReloadReport {
     note(old.default_bot == new.default_bot, "default_bot", true);
     note(old.timeouts == new.timeouts, "timeouts", true);
     note(
-        old.limits == new.limits && old.local_limits == new.local_limits,
+        old.limits == new.limits
+            && old.local_limits == new.local_limits
+            && old.user_limits == new.user_limits,
         "limits",
         true,
     );

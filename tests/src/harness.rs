@@ -45,6 +45,7 @@ pub fn test_config(dir: &Path, ollama_host: &str) -> Config {
         tls: None,
         limits: chinwagd::limits::LimitConfig::REMOTE,
         local_limits: chinwagd::limits::LimitConfig::LOCAL,
+        user_limits: BTreeMap::new(),
         config_file: None,
         source: None,
     }

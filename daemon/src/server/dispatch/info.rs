@@ -82,12 +82,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
                 active_generations: d.generations.count() as u64,
                 connections: d.connections.load(Ordering::Relaxed),
                 limits: Some({
-                    let l = d.limits();
-                    let c = if s.peer.token.is_none() {
-                        l.local_config
-                    } else {
-                        l.remote_config
-                    };
+                    let c = d.limits().config_for(owner, s.peer.token.is_none());
                     UserLimits {
                         messages_per_minute: c.messages_per_minute,
                         burst: c.burst,
