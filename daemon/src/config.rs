@@ -471,7 +471,10 @@ mod tests {
         .expect("valid");
         assert_eq!(f.limits.messages_per_minute, Some(20));
         let vip = &f.limits.users["vip"];
-        assert_eq!((vip.messages_per_minute, vip.concurrent_generations), (Some(120), Some(4)));
+        assert_eq!(
+            (vip.messages_per_minute, vip.concurrent_generations),
+            (Some(120), Some(4))
+        );
         let err = parse_file("[limits.users.x]\nrate = 1\n", Path::new("c.toml"))
             .expect_err("unknown key");
         assert!(err.to_string().contains("rate"), "{err}");

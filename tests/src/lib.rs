@@ -1,5 +1,6 @@
 //! chinwag-tests: black-box helpers shared by the end-to-end suites and the load generator.
 
+pub mod bench;
 pub mod client;
 pub mod fake_ollama;
 pub mod harness;

@@ -34,16 +34,27 @@ pub fn parse_fingerprint(text: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-/// Checks a pin first (a pinned certificate is accepted whoever signed it, and nothing
-/// else is), then the CAs; remembers the fingerprint it was shown, for the error message.
+/// What a [`Checker`] accepts.
+#[derive(Debug, Clone, Copy)]
+enum Policy {
+    /// What the CAs vouch for.
+    Ca,
+    /// Exactly this certificate, whoever signed it (and nothing else).
+    Pin([u8; 32]),
+    /// Anything: only for [`probe`], which sends nothing after the handshake.
+    Record,
+}
+
+/// Checks a server certificate by its policy and remembers the fingerprint it was shown, for
+/// the error message. Handshake signatures are always checked against the certificate.
 #[derive(Debug)]
-struct PinOrCa {
+struct Checker {
     ca: Arc<WebPkiServerVerifier>,
-    pin: Option<[u8; 32]>,
+    policy: Policy,
     shown: Shown,
 }
 
-impl ServerCertVerifier for PinOrCa {
+impl ServerCertVerifier for Checker {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -56,14 +67,16 @@ impl ServerCertVerifier for PinOrCa {
         if let Ok(mut s) = self.shown.lock() {
             *s = Some(print.clone());
         }
-        match self.pin {
-            Some(pin) if parse_fingerprint(&print) == Some(pin) => {
+        match self.policy {
+            Policy::Record => Ok(ServerCertVerified::assertion()),
+            Policy::Pin(pin) if parse_fingerprint(&print) == Some(pin) => {
                 Ok(ServerCertVerified::assertion())
             }
-            Some(_) => Err(rustls::Error::General("pinned fingerprint mismatch".into())),
-            None => self
-                .ca
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now),
+            Policy::Pin(_) => Err(rustls::Error::General("pinned fingerprint mismatch".into())),
+            Policy::Ca => {
+                self.ca
+                    .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+            }
         }
     }
 
@@ -93,11 +106,14 @@ impl ServerCertVerifier for PinOrCa {
 /// Where a connector notes the fingerprint it was shown.
 pub type Shown = Arc<Mutex<Option<String>>>;
 
-/// A TLS connector for `trust`, and where it will note the fingerprint it is shown.
-pub fn connector(trust: &Trust) -> Result<(tokio_rustls::TlsConnector, Shown), ClientError> {
+/// A connector whose checks follow `policy`, trusting Mozilla's roots and `ca_file`'s.
+fn build(
+    ca_file: Option<&PathBuf>,
+    policy: Policy,
+) -> Result<(tokio_rustls::TlsConnector, Shown), ClientError> {
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(path) = &trust.ca_file {
+    if let Some(path) = ca_file {
         let certs = CertificateDer::pem_file_iter(path)
             .and_then(|it| it.collect::<Result<Vec<_>, _>>())
             .map_err(|e| {
@@ -111,106 +127,48 @@ pub fn connector(trust: &Trust) -> Result<(tokio_rustls::TlsConnector, Shown), C
             )));
         }
     }
-    let pin = match &trust.fingerprint {
-        Some(text) => Some(parse_fingerprint(text).ok_or_else(|| {
-            ClientError::Usage(format!(
-                "{text:?} is not a SHA-256 fingerprint (64 hex digits, colons allowed)"
-            ))
-        })?),
-        None => None,
-    };
     let provider = chinwagd::tls::provider();
     let ca = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
         .build()
         .map_err(|e| ClientError::Usage(format!("cannot set up certificate checks: {e}")))?;
-    let shown = Arc::new(Mutex::new(None));
-    let verifier = PinOrCa {
+    let shown: Shown = Arc::default();
+    let checker = Checker {
         ca,
-        pin,
+        policy,
         shown: Arc::clone(&shown),
     };
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| ClientError::Usage(format!("cannot set up TLS: {e}")))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_custom_certificate_verifier(Arc::new(checker))
         .with_no_client_auth();
     Ok((tokio_rustls::TlsConnector::from(Arc::new(config)), shown))
 }
 
-/// Accepts any certificate, noting its fingerprint: used only by [`probe`], which sends
-/// nothing after the handshake.
-#[derive(Debug)]
-struct Recorder {
-    ca: Arc<WebPkiServerVerifier>,
-    shown: Shown,
-}
-
-impl ServerCertVerifier for Recorder {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if let Ok(mut s) = self.shown.lock() {
-            *s = Some(chinwagd::tls::fingerprint(end_entity));
-        }
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.ca.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.ca.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.ca.supported_verify_schemes()
-    }
+/// A TLS connector for `trust`, and where it will note the fingerprint it is shown.
+pub fn connector(trust: &Trust) -> Result<(tokio_rustls::TlsConnector, Shown), ClientError> {
+    let policy = match &trust.fingerprint {
+        Some(text) => Policy::Pin(parse_fingerprint(text).ok_or_else(|| {
+            ClientError::Usage(format!(
+                "{text:?} is not a SHA-256 fingerprint (64 hex digits, colons allowed)"
+            ))
+        })?),
+        None => Policy::Ca,
+    };
+    build(trust.ca_file.as_ref(), policy)
 }
 
 /// The fingerprint of the certificate `host:port` presents, read in a TLS handshake after
 /// which nothing is sent (for the user to compare before trusting it).
 pub async fn probe(host: &str, port: u16) -> Result<String, ClientError> {
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let provider = chinwagd::tls::provider();
-    let ca = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
-        .build()
-        .map_err(|e| ClientError::Usage(format!("cannot set up certificate checks: {e}")))?;
-    let shown: Shown = Arc::default();
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ClientError::Usage(format!("cannot set up TLS: {e}")))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Recorder {
-            ca,
-            shown: Arc::clone(&shown),
-        }))
-        .with_no_client_auth();
+    let (connector, shown) = build(None, Policy::Record)?;
     let tcp = tokio::net::TcpStream::connect((host, port))
         .await
         .map_err(|e| ClientError::DaemonUnreachable(format!("cannot reach {host}:{port} ({e})")))?;
     let name = ServerName::try_from(host.to_string())
         .map_err(|e| ClientError::Usage(format!("{host:?}: {e}")))?;
-    let _ = tokio_rustls::TlsConnector::from(Arc::new(config))
-        .connect(name, tcp)
-        .await;
+    let _ = connector.connect(name, tcp).await;
     let shown = shown.lock().ok().and_then(|mut s| s.take());
     shown.ok_or_else(|| {
         ClientError::DaemonUnreachable(format!("{host}:{port} presented no certificate"))

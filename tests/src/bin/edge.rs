@@ -8,11 +8,8 @@
 
 use chinwag_protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
 use chinwag_tests::fake_ollama::FakeOllama;
-use chinwag_tests::harness::{
-    bin, isolated_env, isolated_socket, make_token, rss_kib, wait_for_socket,
-};
+use chinwag_tests::harness::{isolated_env, isolated_socket, make_token, rss_kib, wait_for_socket};
 use futures_util::{SinkExt, StreamExt};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::WebSocketStream;
@@ -20,18 +17,6 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 type Ws = WebSocketStream<Box<dyn chinwag_tests::client::Stream>>;
-
-fn raise_fd_limit() {
-    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
-    let lim = getrlimit(Resource::Nofile);
-    let _ = setrlimit(
-        Resource::Nofile,
-        Rlimit {
-            current: lim.maximum,
-            maximum: lim.maximum,
-        },
-    );
-}
 
 async fn recv(ws: &mut Ws) -> anyhow::Result<ServerMsg> {
     loop {
@@ -117,22 +102,14 @@ async fn ttft(ws: &mut Ws, n: usize) -> anyhow::Result<Vec<f64>> {
     Ok(out)
 }
 
-fn pct(v: &[f64], p: f64) -> f64 {
-    v.get(((v.len() as f64 - 1.0) * p).round() as usize)
-        .copied()
-        .unwrap_or(f64::NAN)
-}
+use chinwag_tests::bench::percentile as pct;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let exe = args
-        .get(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| bin("chinwag"));
-    let conns: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
-    let chats: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(200);
-    raise_fd_limit();
+    let exe = chinwag_tests::bench::exe();
+    let conns: usize = chinwag_tests::bench::arg(2, 10_000);
+    let chats: usize = chinwag_tests::bench::arg(3, 200);
+    chinwag_tests::bench::raise_fd_limit();
     let dir = tempfile::tempdir()?;
     let fake = FakeOllama::start().await;
     let (files, print) =

@@ -8,8 +8,8 @@
 use chinwag_protocol::{ClientMsg, ServerMsg};
 use chinwag_tests::client::TestClient;
 use chinwag_tests::fake_ollama::{FakeOllama, Part, Script, line, long_reply};
-use chinwag_tests::harness::{bin, isolated_env, isolated_socket, rss_kib, wait_for_socket};
-use std::path::{Path, PathBuf};
+use chinwag_tests::harness::{isolated_env, isolated_socket, rss_kib, wait_for_socket};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -233,14 +233,10 @@ async fn big_conversation(
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let exe = args
-        .get(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| bin("chinwag"));
-    let deaf: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(200);
-    let messages: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20_000);
-    let mib: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(20);
+    let exe = chinwag_tests::bench::exe();
+    let deaf: usize = chinwag_tests::bench::arg(2, 200);
+    let messages: usize = chinwag_tests::bench::arg(3, 20_000);
+    let mib: usize = chinwag_tests::bench::arg(4, 20);
     let dir = tempfile::tempdir()?;
     let fake = FakeOllama::start().await;
     let mut daemon = start_daemon(&exe, dir.path(), &fake.host())?;

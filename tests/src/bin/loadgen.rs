@@ -7,39 +7,19 @@
 
 use chinwag_tests::client::TestClient;
 use chinwag_tests::fake_ollama::FakeOllama;
-use chinwag_tests::harness::{bin, isolated_env, isolated_socket, rss_kib, wait_for_socket};
-use std::path::PathBuf;
+use chinwag_tests::harness::{isolated_env, isolated_socket, rss_kib, wait_for_socket};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 
-fn raise_fd_limit() {
-    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
-    let lim = getrlimit(Resource::Nofile);
-    let _ = setrlimit(
-        Resource::Nofile,
-        Rlimit {
-            current: lim.maximum,
-            maximum: lim.maximum,
-        },
-    );
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(i).copied().unwrap_or(f64::NAN)
-}
+use chinwag_tests::bench::percentile;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let exe = args
-        .get(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| bin("chinwag"));
-    let conns: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1000);
-    let runs: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);
-    raise_fd_limit();
+    let exe = chinwag_tests::bench::exe();
+    let conns: usize = chinwag_tests::bench::arg(2, 1000);
+    let runs: usize = chinwag_tests::bench::arg(3, 20);
+    chinwag_tests::bench::raise_fd_limit();
     let dir = tempfile::tempdir()?;
     let fake = FakeOllama::start().await;
 
