@@ -26,6 +26,8 @@ pub struct FileConfig {
     pub listen: Option<SocketAddr>,
     pub database: Option<PathBuf>,
     pub ollama_host: Option<String>,
+    /// CA certificates (PEM) to trust for an `https://` Ollama, besides the public ones.
+    pub ollama_ca_file: Option<PathBuf>,
     pub default_model: Option<String>,
     pub default_bot: Option<String>,
     pub durability: Option<Durability>,
@@ -218,6 +220,8 @@ pub struct Config {
     pub listen: Option<SocketAddr>,
     pub database: PathBuf,
     pub ollama: OllamaUrl,
+    /// Extra CA certificates for an `https://` Ollama (`ollama_ca_file`).
+    pub ollama_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
     pub default_model: Option<String>,
     pub default_bot: Option<String>,
     pub durability: Durability,
@@ -385,6 +389,15 @@ impl Config {
                 .or(file.database)
                 .unwrap_or_else(|| dirs.data.join("history.db")),
             ollama: parse_ollama_host(&ollama_raw),
+            ollama_roots: match &file.ollama_ca_file {
+                Some(path) => {
+                    use rustls::pki_types::pem::PemObject;
+                    rustls::pki_types::CertificateDer::pem_file_iter(path)
+                        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+                        .with_context(|| format!("reading ollama_ca_file {}", path.display()))?
+                }
+                None => Vec::new(),
+            },
             default_model: flags
                 .default_model
                 .clone()

@@ -43,7 +43,7 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn new(config: Config, store: Store, shutdown: CancellationToken) -> Arc<Daemon> {
-        let ollama = OllamaClient::new(config.ollama.clone());
+        let ollama = OllamaClient::new(config.ollama.clone(), &config.ollama_roots);
         let limits =
             Limits::new(config.limits, config.local_limits).with_users(&config.user_limits);
         let slots = config.max_generations;

@@ -9,8 +9,8 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
 /// One step of a scripted `/api/chat` response.
@@ -104,6 +104,15 @@ pub fn long_reply(model: &str, piece: &str, n: usize) -> Script {
 impl FakeOllama {
     /// Binds 127.0.0.1:0 and serves until the runtime ends.
     pub async fn start() -> FakeOllama {
+        Self::serve(None).await
+    }
+
+    /// Like [`FakeOllama::start`], over TLS with `tls` (an Ollama behind an HTTPS proxy).
+    pub async fn start_tls(tls: Arc<rustls::ServerConfig>) -> FakeOllama {
+        Self::serve(Some(tokio_rustls::TlsAcceptor::from(tls))).await
+    }
+
+    async fn serve(tls: Option<tokio_rustls::TlsAcceptor>) -> FakeOllama {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind the fake Ollama");
@@ -124,7 +133,17 @@ impl FakeOllama {
                 // Go's net package (so real Ollama) sets TCP_NODELAY on every connection.
                 let _ = stream.set_nodelay(true);
                 let s = server.clone();
-                tokio::spawn(async move { s.serve_connection(stream).await });
+                let tls = tls.clone();
+                tokio::spawn(async move {
+                    match tls {
+                        None => s.serve_connection(stream).await,
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                s.serve_connection(stream).await;
+                            }
+                        }
+                    }
+                });
             }
         });
         fake
@@ -133,6 +152,12 @@ impl FakeOllama {
     /// `OLLAMA_HOST` for this fake.
     pub fn host(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `OLLAMA_HOST` for a fake started with [`FakeOllama::start_tls`] (its certificate names
+    /// `localhost`).
+    pub fn https_host(&self) -> String {
+        format!("https://localhost:{}", self.addr.port())
     }
 
     pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -188,7 +213,7 @@ impl FakeOllama {
         }
     }
 
-    async fn serve_connection(&self, mut stream: TcpStream) {
+    async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(&self, mut stream: S) {
         let mut buf = Vec::new();
         loop {
             let Some((method, path, body)) = read_request(&mut stream, &mut buf).await else {
@@ -224,7 +249,7 @@ impl FakeOllama {
         }
     }
 
-    async fn chat(&self, stream: &mut TcpStream, req: &Value) -> bool {
+    async fn chat<S: AsyncRead + AsyncWrite + Unpin>(&self, stream: &mut S, req: &Value) -> bool {
         let model = req
             .get("model")
             .and_then(Value::as_str)
@@ -303,8 +328,8 @@ impl FakeOllama {
 }
 
 /// Reads one HTTP/1.1 request; `None` at EOF or on garbage.
-async fn read_request(
-    stream: &mut TcpStream,
+async fn read_request<S: AsyncRead + Unpin>(
+    stream: &mut S,
     buf: &mut Vec<u8>,
 ) -> Option<(String, String, Vec<u8>)> {
     let head_end = loop {
@@ -352,7 +377,7 @@ fn reason(code: u16) -> &'static str {
     }
 }
 
-async fn respond_json(stream: &mut TcpStream, code: u16, body: &Value) -> bool {
+async fn respond_json<S: AsyncWrite + Unpin>(stream: &mut S, code: u16, body: &Value) -> bool {
     let body = body.to_string();
     let head = format!(
         "HTTP/1.1 {code} {}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
@@ -363,7 +388,7 @@ async fn respond_json(stream: &mut TcpStream, code: u16, body: &Value) -> bool {
         && stream.write_all(body.as_bytes()).await.is_ok()
 }
 
-async fn respond_text(stream: &mut TcpStream, code: u16, body: &str) -> bool {
+async fn respond_text<S: AsyncWrite + Unpin>(stream: &mut S, code: u16, body: &str) -> bool {
     let head = format!(
         "HTTP/1.1 {code} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
         reason(code),

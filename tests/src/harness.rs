@@ -30,6 +30,7 @@ pub fn test_config(dir: &Path, ollama_host: &str) -> Config {
         listen: None,
         database: dir.join("data/history.db"),
         ollama: parse_ollama_host(ollama_host),
+        ollama_roots: Vec::new(),
         default_model: None,
         default_bot: None,
         durability: Durability::Normal,

@@ -5,6 +5,7 @@ use super::host::OllamaUrl;
 use super::ndjson::{LineDecoder, MAX_LINE_BYTES};
 use super::wire::{ChatChunk, ChatRequest, ErrorReply, TagsReply, VersionReply};
 use chinwag_protocol::{GenStats, ModelInfo};
+use rustls::pki_types::CertificateDer;
 use std::time::Duration;
 
 /// A handle on one Ollama server. Cheap to clone.
@@ -27,13 +28,30 @@ pub enum StreamEvent {
 }
 
 impl OllamaClient {
-    pub fn new(base: OllamaUrl) -> Self {
-        let http = reqwest::Client::builder()
+    /// A client for `base`; for `https://` it trusts Mozilla's roots and `extra_roots` (an
+    /// Ollama behind a proxy with a private CA).
+    pub fn new(base: OllamaUrl, extra_roots: &[CertificateDer<'static>]) -> Self {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let (_added, _ignored) = roots.add_parsable_certificates(extra_roots.iter().cloned());
+        let tls = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
+            .with_safe_default_protocol_versions()
+            .map(|b| b.with_root_certificates(roots).with_no_client_auth());
+        let builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .tcp_nodelay(true)
-            .user_agent(concat!("chinwagd/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
+            .user_agent(concat!("chinwagd/", env!("CARGO_PKG_VERSION")));
+        let builder = match tls {
+            Ok(config) => builder.tls_backend_preconfigured(config),
+            Err(e) => {
+                tracing::error!(error = %e, "no TLS for Ollama; https:// will fail");
+                builder
+            }
+        };
+        let http = builder.build().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "building the HTTP client; using the defaults");
+            reqwest::Client::new()
+        });
         Self { http, base }
     }
 
@@ -41,20 +59,13 @@ impl OllamaClient {
         &self.base
     }
 
-    fn check_scheme(&self) -> Result<(), OllamaError> {
-        if self.base.scheme == "http" {
-            Ok(())
-        } else {
-            Err(OllamaError::HttpsUnsupported {
-                url: self.base.to_string(),
-            })
-        }
-    }
-
     fn unreachable(&self, e: &reqwest::Error) -> OllamaError {
-        OllamaError::Unreachable {
-            url: self.base.to_string(),
-            detail: error_chain(e),
+        let detail = error_chain(e);
+        let url = self.base.to_string();
+        if detail.contains("certificate") {
+            OllamaError::Untrusted { url, detail }
+        } else {
+            OllamaError::Unreachable { url, detail }
         }
     }
 
@@ -62,7 +73,6 @@ impl OllamaClient {
     /// busy, bad request) come back here; later ones come from [`ChatStream::next_event`].
     /// Dropping the stream closes the connection, which makes Ollama stop generating.
     pub async fn chat(&self, req: &ChatRequest) -> Result<ChatStream, OllamaError> {
-        self.check_scheme()?;
         let body = serde_json::to_vec(req).map_err(|e| OllamaError::Protocol {
             detail: format!("encoding the request: {e}"),
         })?;
@@ -101,7 +111,6 @@ impl OllamaClient {
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, OllamaError> {
-        self.check_scheme()?;
         let resp = self
             .http
             .get(self.base.endpoint(path))

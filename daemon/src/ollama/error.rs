@@ -9,6 +9,8 @@ pub const BUSY_RETRY_MS: u64 = 2_000;
 pub enum OllamaError {
     #[error("cannot reach Ollama at {url}: {detail}")]
     Unreachable { url: String, detail: String },
+    #[error("Ollama at {url} presented a certificate this daemon does not trust: {detail}")]
+    Untrusted { url: String, detail: String },
     #[error("Ollama does not have the model '{model}'")]
     ModelNotFound { model: String },
     #[error("Ollama is busy: {message}")]
@@ -25,8 +27,6 @@ pub enum OllamaError {
     Protocol { detail: String },
     #[error("Ollama sent no token for {secs} s ({what})")]
     Stalled { secs: u64, what: &'static str },
-    #[error("Ollama at {url} needs HTTPS, which this build of chinwagd does not support yet")]
-    HttpsUnsupported { url: String },
 }
 
 impl OllamaError {
@@ -38,6 +38,13 @@ impl OllamaError {
                 format!(
                     "cannot reach Ollama at {url} — is `ollama serve` running? \
                      set OLLAMA_HOST to point elsewhere"
+                ),
+            ),
+            Self::Untrusted { url, .. } => ErrorBody::new(
+                ErrorCode::BackendUnavailable,
+                format!(
+                    "Ollama at {url} presented a certificate no trusted CA vouches for — set \
+                     ollama_ca_file in chinwagd.toml to its CA"
                 ),
             ),
             Self::ModelNotFound { model } => ErrorBody::new(
@@ -70,10 +77,6 @@ impl OllamaError {
                     "Ollama sent no token for {secs} s ({what}); the reply so far is kept — \
                      check `ollama ps`, or raise [timeouts] in chinwagd.toml for slow models"
                 ),
-            ),
-            Self::HttpsUnsupported { url } => ErrorBody::new(
-                ErrorCode::BackendUnavailable,
-                format!("{url} uses HTTPS, which this chinwagd build cannot reach yet"),
             ),
         }
     }

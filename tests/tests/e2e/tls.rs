@@ -178,3 +178,48 @@ async fn login_trusts_a_certificate_on_first_use_pins_it_and_refuses_a_changed_o
     assert!(err.contains(&print), "{err}");
     daemon.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ollama_behind_https_is_reached_with_its_ca_and_refused_without_it() {
+    use chinwag_protocol::{ErrorCode, ServerMsg};
+    use chinwag_tests::client::{TestClient, assembled, chat};
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let dir = tempfile::tempdir().expect("tmp");
+    let pki = dir.path().join("pki");
+    make_pki(&pki, "proxy CA");
+    let (server, _) = chinwagd::tls::load(&chinwagd::tls::TlsFiles {
+        cert: pki.join("cert.pem"),
+        key: pki.join("key.pem"),
+    })
+    .expect("the fake's certificate");
+    let fake = FakeOllama::start_tls(server).await;
+    let ca: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(pki.join("ca.pem"))
+        .expect("ca")
+        .collect::<Result<_, _>>()
+        .expect("ca");
+
+    // With the proxy's CA: a whole chat over https.
+    let mut config = test_config(dir.path(), &fake.https_host());
+    config.ollama_roots = ca;
+    let daemon = TestDaemon::start(dir.path(), config).await;
+    let mut c = TestClient::connect(&daemon.socket).await;
+    c.send(&chat("c", "hi")).await;
+    let msgs = c.until(|m| matches!(m, ServerMsg::Done { .. })).await;
+    assert_eq!(assembled(&msgs), "Hello from the fake.");
+    daemon.stop().await;
+
+    // Without it: refused, saying what to set.
+    let other = tempfile::tempdir().expect("tmp");
+    let daemon =
+        TestDaemon::start(other.path(), test_config(other.path(), &fake.https_host())).await;
+    let mut c = TestClient::connect(&daemon.socket).await;
+    match c.call(chat("c", "hi")).await {
+        ServerMsg::Error { code, message, .. } => {
+            assert_eq!(code, ErrorCode::BackendUnavailable);
+            assert!(message.contains("ollama_ca_file"), "{message}");
+        }
+        other => panic!("expected backend_unavailable, got {other:?}"),
+    }
+    daemon.stop().await;
+}
