@@ -48,6 +48,9 @@ pub enum LinkEvent {
     },
     /// Connecting failed or the connection broke; another attempt follows.
     Reconnecting { attempt: u32, why: String },
+    /// The daemon refused us in a way retrying cannot fix (a bad token, an untrusted
+    /// certificate, a bad URL): no more attempts.
+    Refused { why: String },
 }
 
 /// A message for the notice line.

@@ -9,7 +9,8 @@ use super::event::{Event, LinkEvent};
 use crate::autostart;
 use crate::cli::ConnArgs;
 use crate::conn::Endpoint;
-use chinwag_protocol::ClientMsg;
+use crate::exit::ClientError;
+use chinwag_protocol::{ClientMsg, ErrorCode};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -34,6 +35,13 @@ async fn run(
     loop {
         let mut conn = match autostart::connect(&args).await {
             Ok(c) => c,
+            // Retrying cannot fix a bad token, an untrusted certificate or a bad URL.
+            Err(e) if is_final(&e) => {
+                let _ = events
+                    .send(Event::Link(LinkEvent::Refused { why: e.to_string() }))
+                    .await;
+                return;
+            }
             Err(e) => {
                 attempt += 1;
                 let ev = LinkEvent::Reconnecting {
@@ -90,5 +98,16 @@ async fn run(
         {
             return;
         }
+    }
+}
+
+/// Whether an error is one that trying again cannot cure.
+fn is_final(e: &ClientError) -> bool {
+    match e {
+        ClientError::Unsafe(_) | ClientError::Usage(_) => true,
+        ClientError::Server(b) => {
+            matches!(b.code, ErrorCode::Unauthorized | ErrorCode::Forbidden)
+        }
+        _ => false,
     }
 }

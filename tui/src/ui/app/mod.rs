@@ -54,8 +54,16 @@ pub enum Focus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkState {
     Connecting,
-    Connected { endpoint: String, remote: bool },
-    Reconnecting { attempt: u32, why: String },
+    Connected {
+        endpoint: String,
+        remote: bool,
+    },
+    Reconnecting {
+        attempt: u32,
+        why: String,
+    },
+    /// Refused for good (token, certificate, URL): the notice says what to fix.
+    Refused,
 }
 
 /// The reply being generated in the open conversation.
@@ -478,6 +486,11 @@ impl App {
             LinkEvent::Reconnecting { attempt, why } => {
                 self.link = LinkState::Reconnecting { attempt, why };
                 self.requests.clear();
+            }
+            LinkEvent::Refused { why } => {
+                self.link = LinkState::Refused;
+                self.requests.clear();
+                self.notice = Some(Notice::error(why));
             }
         }
     }

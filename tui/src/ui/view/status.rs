@@ -66,6 +66,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             format!(" {spin} reconnecting (try {attempt})…"),
             t.status.patch(t.warn),
         )),
+        LinkState::Refused => left.push(Span::styled(
+            " ✕ refused (see the notice)",
+            t.status.patch(t.error),
+        )),
     }
     left.push(sep());
     left.push(Span::styled(model_label(app), t.status.patch(t.accent)));

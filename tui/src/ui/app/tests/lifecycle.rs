@@ -382,3 +382,20 @@ fn continue_with_nothing_to_continue_brings_the_new_chat_draft_and_never_erases_
     }));
     assert_eq!(fx, vec![Effect::LoadDraft(None)]);
 }
+
+#[test]
+fn a_refusal_retrying_cannot_fix_stops_and_says_why() {
+    let mut app = app();
+    type_text(&mut app, "kept");
+    app.update(Event::Link(LinkEvent::Refused {
+        why: "wss://gpu.example/ refused the connection: bad token".into(),
+    }));
+    assert_eq!(app.link, LinkState::Refused);
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("bad token"))
+    );
+    assert_eq!(app.input_text(), "kept", "the draft stays");
+    assert!(!app.wants_tick(), "no spinner, no retries");
+}
