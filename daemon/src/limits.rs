@@ -2,12 +2,15 @@
 //! on the replies one user has generating at once. Token users share one quota shape; the
 //! daemon's own OS user (the Unix socket) has a generous one of its own. The clock is a
 //! parameter, so tests move time by hand instead of sleeping; state is pruned every minute.
+//! What a user has left is read from governor's snapshot of their last admitted message.
 
 use governor::clock::Clock;
+use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::HashMapStateStore;
 use governor::{Quota, RateLimiter};
 use std::collections::{BTreeMap, HashMap};
 use std::num::NonZeroU32;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// A quota shape, as configured.
@@ -41,6 +44,11 @@ impl LimitConfig {
         let burst = NonZeroU32::new(self.burst.max(1)).unwrap_or(NonZeroU32::MIN);
         Quota::per_minute(per_minute).allow_burst(burst)
     }
+
+    /// How long one message takes to come back.
+    fn period(self) -> Duration {
+        self.quota().replenish_interval()
+    }
 }
 
 /// The monotonic clock, for governor.
@@ -54,7 +62,7 @@ impl Clock for MonotonicClock {
     }
 }
 
-type Keyed<C> = RateLimiter<String, HashMapStateStore<String>, C>;
+type Keyed<C> = RateLimiter<String, HashMapStateStore<String>, C, StateInformationMiddleware>;
 
 /// The limiters for every user.
 #[derive(Debug)]
@@ -63,6 +71,9 @@ pub struct Limits<C: Clock<Instant = Instant> = MonotonicClock> {
     local: Keyed<C>,
     /// Users with limits of their own, each with its own limiter (keyed by owner key).
     users: HashMap<String, (Keyed<C>, LimitConfig)>,
+    /// Per owner: messages left right after their last admitted one, when that was, and the
+    /// quota shape that counted it.
+    last: Mutex<HashMap<String, Left>>,
     clock: C,
     pub remote_config: LimitConfig,
     pub local_config: LimitConfig,
@@ -84,7 +95,22 @@ impl Limits {
 }
 
 fn keyed<C: Clock<Instant = Instant> + Clone>(config: LimitConfig, clock: &C) -> Keyed<C> {
-    RateLimiter::new(config.quota(), HashMapStateStore::default(), clock.clone())
+    let plain: RateLimiter<String, HashMapStateStore<String>, C> =
+        RateLimiter::new(config.quota(), HashMapStateStore::default(), clock.clone());
+    plain.with_middleware::<StateInformationMiddleware>()
+}
+
+/// Messages left after `left_then` at `then`, `now`: one comes back each period, up to the
+/// burst. The fraction of a period already earned is not counted, so this is never more than
+/// the limiter would admit (and at most one fewer).
+/// Messages left after an admitted one, at the time, under the quota that admitted it.
+type Left = (u32, Instant, LimitConfig);
+
+fn refilled((left_then, then, config): Left, now: Instant) -> u32 {
+    let period = config.period().as_nanos().max(1);
+    let back = now.saturating_duration_since(then).as_nanos() / period;
+    let back = u32::try_from(back).unwrap_or(u32::MAX);
+    left_then.saturating_add(back).min(config.burst.max(1))
 }
 
 impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
@@ -93,6 +119,7 @@ impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
             remote: keyed(remote, &clock),
             local: keyed(local, &clock),
             users: HashMap::new(),
+            last: Mutex::default(),
             clock,
             remote_config: remote,
             local_config: local,
@@ -133,11 +160,31 @@ impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
                 limit: config.concurrent_generations,
             });
         }
-        limiter
-            .check_key(&owner.to_string())
-            .map_err(|not_until| Refused::Rate {
+        match limiter.check_key(&owner.to_string()) {
+            Ok(snapshot) => {
+                let at = self.clock.now();
+                self.last
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(
+                        owner.to_string(),
+                        (snapshot.remaining_burst_capacity(), at, config),
+                    );
+                Ok(())
+            }
+            Err(not_until) => Err(Refused::Rate {
                 retry_after: not_until.wait_time_from(self.clock.now()),
-            })
+            }),
+        }
+    }
+
+    /// Chat messages `owner` may send right now without waiting (at least this many).
+    pub fn messages_left(&self, owner: &str, local: bool) -> u32 {
+        let last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        match last.get(owner) {
+            Some(&then) => refilled(then, self.clock.now()),
+            None => self.config_for(owner, local).burst.max(1),
+        }
     }
 
     /// Forgets users whose quota is whole again, so a million one-off keys cannot grow
@@ -150,11 +197,24 @@ impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
             l.retain_recent();
             l.shrink_to_fit();
         }
+        let now = self.clock.now();
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        last.retain(|_, then| refilled(*then, now) < then.2.burst.max(1));
+        last.shrink_to_fit();
     }
 
     /// Users the limiter remembers now.
     pub fn tracked(&self) -> usize {
         self.remote.len() + self.local.len()
+    }
+
+    /// Users whose last admitted message is remembered for `messages_left`.
+    #[cfg(test)]
+    fn remembered(&self) -> usize {
+        self.last
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 }
 
@@ -287,6 +347,35 @@ mod tests {
     }
 
     #[test]
+    fn what_is_left_counts_down_and_comes_back_one_period_at_a_time() {
+        let (l, clock) = limits();
+        assert_eq!(
+            l.messages_left("user:a", false),
+            3,
+            "a new user has the burst"
+        );
+        for left in [2, 1, 0] {
+            l.admit_chat("user:a", false, 0).expect("within the burst");
+            assert_eq!(l.messages_left("user:a", false), left);
+        }
+        assert!(l.admit_chat("user:a", false, 0).is_err());
+        assert_eq!(
+            l.messages_left("user:a", false),
+            0,
+            "a refusal changes nothing"
+        );
+        // 6 a minute: one back every 10 s, and never more than the limiter admits.
+        clock.advance(Duration::from_secs(10));
+        assert_eq!(l.messages_left("user:a", false), 1);
+        l.admit_chat("user:a", false, 0)
+            .expect("the one that came back");
+        assert!(l.admit_chat("user:a", false, 0).is_err());
+        clock.advance(Duration::from_secs(600));
+        assert_eq!(l.messages_left("user:a", false), 3, "never above the burst");
+        assert_eq!(l.messages_left("user:b", false), 3, "others untouched");
+    }
+
+    #[test]
     fn keys_are_pruned_once_their_quota_is_whole() {
         let (l, clock) = limits();
         for i in 0..10_000 {
@@ -296,5 +385,6 @@ mod tests {
         clock.advance(Duration::from_secs(60));
         l.prune();
         assert_eq!(l.tracked(), 0);
+        assert_eq!(l.remembered(), 0, "what-is-left records go too");
     }
 }

@@ -257,12 +257,19 @@ pub struct StatusReply {
     pub limits: Option<UserLimits>,
 }
 
-/// A user's rate limits: chat messages a minute (after a burst) and replies at once.
+/// A user's rate limits: chat messages a minute (after a burst) and replies at once, and
+/// what is left of each now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserLimits {
     pub messages_per_minute: u32,
     pub burst: u32,
     pub concurrent_generations: u32,
+    /// Chat messages the caller may send now without waiting (at least this many).
+    #[serde(default)]
+    pub messages_left: u32,
+    /// The caller's replies generating now.
+    #[serde(default)]
+    pub generating: u32,
 }
 
 /// Whether Ollama answered just now.

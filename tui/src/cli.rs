@@ -96,7 +96,8 @@ pub enum Command {
     Models(QueryArgs),
     /// List the bots in the daemon's config
     Bots(QueryArgs),
-    /// Show the daemon's state: where it listens, uptime, Ollama, store
+    /// Show the daemon's state: where it listens, uptime, Ollama, store, and your limits with
+    /// what is left of them
     Status(QueryArgs),
     /// Run the daemon in the foreground (the same as `chinwagd`), or stop, restart or reload
     /// the one running

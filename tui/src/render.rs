@@ -212,6 +212,11 @@ pub fn status(st: &StatusReply) -> String {
             "limits     {} messages a minute (bursts of {}), {} replies at once",
             l.messages_per_minute, l.burst, l.concurrent_generations
         );
+        let _ = writeln!(
+            out,
+            "left       {} messages now, {} of {} replies generating",
+            l.messages_left, l.generating, l.concurrent_generations
+        );
     }
     out
 }

@@ -1,6 +1,6 @@
 //! Per-user rate limits over the wire: exactly the burst is accepted, the next message gets
 //! `rate_limited` with an honest `retry_after_ms` and the socket stays open; another user is
-//! not slowed; a resend of a stored turn costs nothing; `status` shows the caller's limits.
+//! not slowed; a resend of a stored turn costs nothing; `status` shows the caller's limits and what is left of them.
 
 use crate::chat;
 use chinwag_protocol::{ClientMsg, ErrorCode, ServerMsg};
@@ -81,6 +81,13 @@ async fn a_user_over_their_quota_waits_and_others_do_not() {
     // status tells each caller its own limits.
     let limits = alice.status().await.limits.expect("limits");
     assert_eq!((limits.messages_per_minute, limits.burst), (3, 3));
+    assert_eq!(limits.generating, 0, "alice's replies are done");
+    // One comes back every 20 s, so these hold however slow the machine is.
+    let bobs = bob.status().await.limits.expect("limits");
+    assert!(
+        limits.messages_left < bobs.messages_left && bobs.messages_left >= 2,
+        "alice spent her burst of 3 and bob one: {limits:?} {bobs:?}"
+    );
     let mut owner = TestClient::connect(&daemon.socket).await;
     let local = owner.status().await.limits.expect("limits");
     assert_eq!(

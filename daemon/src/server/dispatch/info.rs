@@ -82,11 +82,16 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
                 active_generations: d.generations.count() as u64,
                 connections: d.connections.load(Ordering::Relaxed),
                 limits: Some({
-                    let c = d.limits().config_for(owner, s.peer.token.is_none());
+                    let local = s.peer.token.is_none();
+                    let limits = d.limits();
+                    let c = limits.config_for(owner, local);
                     UserLimits {
                         messages_per_minute: c.messages_per_minute,
                         burst: c.burst,
                         concurrent_generations: c.concurrent_generations,
+                        messages_left: limits.messages_left(owner, local),
+                        generating: u32::try_from(d.generations.count_for(owner))
+                            .unwrap_or(u32::MAX),
                     }
                 }),
             }))
