@@ -4,7 +4,7 @@
 
 use crate::auth::Identity;
 use crate::daemon::Daemon;
-use crate::generation::{GenEnd, GenJob, Generation, conclude, run_generation};
+use crate::generation::{GenEnd, GenJob, Generation, Usage, conclude, run_generation};
 use crate::limits::Refused;
 use crate::ollama::{ChatRequest, WireMessage, keep_alive_value, options_map};
 use crate::store::{NewTurn, TurnIds, TurnOutcome, new_id};
@@ -254,6 +254,11 @@ pub async fn start_chat(
         shutdown: d.shutdown.clone(),
         timeouts: config.timeouts,
         slots: Arc::clone(&d.backend_slots),
+        usage: Usage {
+            limits: d.limits(),
+            owner: owner.to_string(),
+            local: who.token.is_none(),
+        },
     }));
     Ok(ChatStart::Started {
         turn,
@@ -278,6 +283,21 @@ fn refused(r: Refused) -> ErrorBody {
                 code: ErrorCode::RateLimited,
                 message: format!(
                     "too many messages: the next one is allowed in {:.1} s",
+                    ms as f64 / 1000.0
+                ),
+                retry_after_ms: Some(ms),
+            }
+        }
+        Refused::Tokens {
+            retry_after,
+            per_minute,
+        } => {
+            let ms = retry_after.as_millis().max(1) as u64;
+            ErrorBody {
+                code: ErrorCode::RateLimited,
+                message: format!(
+                    "your replies used up {per_minute} output tokens a minute: the next \
+                     message is allowed in {:.1} s",
                     ms as f64 / 1000.0
                 ),
                 retry_after_ms: Some(ms),

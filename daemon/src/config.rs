@@ -65,6 +65,7 @@ pub struct FileLimits {
     pub messages_per_minute: Option<u32>,
     pub burst: Option<u32>,
     pub concurrent_generations: Option<u32>,
+    pub output_tokens_per_minute: Option<u32>,
     pub local: Option<FileLocalLimits>,
     /// `[limits.users.NAME]`: a user's own limits, over the token users' defaults.
     #[serde(default)]
@@ -78,6 +79,7 @@ pub struct FileLocalLimits {
     pub messages_per_minute: Option<u32>,
     pub burst: Option<u32>,
     pub concurrent_generations: Option<u32>,
+    pub output_tokens_per_minute: Option<u32>,
 }
 
 fn limit_config(
@@ -85,14 +87,20 @@ fn limit_config(
     per_minute: Option<u32>,
     burst: Option<u32>,
     concurrent: Option<u32>,
+    output_tokens: Option<u32>,
 ) -> Result<LimitConfig> {
     let c = LimitConfig {
+        output_tokens_per_minute: output_tokens.unwrap_or(base.output_tokens_per_minute),
         messages_per_minute: per_minute.unwrap_or(base.messages_per_minute),
         // A rate given without a burst bursts as much as it allows in a minute.
         burst: burst.or(per_minute).unwrap_or(base.burst),
         concurrent_generations: concurrent.unwrap_or(base.concurrent_generations),
     };
-    if c.messages_per_minute == 0 || c.burst == 0 || c.concurrent_generations == 0 {
+    if c.messages_per_minute == 0
+        || c.burst == 0
+        || c.concurrent_generations == 0
+        || c.output_tokens_per_minute == 0
+    {
         bail!("[limits] values must be at least 1");
     }
     Ok(c)
@@ -420,6 +428,7 @@ impl Config {
                 file.limits.messages_per_minute,
                 file.limits.burst,
                 file.limits.concurrent_generations,
+                file.limits.output_tokens_per_minute,
             )?,
             local_limits: {
                 let l = file.limits.local.clone().unwrap_or_default();
@@ -428,6 +437,7 @@ impl Config {
                     l.messages_per_minute,
                     l.burst,
                     l.concurrent_generations,
+                    l.output_tokens_per_minute,
                 )?
             },
             user_limits: {
@@ -436,6 +446,7 @@ impl Config {
                     file.limits.messages_per_minute,
                     file.limits.burst,
                     file.limits.concurrent_generations,
+                    file.limits.output_tokens_per_minute,
                 )?;
                 let mut users = BTreeMap::new();
                 for (name, l) in &file.limits.users {
@@ -444,6 +455,7 @@ impl Config {
                         l.messages_per_minute,
                         l.burst,
                         l.concurrent_generations,
+                        l.output_tokens_per_minute,
                     )
                     .with_context(|| format!("[limits.users.{name}]"))?;
                     users.insert(name.clone(), c);
@@ -478,15 +490,19 @@ mod tests {
     #[test]
     fn limits_parse_with_per_user_overrides() {
         let f = parse_file(
-            "[limits]\nmessages_per_minute = 20\n[limits.users.vip]\nmessages_per_minute = 120\nconcurrent_generations = 4\n",
+            "[limits]\nmessages_per_minute = 20\n[limits.users.vip]\nmessages_per_minute = 120\nconcurrent_generations = 4\noutput_tokens_per_minute = 50000\n",
             Path::new("c.toml"),
         )
         .expect("valid");
         assert_eq!(f.limits.messages_per_minute, Some(20));
         let vip = &f.limits.users["vip"];
         assert_eq!(
-            (vip.messages_per_minute, vip.concurrent_generations),
-            (Some(120), Some(4))
+            (
+                vip.messages_per_minute,
+                vip.concurrent_generations,
+                vip.output_tokens_per_minute
+            ),
+            (Some(120), Some(4), Some(50_000))
         );
         let err = parse_file("[limits.users.x]\nrate = 1\n", Path::new("c.toml"))
             .expect_err("unknown key");

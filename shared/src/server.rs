@@ -270,6 +270,12 @@ pub struct UserLimits {
     /// The caller's replies generating now.
     #[serde(default)]
     pub generating: u32,
+    /// Output tokens a minute, charged as each reply ends.
+    #[serde(default)]
+    pub output_tokens_per_minute: u32,
+    /// Output tokens left now (0 while a long reply is being paid back).
+    #[serde(default)]
+    pub output_tokens_left: u64,
 }
 
 /// Whether Ollama answered just now.

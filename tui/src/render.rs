@@ -214,8 +214,13 @@ pub fn status(st: &StatusReply) -> String {
         );
         let _ = writeln!(
             out,
-            "left       {} messages now, {} of {} replies generating",
-            l.messages_left, l.generating, l.concurrent_generations
+            "           {} output tokens a minute",
+            l.output_tokens_per_minute
+        );
+        let _ = writeln!(
+            out,
+            "left       {} messages now, {} output tokens, {} of {} replies generating",
+            l.messages_left, l.output_tokens_left, l.generating, l.concurrent_generations
         );
     }
     out

@@ -8,7 +8,7 @@
 
 mod run;
 
-pub use run::{GenJob, conclude, run_generation};
+pub use run::{GenJob, Usage, conclude, run_generation};
 
 use crate::frame::{MAX_DELTA_BYTES, chunk_at};
 use chinwag_protocol::{ConversationId, ErrorBody, GenStats, MessageId, MessageStatus};
@@ -64,6 +64,12 @@ impl Generation {
             s.thinking.push_str(thinking);
         }
         self.version.send_modify(|v| *v += 1);
+    }
+
+    /// Bytes of reply (content and thinking) so far.
+    pub fn text_len(&self) -> usize {
+        let s = self.state();
+        s.content.len() + s.thinking.len()
     }
 
     /// Tells watchers the first token is slow in coming (the model is loading).

@@ -2,6 +2,7 @@
 
 use super::{GenEnd, Generation, Generations};
 use crate::config::Timeouts;
+use crate::limits::Limits;
 use crate::ollama::{ChatRequest, OllamaClient, OllamaError, StreamEvent};
 use crate::store::{INTERRUPTED_REPLY, ReplyEnd, Store, StoreError};
 use chinwag_protocol::{ErrorBody, ErrorCode, GenStats, MessageStatus};
@@ -25,6 +26,25 @@ pub struct GenJob {
     pub timeouts: Timeouts,
     /// Places for replies in flight to the backend; a reply waits for one before it asks.
     pub slots: Arc<Semaphore>,
+    /// Whose output-token quota the reply is charged to.
+    pub usage: Usage,
+}
+
+/// The quota a reply's output tokens are charged to when it ends.
+#[derive(Debug)]
+pub struct Usage {
+    pub limits: Arc<Limits>,
+    pub owner: String,
+    pub local: bool,
+}
+
+impl Usage {
+    /// Charges what a reply produced: Ollama's `eval_count` when it reported one, else (a
+    /// reply cut short) about a token for every four bytes streamed.
+    fn charge(&self, eval_count: Option<u64>, streamed_bytes: usize) {
+        let tokens = eval_count.unwrap_or(streamed_bytes.div_ceil(4) as u64);
+        self.limits.charge_output(&self.owner, self.local, tokens);
+    }
 }
 
 enum Outcome {
@@ -87,6 +107,7 @@ pub async fn run_generation(job: GenJob) {
         Outcome::Storage(body) => (MessageStatus::Incomplete, Some(body), None, None),
     };
     let (content, thinking) = pending.take();
+    let eval_count = stats.as_ref().and_then(|s| s.completion_tokens);
     let end = GenEnd {
         status,
         done_reason,
@@ -94,6 +115,7 @@ pub async fn run_generation(job: GenJob) {
         error,
     };
     conclude(&g, &job.store, &job.registry, content, thinking, end).await;
+    job.usage.charge(eval_count, g.text_len());
 }
 
 /// Stores how a reply ended (with its last unsaved text), tells its watchers, and unregisters

@@ -1,6 +1,7 @@
 //! Per-user rate limits over the wire: exactly the burst is accepted, the next message gets
 //! `rate_limited` with an honest `retry_after_ms` and the socket stays open; another user is
-//! not slowed; a resend of a stored turn costs nothing; `status` shows the caller's limits and what is left of them.
+//! not slowed; a resend of a stored turn costs nothing; output tokens are charged as replies
+//! end; `status` shows the caller's limits and what is left of them.
 
 use crate::chat;
 use chinwag_protocol::{ClientMsg, ErrorCode, ServerMsg};
@@ -19,6 +20,7 @@ async fn a_user_over_their_quota_waits_and_others_do_not() {
         messages_per_minute: 3,
         burst: 3,
         concurrent_generations: 2,
+        output_tokens_per_minute: 100_000,
     };
     let a = make_token(&config.database, "alice", "chat", None).await;
     let b = make_token(&config.database, "bob", "chat", None).await;
@@ -93,6 +95,61 @@ async fn a_user_over_their_quota_waits_and_others_do_not() {
     assert_eq!(
         local.messages_per_minute,
         LimitConfig::LOCAL.messages_per_minute
+    );
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_tokens_are_charged_as_replies_end_and_debt_is_waited_out() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let mut config = test_config(dir.path(), &fake.host());
+    config.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    // The fake's replies report `eval_count` 282: the first leaves 18, the second puts the
+    // user 264 in debt, at 5 tokens a second.
+    config.limits = LimitConfig {
+        output_tokens_per_minute: 300,
+        ..LimitConfig::REMOTE
+    };
+    let a = make_token(&config.database, "alice", "chat", None).await;
+    let daemon = TestDaemon::start(dir.path(), config).await;
+    let addr = daemon.tcp.expect("tcp");
+    let mut alice = TestClient::try_connect_tcp(addr, Some(&a))
+        .await
+        .expect("in");
+    for i in 0..2 {
+        alice.send(&chat(&format!("c{i}"), "hello")).await;
+        let msgs = alice
+            .until(|m| matches!(m, ServerMsg::Done { .. } | ServerMsg::Error { .. }))
+            .await;
+        assert!(
+            matches!(msgs.last(), Some(ServerMsg::Done { .. })),
+            "reply {i}: {msgs:?}"
+        );
+    }
+    match alice.call(chat("over", "hello")).await {
+        ServerMsg::Error {
+            code,
+            retry_after_ms,
+            message,
+            ..
+        } => {
+            assert_eq!(code, ErrorCode::RateLimited, "{message}");
+            assert!(message.contains("output tokens"), "{message}");
+            // 264 in debt at 5 a second: about 53 s, less what has passed since.
+            let ms = retry_after_ms.expect("a retry hint");
+            assert!(ms > 0 && ms <= 53_000, "{ms}");
+        }
+        other => panic!("expected rate_limited, got {other:?}"),
+    }
+    let limits = alice.status().await.limits.expect("limits");
+    assert_eq!(
+        (limits.output_tokens_per_minute, limits.output_tokens_left),
+        (300, 0)
+    );
+    assert!(
+        limits.messages_left >= LimitConfig::REMOTE.burst - 2,
+        "two replies were sent and the refused message cost nothing: {limits:?}"
     );
     daemon.stop().await;
 }

@@ -92,6 +92,8 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
                         messages_left: limits.messages_left(owner, local),
                         generating: u32::try_from(d.generations.count_for(owner))
                             .unwrap_or(u32::MAX),
+                        output_tokens_per_minute: c.output_tokens_per_minute,
+                        output_tokens_left: limits.output_tokens_left(owner, local),
                     }
                 }),
             }))

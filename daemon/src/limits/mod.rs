@@ -1,8 +1,10 @@
-//! Per-user rate limits: chat messages per minute with a burst (GCRA, `governor`), and a cap
-//! on the replies one user has generating at once. Token users share one quota shape; the
+//! Per-user rate limits: chat messages per minute with a burst (GCRA, `governor`), output
+//! tokens per minute (`tokens`), and a cap on the replies one user has generating at once. Token users share one quota shape; the
 //! daemon's own OS user (the Unix socket) has a generous one of its own. The clock is a
 //! parameter, so tests move time by hand instead of sleeping; state is pruned every minute.
 //! What a user has left is read from governor's snapshot of their last admitted message.
+
+mod tokens;
 
 use governor::clock::Clock;
 use governor::middleware::StateInformationMiddleware;
@@ -22,6 +24,8 @@ pub struct LimitConfig {
     pub burst: u32,
     /// Replies generating at once.
     pub concurrent_generations: u32,
+    /// Output tokens a minute, counted as replies end.
+    pub output_tokens_per_minute: u32,
 }
 
 impl LimitConfig {
@@ -30,12 +34,14 @@ impl LimitConfig {
         messages_per_minute: 10,
         burst: 10,
         concurrent_generations: 2,
+        output_tokens_per_minute: 20_000,
     };
     /// For the daemon's own OS user on the Unix socket: generous; it is their machine.
     pub const LOCAL: LimitConfig = LimitConfig {
         messages_per_minute: 600,
         burst: 60,
         concurrent_generations: 8,
+        output_tokens_per_minute: 1_000_000,
     };
 
     fn quota(self) -> Quota {
@@ -74,6 +80,8 @@ pub struct Limits<C: Clock<Instant = Instant> = MonotonicClock> {
     /// Per owner: messages left right after their last admitted one, when that was, and the
     /// quota shape that counted it.
     last: Mutex<HashMap<String, Left>>,
+    /// Output tokens, per owner.
+    tokens: tokens::TokenBuckets,
     clock: C,
     pub remote_config: LimitConfig,
     pub local_config: LimitConfig,
@@ -86,6 +94,11 @@ pub enum Refused {
     Rate { retry_after: Duration },
     /// Too many replies generating for this user already.
     Concurrency { limit: u32 },
+    /// Over the output tokens a minute: come back after this long.
+    Tokens {
+        retry_after: Duration,
+        per_minute: u32,
+    },
 }
 
 impl Limits {
@@ -120,6 +133,7 @@ impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
             local: keyed(local, &clock),
             users: HashMap::new(),
             last: Mutex::default(),
+            tokens: tokens::TokenBuckets::default(),
             clock,
             remote_config: remote,
             local_config: local,
@@ -160,6 +174,13 @@ impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
                 limit: config.concurrent_generations,
             });
         }
+        let per_minute = config.output_tokens_per_minute;
+        self.tokens
+            .check(owner, per_minute, self.clock.now())
+            .map_err(|retry_after| Refused::Tokens {
+                retry_after,
+                per_minute,
+            })?;
         match limiter.check_key(&owner.to_string()) {
             Ok(snapshot) => {
                 let at = self.clock.now();
@@ -187,6 +208,19 @@ impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
         }
     }
 
+    /// Charges `owner` the output tokens one of their replies produced.
+    pub fn charge_output(&self, owner: &str, local: bool, tokens: u64) {
+        let per_minute = self.config_for(owner, local).output_tokens_per_minute;
+        self.tokens
+            .charge(owner, per_minute, tokens, self.clock.now());
+    }
+
+    /// Output tokens `owner` may still use this minute.
+    pub fn output_tokens_left(&self, owner: &str, local: bool) -> u64 {
+        let per_minute = self.config_for(owner, local).output_tokens_per_minute;
+        self.tokens.left(owner, per_minute, self.clock.now())
+    }
+
     /// Forgets users whose quota is whole again, so a million one-off keys cannot grow
     /// memory without bound.
     pub fn prune(&self) {
@@ -198,14 +232,15 @@ impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
             l.shrink_to_fit();
         }
         let now = self.clock.now();
+        self.tokens.prune(now);
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
         last.retain(|_, then| refilled(*then, now) < then.2.burst.max(1));
         last.shrink_to_fit();
     }
 
-    /// Users the limiter remembers now.
+    /// Entries the limiters remember now: message quotas and output-token buckets.
     pub fn tracked(&self) -> usize {
-        self.remote.len() + self.local.len()
+        self.remote.len() + self.local.len() + self.tokens.len()
     }
 
     /// Users whose last admitted message is remembered for `messages_left`.
@@ -264,6 +299,7 @@ mod tests {
             messages_per_minute: 6,
             burst: 3,
             concurrent_generations: 2,
+            output_tokens_per_minute: 600,
         }
     }
 
@@ -313,6 +349,7 @@ mod tests {
                 messages_per_minute: 60,
                 burst: 20,
                 concurrent_generations: 4,
+                output_tokens_per_minute: 6000,
             },
         );
         let l = l.with_users(&users);
@@ -376,12 +413,38 @@ mod tests {
     }
 
     #[test]
+    fn output_tokens_are_charged_at_the_end_and_a_user_in_debt_waits() {
+        let (l, clock) = limits();
+        l.admit_chat("user:a", false, 0).expect("first");
+        l.charge_output("user:a", false, 900);
+        assert_eq!(l.output_tokens_left("user:a", false), 0);
+        let Err(Refused::Tokens { retry_after, .. }) = l.admit_chat("user:a", false, 0) else {
+            panic!("in debt by 300 tokens");
+        };
+        assert_eq!(
+            l.messages_left("user:a", false),
+            2,
+            "a refusal costs no message"
+        );
+        // 600 a minute is 10 a second: 300 in debt is just over 30 s.
+        assert!(retry_after > Duration::from_secs(30), "{retry_after:?}");
+        clock.advance(retry_after + Duration::from_millis(1));
+        assert_eq!(l.admit_chat("user:a", false, 0), Ok(()));
+        assert_eq!(l.admit_chat("user:b", false, 0), Ok(()), "others untouched");
+    }
+
+    #[test]
     fn keys_are_pruned_once_their_quota_is_whole() {
         let (l, clock) = limits();
         for i in 0..10_000 {
             let _ = l.admit_chat(&format!("user:{i}"), false, 0);
+            l.charge_output(&format!("user:{i}"), false, 10);
         }
-        assert_eq!(l.tracked(), 10_000);
+        assert_eq!(
+            l.tracked(),
+            20_000,
+            "a message quota and a token bucket each"
+        );
         clock.advance(Duration::from_secs(60));
         l.prune();
         assert_eq!(l.tracked(), 0);
