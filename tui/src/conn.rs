@@ -34,6 +34,35 @@ pub struct Remote {
     pub trust: crate::tls::Trust,
 }
 
+impl Remote {
+    /// For the status line: the host and port, and how the connection is secured (no TLS,
+    /// TLS checked by the public CAs, by a private CA, or pinned to a fingerprint).
+    pub fn label(&self) -> String {
+        let (tls, rest) = match self.url.split_once("://") {
+            Some(("wss", rest)) => (true, rest),
+            Some((_, rest)) => (false, rest),
+            None => (false, self.url.as_str()),
+        };
+        let host = rest.split(['/', '?']).next().unwrap_or(rest);
+        let how = if !tls {
+            "no TLS".to_string()
+        } else if let Some(fp) = self
+            .trust
+            .fingerprint
+            .as_deref()
+            .and_then(crate::tls::parse_fingerprint)
+        {
+            let head: Vec<String> = fp[..4].iter().map(|b| format!("{b:02X}")).collect();
+            format!("TLS, pinned {}…", head.join(":"))
+        } else if self.trust.ca_file.is_some() {
+            "TLS, private CA".to_string()
+        } else {
+            "TLS".to_string()
+        };
+        format!("{host} · {how}")
+    }
+}
+
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -363,4 +392,44 @@ fn refused(endpoint: &Endpoint, e: tokio_tungstenite::tungstenite::Error) -> Cli
 /// For replies of the wrong type.
 pub fn unexpected(msg: &ServerMsg) -> ClientError {
     ClientError::Connection(format!("unexpected reply from the daemon: {msg:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls::Trust;
+
+    fn remote(url: &str, trust: Trust) -> Remote {
+        Remote {
+            url: url.into(),
+            token: None,
+            trust,
+        }
+    }
+
+    #[test]
+    fn the_status_label_says_the_host_and_how_it_is_secured() {
+        let public = remote("wss://gpu.example:8443/", Trust::default());
+        assert_eq!(public.label(), "gpu.example:8443 · TLS");
+        let pinned = remote(
+            "wss://10.0.0.7:8443",
+            Trust {
+                fingerprint: Some(format!("ab:cd:{}", "0".repeat(60))),
+                ..Trust::default()
+            },
+        );
+        assert_eq!(pinned.label(), "10.0.0.7:8443 · TLS, pinned AB:CD:00:00…");
+        let private = remote(
+            "wss://gpu:8443",
+            Trust {
+                ca_file: Some("ca.pem".into()),
+                ..Trust::default()
+            },
+        );
+        assert_eq!(private.label(), "gpu:8443 · TLS, private CA");
+        assert_eq!(
+            remote("ws://127.0.0.1:7777", Trust::default()).label(),
+            "127.0.0.1:7777 · no TLS"
+        );
+    }
 }

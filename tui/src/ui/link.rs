@@ -61,7 +61,10 @@ async fn run(
         // Whatever was queued while away is stale; the state machine resends on Connected.
         while outgoing.try_recv().is_ok() {}
         let ev = LinkEvent::Connected {
-            endpoint: conn.endpoint.to_string(),
+            endpoint: match &conn.endpoint {
+                Endpoint::Url(r) => r.label(),
+                unix => unix.to_string(),
+            },
             remote: matches!(conn.endpoint, Endpoint::Url(..)),
             user: conn.hello.user.clone(),
             max_message_bytes: conn.hello.max_message_bytes,

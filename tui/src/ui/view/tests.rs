@@ -222,3 +222,20 @@ fn ollama_down_is_on_the_status_line_and_in_the_model_picker_with_the_fix_visibl
     assert!(s.contains("cannot reach Ollama"), "{s}");
     assert!(!s.contains("no models yet"), "{s}");
 }
+
+#[test]
+fn a_remote_daemon_shows_its_host_and_tls_state_in_the_status_line() {
+    let mut app = app();
+    app.update(Event::Link(LinkEvent::Connected {
+        endpoint: "gpu.example:8443 · TLS, pinned AB:CD:00:00…".into(),
+        remote: true,
+        user: "alice".into(),
+        max_message_bytes: 256 * 1024,
+    }));
+    let s = screen(&mut app, 100, 10);
+    let status = s.lines().last().expect("a status line");
+    assert!(
+        status.contains("● remote gpu.example:8443 · TLS, pinned AB:CD:00:00…"),
+        "{s}"
+    );
+}
