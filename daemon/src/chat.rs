@@ -114,7 +114,7 @@ pub async fn start_chat(
     // A resend above is free; a new message counts against the sender's quota.
     let generating = d.generations.count_for(owner);
     d.limits()
-        .admit_chat(owner, who.token.is_none(), generating)
+        .admit_chat(owner, who.token.as_deref(), generating)
         .map_err(refused)?;
     let info = match &p.conversation {
         Some(id) => Some(
@@ -257,7 +257,7 @@ pub async fn start_chat(
         usage: Usage {
             limits: d.limits(),
             owner: owner.to_string(),
-            local: who.token.is_none(),
+            token: who.token.clone(),
         },
     }));
     Ok(ChatStart::Started {

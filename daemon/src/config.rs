@@ -70,6 +70,10 @@ pub struct FileLimits {
     /// `[limits.users.NAME]`: a user's own limits, over the token users' defaults.
     #[serde(default)]
     pub users: BTreeMap<String, FileLocalLimits>,
+    /// `[limits.tokens.cw_ID]`: one token's own limits, over the defaults, counted apart
+    /// from its user's.
+    #[serde(default)]
+    pub tokens: BTreeMap<String, FileLocalLimits>,
 }
 
 /// `[limits.local]`, or `[limits.users.NAME]`.
@@ -104,6 +108,45 @@ fn limit_config(
         bail!("[limits] values must be at least 1");
     }
     Ok(c)
+}
+
+/// `[limits.users.NAME]` or `[limits.tokens.ID]`: each over the `[limits]` defaults.
+fn overrides(
+    file: &FileLimits,
+    map: &BTreeMap<String, FileLocalLimits>,
+    section: &str,
+) -> Result<BTreeMap<String, LimitConfig>> {
+    let base = limit_config(
+        LimitConfig::REMOTE,
+        file.messages_per_minute,
+        file.burst,
+        file.concurrent_generations,
+        file.output_tokens_per_minute,
+    )?;
+    let mut out = BTreeMap::new();
+    for (name, l) in map {
+        if section == "tokens" && crate::auth::token::parse_id(name).is_none() {
+            bail!(
+                "[limits.tokens.{name}]: not a token id (cw_ and 12 hex digits, as \
+                 `chinwagd token list` shows)"
+            );
+        }
+        let c = limit_config(
+            base,
+            l.messages_per_minute,
+            l.burst,
+            l.concurrent_generations,
+            l.output_tokens_per_minute,
+        )
+        .with_context(|| format!("[limits.{section}.{name}]"))?;
+        // Token ids are lower-case hex as issued; users are named exactly.
+        let key = match section {
+            "tokens" => name.to_ascii_lowercase(),
+            _ => name.clone(),
+        };
+        out.insert(key, c);
+    }
+    Ok(out)
 }
 
 /// How long the daemon waits on the backend and on clients.
@@ -253,6 +296,8 @@ pub struct Config {
     pub local_limits: LimitConfig,
     /// Users with limits of their own (`[limits.users.NAME]`), by user name.
     pub user_limits: BTreeMap<String, LimitConfig>,
+    /// Tokens with limits of their own, by `cw_…` id.
+    pub token_limits: BTreeMap<String, LimitConfig>,
     /// The file read, if any.
     pub config_file: Option<PathBuf>,
     /// Where this config came from, so a reload reads it the same way (`None`: built in code,
@@ -440,28 +485,8 @@ impl Config {
                     l.output_tokens_per_minute,
                 )?
             },
-            user_limits: {
-                let base = limit_config(
-                    LimitConfig::REMOTE,
-                    file.limits.messages_per_minute,
-                    file.limits.burst,
-                    file.limits.concurrent_generations,
-                    file.limits.output_tokens_per_minute,
-                )?;
-                let mut users = BTreeMap::new();
-                for (name, l) in &file.limits.users {
-                    let c = limit_config(
-                        base,
-                        l.messages_per_minute,
-                        l.burst,
-                        l.concurrent_generations,
-                        l.output_tokens_per_minute,
-                    )
-                    .with_context(|| format!("[limits.users.{name}]"))?;
-                    users.insert(name.clone(), c);
-                }
-                users
-            },
+            user_limits: overrides(&file.limits, &file.limits.users, "users")?,
+            token_limits: overrides(&file.limits, &file.limits.tokens, "tokens")?,
             bots: file.bots,
             config_file,
             source: Some((dirs.clone(), flags.clone())),
@@ -503,6 +528,20 @@ mod tests {
                 vip.output_tokens_per_minute
             ),
             (Some(120), Some(4), Some(50_000))
+        );
+        let f = parse_file(
+            "[limits.tokens.cw_0000000000AB]\nburst = 2\n[limits.tokens.laptop]\nburst = 1\n",
+            Path::new("c.toml"),
+        )
+        .expect("valid toml");
+        let err = overrides(&f.limits, &f.limits.tokens, "tokens").expect_err("not an id");
+        assert!(err.to_string().contains("laptop"), "{err}");
+        let mut ok = f.limits.clone();
+        ok.tokens.remove("laptop");
+        let tokens = overrides(&ok, &ok.tokens, "tokens").expect("an id");
+        assert_eq!(
+            tokens["cw_0000000000ab"].burst, 2,
+            "ids are matched as issued"
         );
         let err = parse_file("[limits.users.x]\nrate = 1\n", Path::new("c.toml"))
             .expect_err("unknown key");

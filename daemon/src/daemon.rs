@@ -44,8 +44,9 @@ pub struct Daemon {
 impl Daemon {
     pub fn new(config: Config, store: Store, shutdown: CancellationToken) -> Arc<Daemon> {
         let ollama = OllamaClient::new(config.ollama.clone(), &config.ollama_roots);
-        let limits =
-            Limits::new(config.limits, config.local_limits).with_users(&config.user_limits);
+        let limits = Limits::new(config.limits, config.local_limits)
+            .with_users(&config.user_limits)
+            .with_tokens(&config.token_limits);
         let slots = config.max_generations;
         Arc::new(Daemon {
             config: RwLock::new(Arc::new(config)),
@@ -76,9 +77,11 @@ impl Daemon {
         if old.limits != config.limits
             || old.local_limits != config.local_limits
             || old.user_limits != config.user_limits
+            || old.token_limits != config.token_limits
         {
-            let fresh =
-                Limits::new(config.limits, config.local_limits).with_users(&config.user_limits);
+            let fresh = Limits::new(config.limits, config.local_limits)
+                .with_users(&config.user_limits)
+                .with_tokens(&config.token_limits);
             *self.limits.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(fresh);
         }
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);

@@ -74,7 +74,8 @@ pub fn compare(old: &Config, new: &Config) -> ReloadReport {
     note(
         old.limits == new.limits
             && old.local_limits == new.local_limits
-            && old.user_limits == new.user_limits,
+            && old.user_limits == new.user_limits
+            && old.token_limits == new.token_limits,
         "limits",
         true,
     );

@@ -47,6 +47,7 @@ pub fn test_config(dir: &Path, ollama_host: &str) -> Config {
         limits: chinwagd::limits::LimitConfig::REMOTE,
         local_limits: chinwagd::limits::LimitConfig::LOCAL,
         user_limits: BTreeMap::new(),
+        token_limits: BTreeMap::new(),
         config_file: None,
         source: None,
     }

@@ -54,6 +54,12 @@ pub fn parse(presented: &str) -> Option<(String, &str)> {
         .then(|| (format!("{PREFIX}{id}"), secret))
 }
 
+/// Whether `text` is a token's public id (`cw_` and 12 hex digits), as `token list` shows it.
+pub fn parse_id(text: &str) -> Option<&str> {
+    let hex = text.strip_prefix(PREFIX)?;
+    (hex.len() == ID_HEX && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(text)
+}
+
 /// Whether `secret` hashes to `stored`, in time that does not depend on where they differ.
 pub fn secret_matches(secret: &str, stored: &[u8]) -> bool {
     bool::from(hash_secret(secret).as_slice().ct_eq(stored))

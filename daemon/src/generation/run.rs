@@ -35,7 +35,8 @@ pub struct GenJob {
 pub struct Usage {
     pub limits: Arc<Limits>,
     pub owner: String,
-    pub local: bool,
+    /// `None` for the daemon's own OS user.
+    pub token: Option<String>,
 }
 
 impl Usage {
@@ -43,7 +44,8 @@ impl Usage {
     /// reply cut short) about a token for every four bytes streamed.
     fn charge(&self, eval_count: Option<u64>, streamed_bytes: usize) {
         let tokens = eval_count.unwrap_or(streamed_bytes.div_ceil(4) as u64);
-        self.limits.charge_output(&self.owner, self.local, tokens);
+        self.limits
+            .charge_output(&self.owner, self.token.as_deref(), tokens);
     }
 }
 

@@ -113,12 +113,12 @@ fn keyed<C: Clock<Instant = Instant> + Clone>(config: LimitConfig, clock: &C) ->
     plain.with_middleware::<StateInformationMiddleware>()
 }
 
-/// Messages left after `left_then` at `then`, `now`: one comes back each period, up to the
-/// burst. The fraction of a period already earned is not counted, so this is never more than
-/// the limiter would admit (and at most one fewer).
 /// Messages left after an admitted one, at the time, under the quota that admitted it.
 type Left = (u32, Instant, LimitConfig);
 
+/// Messages left after `left_then` at `then`, `now`: one comes back each period, up to the
+/// burst. The fraction of a period already earned is not counted, so this is never more than
+/// the limiter would admit (and at most one fewer).
 fn refilled((left_then, then, config): Left, now: Instant) -> u32 {
     let period = config.period().as_nanos().max(1);
     let back = now.saturating_duration_since(then).as_nanos() / period;
@@ -149,26 +149,49 @@ impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
         self
     }
 
-    /// The limiter and quota shape for `owner`.
-    fn pick(&self, owner: &str, local: bool) -> (&Keyed<C>, LimitConfig) {
-        if local {
-            return (&self.local, self.local_config);
+    /// Gives the named tokens (`cw_…` ids) limits of their own, counted apart from their
+    /// user's.
+    pub fn with_tokens(mut self, tokens: &BTreeMap<String, LimitConfig>) -> Self {
+        for (id, c) in tokens {
+            self.users.insert(id.clone(), (keyed(*c, &self.clock), *c));
+        }
+        self
+    }
+
+    /// The key a caller's quota is counted under, its limiter and its quota shape: the
+    /// token's own when it has one, else the user's, else the defaults (`token` is `None` for
+    /// the daemon's own OS user on the Unix socket).
+    fn pick<'k>(
+        &self,
+        owner: &'k str,
+        token: Option<&'k str>,
+    ) -> (&'k str, &Keyed<C>, LimitConfig) {
+        let Some(token) = token else {
+            return (owner, &self.local, self.local_config);
+        };
+        if let Some((l, c)) = self.users.get(token) {
+            return (token, l, *c);
         }
         match self.users.get(owner) {
-            Some((l, c)) => (l, *c),
-            None => (&self.remote, self.remote_config),
+            Some((l, c)) => (owner, l, *c),
+            None => (owner, &self.remote, self.remote_config),
         }
     }
 
-    /// The limits `owner` has.
-    pub fn config_for(&self, owner: &str, local: bool) -> LimitConfig {
-        self.pick(owner, local).1
+    /// The limits the caller has.
+    pub fn config_for(&self, owner: &str, token: Option<&str>) -> LimitConfig {
+        self.pick(owner, token).2
     }
 
-    /// Counts one chat message for `owner` if its quota allows; `generating` is how many of
-    /// its replies run now. A refused message uses up nothing.
-    pub fn admit_chat(&self, owner: &str, local: bool, generating: usize) -> Result<(), Refused> {
-        let (limiter, config) = self.pick(owner, local);
+    /// Counts one chat message for the caller if its quota allows; `generating` is how many of
+    /// the owner's replies run now. A refused message uses up nothing.
+    pub fn admit_chat(
+        &self,
+        owner: &str,
+        token: Option<&str>,
+        generating: usize,
+    ) -> Result<(), Refused> {
+        let (key, limiter, config) = self.pick(owner, token);
         if generating >= config.concurrent_generations as usize {
             return Err(Refused::Concurrency {
                 limit: config.concurrent_generations,
@@ -176,19 +199,19 @@ impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
         }
         let per_minute = config.output_tokens_per_minute;
         self.tokens
-            .check(owner, per_minute, self.clock.now())
+            .check(key, per_minute, self.clock.now())
             .map_err(|retry_after| Refused::Tokens {
                 retry_after,
                 per_minute,
             })?;
-        match limiter.check_key(&owner.to_string()) {
+        match limiter.check_key(&key.to_string()) {
             Ok(snapshot) => {
                 let at = self.clock.now();
                 self.last
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .insert(
-                        owner.to_string(),
+                        key.to_string(),
                         (snapshot.remaining_burst_capacity(), at, config),
                     );
                 Ok(())
@@ -199,26 +222,32 @@ impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
         }
     }
 
-    /// Chat messages `owner` may send right now without waiting (at least this many).
-    pub fn messages_left(&self, owner: &str, local: bool) -> u32 {
+    /// Chat messages the caller may send right now without waiting (at least this many).
+    pub fn messages_left(&self, owner: &str, token: Option<&str>) -> u32 {
+        let (key, _, config) = self.pick(owner, token);
         let last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
-        match last.get(owner) {
+        match last.get(key) {
             Some(&then) => refilled(then, self.clock.now()),
-            None => self.config_for(owner, local).burst.max(1),
+            None => config.burst.max(1),
         }
     }
 
-    /// Charges `owner` the output tokens one of their replies produced.
-    pub fn charge_output(&self, owner: &str, local: bool, tokens: u64) {
-        let per_minute = self.config_for(owner, local).output_tokens_per_minute;
-        self.tokens
-            .charge(owner, per_minute, tokens, self.clock.now());
+    /// Charges the caller the output tokens one of their replies produced.
+    pub fn charge_output(&self, owner: &str, token: Option<&str>, tokens: u64) {
+        let (key, _, config) = self.pick(owner, token);
+        self.tokens.charge(
+            key,
+            config.output_tokens_per_minute,
+            tokens,
+            self.clock.now(),
+        );
     }
 
-    /// Output tokens `owner` may still use this minute.
-    pub fn output_tokens_left(&self, owner: &str, local: bool) -> u64 {
-        let per_minute = self.config_for(owner, local).output_tokens_per_minute;
-        self.tokens.left(owner, per_minute, self.clock.now())
+    /// Output tokens the caller may still use this minute.
+    pub fn output_tokens_left(&self, owner: &str, token: Option<&str>) -> u64 {
+        let (key, _, config) = self.pick(owner, token);
+        self.tokens
+            .left(key, config.output_tokens_per_minute, self.clock.now())
     }
 
     /// Forgets users whose quota is whole again, so a million one-off keys cannot grow
@@ -256,6 +285,9 @@ impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Some token: these users have no limits of their own.
+    const T: Option<&str> = Some("cw_000000000000");
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -308,12 +340,12 @@ mod tests {
         let (l, clock) = limits();
         for i in 0..3 {
             assert_eq!(
-                l.admit_chat("user:a", false, 0),
+                l.admit_chat("user:a", T, 0),
                 Ok(()),
                 "message {i} of the burst"
             );
         }
-        let Err(Refused::Rate { retry_after }) = l.admit_chat("user:a", false, 0) else {
+        let Err(Refused::Rate { retry_after }) = l.admit_chat("user:a", T, 0) else {
             panic!("the fourth is refused");
         };
         assert!(
@@ -321,18 +353,18 @@ mod tests {
             "{retry_after:?}"
         );
         // Another user is untouched.
-        assert_eq!(l.admit_chat("user:b", false, 0), Ok(()));
+        assert_eq!(l.admit_chat("user:b", T, 0), Ok(()));
         // Just before the promised time: still refused; at it: let in, once.
         clock.advance(retry_after - Duration::from_millis(1));
-        assert!(l.admit_chat("user:a", false, 0).is_err());
+        assert!(l.admit_chat("user:a", T, 0).is_err());
         clock.advance(Duration::from_millis(1));
-        assert_eq!(l.admit_chat("user:a", false, 0), Ok(()));
-        assert!(l.admit_chat("user:a", false, 0).is_err());
+        assert_eq!(l.admit_chat("user:a", T, 0), Ok(()));
+        assert!(l.admit_chat("user:a", T, 0).is_err());
         // In any minute from here: 6 at most (one per 10 s).
         let mut accepted = 0;
         for _ in 0..60 {
             clock.advance(Duration::from_secs(1));
-            if l.admit_chat("user:a", false, 0).is_ok() {
+            if l.admit_chat("user:a", T, 0).is_ok() {
                 accepted += 1;
             }
         }
@@ -354,91 +386,112 @@ mod tests {
         );
         let l = l.with_users(&users);
         for i in 0..20 {
-            assert_eq!(
-                l.admit_chat("user:vip", false, 0),
-                Ok(()),
-                "vip message {i}"
-            );
+            assert_eq!(l.admit_chat("user:vip", T, 0), Ok(()), "vip message {i}");
         }
-        assert!(l.admit_chat("user:vip", false, 0).is_err());
+        assert!(l.admit_chat("user:vip", T, 0).is_err());
         for _ in 0..3 {
-            assert_eq!(l.admit_chat("user:other", false, 0), Ok(()));
+            assert_eq!(l.admit_chat("user:other", T, 0), Ok(()));
         }
         assert!(
-            l.admit_chat("user:other", false, 0).is_err(),
+            l.admit_chat("user:other", T, 0).is_err(),
             "the default burst is 3"
         );
-        assert_eq!(l.config_for("user:vip", false).concurrent_generations, 4);
+        assert_eq!(l.config_for("user:vip", T).concurrent_generations, 4);
+    }
+
+    #[test]
+    fn a_token_with_limits_of_its_own_is_counted_apart_from_its_user() {
+        let (l, _) = limits();
+        let mut tokens = BTreeMap::new();
+        tokens.insert(
+            "cw_0000000000cc".to_string(),
+            LimitConfig {
+                messages_per_minute: 1,
+                burst: 1,
+                concurrent_generations: 1,
+                output_tokens_per_minute: 100,
+            },
+        );
+        let l = l.with_tokens(&tokens);
+        let ci = Some("cw_0000000000cc");
+        assert_eq!(l.admit_chat("user:a", ci, 0), Ok(()));
+        assert!(
+            l.admit_chat("user:a", ci, 0).is_err(),
+            "the token's burst is 1"
+        );
+        assert_eq!(l.messages_left("user:a", ci), 0);
+        // The same user with another token has the defaults, untouched.
+        assert_eq!(l.messages_left("user:a", T), 3);
+        for _ in 0..3 {
+            assert_eq!(l.admit_chat("user:a", T, 0), Ok(()));
+        }
+        assert_eq!(l.config_for("user:a", ci).output_tokens_per_minute, 100);
+        assert_eq!(
+            l.admit_chat("user:b", ci, 1),
+            Err(Refused::Concurrency { limit: 1 })
+        );
     }
 
     #[test]
     fn concurrency_is_capped_and_the_local_user_is_generous() {
         let (l, _) = limits();
         assert_eq!(
-            l.admit_chat("user:a", false, 2),
+            l.admit_chat("user:a", T, 2),
             Err(Refused::Concurrency { limit: 2 })
         );
         for _ in 0..60 {
-            assert_eq!(l.admit_chat("local:1000", true, 0), Ok(()));
+            assert_eq!(l.admit_chat("local:1000", None, 0), Ok(()));
         }
     }
 
     #[test]
     fn what_is_left_counts_down_and_comes_back_one_period_at_a_time() {
         let (l, clock) = limits();
-        assert_eq!(
-            l.messages_left("user:a", false),
-            3,
-            "a new user has the burst"
-        );
+        assert_eq!(l.messages_left("user:a", T), 3, "a new user has the burst");
         for left in [2, 1, 0] {
-            l.admit_chat("user:a", false, 0).expect("within the burst");
-            assert_eq!(l.messages_left("user:a", false), left);
+            l.admit_chat("user:a", T, 0).expect("within the burst");
+            assert_eq!(l.messages_left("user:a", T), left);
         }
-        assert!(l.admit_chat("user:a", false, 0).is_err());
-        assert_eq!(
-            l.messages_left("user:a", false),
-            0,
-            "a refusal changes nothing"
-        );
+        assert!(l.admit_chat("user:a", T, 0).is_err());
+        assert_eq!(l.messages_left("user:a", T), 0, "a refusal changes nothing");
         // 6 a minute: one back every 10 s, and never more than the limiter admits.
         clock.advance(Duration::from_secs(10));
-        assert_eq!(l.messages_left("user:a", false), 1);
-        l.admit_chat("user:a", false, 0)
+        assert_eq!(l.messages_left("user:a", T), 1);
+        l.admit_chat("user:a", T, 0)
             .expect("the one that came back");
-        assert!(l.admit_chat("user:a", false, 0).is_err());
+        assert!(l.admit_chat("user:a", T, 0).is_err());
         clock.advance(Duration::from_secs(600));
-        assert_eq!(l.messages_left("user:a", false), 3, "never above the burst");
-        assert_eq!(l.messages_left("user:b", false), 3, "others untouched");
+        assert_eq!(l.messages_left("user:a", T), 3, "never above the burst");
+        assert_eq!(l.messages_left("user:b", T), 3, "others untouched");
     }
 
     #[test]
     fn output_tokens_are_charged_at_the_end_and_a_user_in_debt_waits() {
         let (l, clock) = limits();
-        l.admit_chat("user:a", false, 0).expect("first");
-        l.charge_output("user:a", false, 900);
-        assert_eq!(l.output_tokens_left("user:a", false), 0);
-        let Err(Refused::Tokens { retry_after, .. }) = l.admit_chat("user:a", false, 0) else {
+        l.admit_chat("user:a", T, 0).expect("first");
+        l.charge_output("user:a", T, 900);
+        assert_eq!(l.output_tokens_left("user:a", T), 0);
+        let Err(Refused::Tokens { retry_after, .. }) = l.admit_chat("user:a", T, 0) else {
             panic!("in debt by 300 tokens");
         };
         assert_eq!(
-            l.messages_left("user:a", false),
+            l.messages_left("user:a", T),
             2,
             "a refusal costs no message"
         );
         // 600 a minute is 10 a second: 300 in debt is just over 30 s.
         assert!(retry_after > Duration::from_secs(30), "{retry_after:?}");
         clock.advance(retry_after + Duration::from_millis(1));
-        assert_eq!(l.admit_chat("user:a", false, 0), Ok(()));
-        assert_eq!(l.admit_chat("user:b", false, 0), Ok(()), "others untouched");
+        assert_eq!(l.admit_chat("user:a", T, 0), Ok(()));
+        assert_eq!(l.admit_chat("user:b", T, 0), Ok(()), "others untouched");
     }
 
     #[test]
     fn keys_are_pruned_once_their_quota_is_whole() {
         let (l, clock) = limits();
         for i in 0..10_000 {
-            let _ = l.admit_chat(&format!("user:{i}"), false, 0);
-            l.charge_output(&format!("user:{i}"), false, 10);
+            let _ = l.admit_chat(&format!("user:{i}"), T, 0);
+            l.charge_output(&format!("user:{i}"), T, 10);
         }
         assert_eq!(
             l.tracked(),

@@ -82,18 +82,18 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
                 active_generations: d.generations.count() as u64,
                 connections: d.connections.load(Ordering::Relaxed),
                 limits: Some({
-                    let local = s.peer.token.is_none();
+                    let token = s.peer.token.as_deref();
                     let limits = d.limits();
-                    let c = limits.config_for(owner, local);
+                    let c = limits.config_for(owner, token);
                     UserLimits {
                         messages_per_minute: c.messages_per_minute,
                         burst: c.burst,
                         concurrent_generations: c.concurrent_generations,
-                        messages_left: limits.messages_left(owner, local),
+                        messages_left: limits.messages_left(owner, token),
                         generating: u32::try_from(d.generations.count_for(owner))
                             .unwrap_or(u32::MAX),
                         output_tokens_per_minute: c.output_tokens_per_minute,
-                        output_tokens_left: limits.output_tokens_left(owner, local),
+                        output_tokens_left: limits.output_tokens_left(owner, token),
                     }
                 }),
             }))
