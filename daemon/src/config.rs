@@ -45,6 +45,10 @@ pub struct FileConfig {
     #[serde(default)]
     pub limits: FileLimits,
     pub tls: Option<crate::tls::TlsFiles>,
+    /// Addresses of TLS-terminating proxies in front: only from them is `X-Forwarded-For`
+    /// believed, and with them plain TCP may listen beyond loopback.
+    #[serde(default)]
+    pub trust_proxy: Vec<std::net::IpAddr>,
     #[serde(default)]
     pub bots: BTreeMap<String, BotConfig>,
 }
@@ -269,6 +273,8 @@ pub struct Overrides {
 pub struct Config {
     pub socket: PathBuf,
     pub listen: Option<SocketAddr>,
+    /// `trust_proxy`: the proxies whose `X-Forwarded-For` is believed.
+    pub trust_proxy: Vec<std::net::IpAddr>,
     pub database: PathBuf,
     pub ollama: OllamaUrl,
     /// Extra CA certificates for an `https://` Ollama (`ollama_ca_file`).
@@ -435,6 +441,7 @@ impl Config {
                 .listen
                 .or(env_parse("CHINWAG_LISTEN")?)
                 .or(file.listen),
+            trust_proxy: file.trust_proxy.clone(),
             database: flags
                 .database
                 .clone()

@@ -31,7 +31,7 @@ pub use server::{Listener, bind_tcp, bind_unix};
 pub async fn bind_listeners(config: &Config) -> Result<Vec<Listener>> {
     let mut listeners = vec![bind_unix(&config.socket)?];
     if let Some(addr) = config.listen {
-        listeners.push(bind_tcp(addr, config.tls.is_some()).await?);
+        listeners.push(bind_tcp(addr, config.tls.is_some(), !config.trust_proxy.is_empty()).await?);
     }
     Ok(listeners)
 }

@@ -48,6 +48,7 @@ pub fn test_config(dir: &Path, ollama_host: &str) -> Config {
         local_limits: chinwagd::limits::LimitConfig::LOCAL,
         user_limits: BTreeMap::new(),
         token_limits: BTreeMap::new(),
+        trust_proxy: Vec::new(),
         config_file: None,
         source: None,
     }

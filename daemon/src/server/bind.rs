@@ -2,7 +2,8 @@
 //!
 //! The Unix socket lives in a 0700 directory, is 0600 itself, and is guarded by a lock file so
 //! two daemons never share it. A connecting peer must be the daemon's own user (or root).
-//! TCP is loopback-only until remote access (TLS + tokens) lands.
+//! TCP always needs a token; beyond loopback it needs TLS, or a declared TLS-terminating proxy
+//! (`trust_proxy`), and then plain TCP serves only that proxy and loopback.
 
 use super::Admission;
 use super::caps::{self, Caps};
@@ -80,13 +81,15 @@ pub fn bind_unix(path: &Path) -> Result<Listener> {
     })
 }
 
-/// Binds the TCP listener: any address with TLS, loopback only without.
-pub async fn bind_tcp(addr: SocketAddr, tls: bool) -> Result<Listener> {
+/// Binds the TCP listener: any address with TLS, loopback only without, unless a
+/// TLS-terminating proxy in front is declared (`trust_proxy`).
+pub async fn bind_tcp(addr: SocketAddr, tls: bool, behind_proxy: bool) -> Result<Listener> {
     // Tokens are always required on TCP; beyond loopback, they must not travel in clear.
-    if !addr.ip().is_loopback() && !tls {
+    if !addr.ip().is_loopback() && !tls && !behind_proxy {
         bail!(
             "refusing to listen on {addr} without TLS: set [tls] cert and key in chinwagd.toml \
-             (chinwagd tls self-signed --host NAME makes a pair), or listen on 127.0.0.1 or ::1"
+             (chinwagd tls self-signed --host NAME makes a pair), or listen on 127.0.0.1 or ::1, \
+             or name the TLS-terminating proxy in front with trust_proxy = [\"ADDRESS\"]"
         );
     }
     let l = TcpListener::bind(addr)
@@ -187,21 +190,32 @@ pub(super) async fn accept_loop(
             // name this machine (DNS rebinding); TLS speaks for itself.
             Accepted::Tcp(stream, addr) => {
                 let tls = d.tls();
+                let proxied = d.config().trust_proxy.contains(&addr.ip());
+                // Plain TCP beyond loopback is only for the declared proxy: anyone else
+                // would be sending a token in clear.
+                if !plain_peer_allowed(tls.is_some(), addr.ip(), proxied) {
+                    tracing::warn!(%addr, "refused plain TCP from an address that is not a trusted proxy");
+                    continue;
+                }
                 let Some(open) = open else {
                     if tls.is_none() {
                         conns.spawn(refuse_full(stream));
                     }
                     continue;
                 };
-                // An address with too many handshakes in flight gets nothing at all.
-                let Some(handshake) = caps.handshake(Some(addr.ip()), cfg.max_handshakes_per_ip)
-                else {
+                // An address with too many handshakes in flight gets nothing at all; a trusted
+                // proxy speaks for many clients and is not counted.
+                let counted = (!proxied).then_some(addr.ip());
+                let Some(handshake) = caps.handshake(counted, cfg.max_handshakes_per_ip) else {
                     tracing::debug!(%addr, "too many handshakes from this address");
                     continue;
                 };
                 let entry = Entry {
                     admission: Admission::Tcp {
-                        check_host: tls.is_none(),
+                        // Behind a proxy, Host is the public name.
+                        check_host: tls.is_none() && !proxied,
+                        peer: addr.ip(),
+                        proxied,
                     },
                     live: Arc::clone(&live),
                     open,
@@ -221,6 +235,11 @@ pub(super) async fn accept_loop(
     if let Listener::Unix { path, .. } = &listener {
         let _ = std::fs::remove_file(path);
     }
+}
+
+/// Whether a TCP peer may be served: over TLS anyone; in plain, loopback or a trusted proxy.
+fn plain_peer_allowed(tls: bool, peer: std::net::IpAddr, proxied: bool) -> bool {
+    tls || peer.is_loopback() || proxied
 }
 
 /// The TLS handshake (within the upgrade's deadline), then the session.
@@ -243,4 +262,23 @@ async fn tls_session(
 /// Out of file descriptors and similar: pause instead of spinning.
 async fn backoff_after_accept_error() {
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_peer_allowed;
+    use std::net::IpAddr;
+
+    #[test]
+    fn plain_tcp_beyond_loopback_is_served_only_to_the_trusted_proxy() {
+        let far: IpAddr = "203.0.113.7".parse().expect("ip");
+        let local: IpAddr = "::1".parse().expect("ip");
+        assert!(!plain_peer_allowed(false, far, false), "a token in clear");
+        assert!(plain_peer_allowed(false, far, true), "the declared proxy");
+        assert!(plain_peer_allowed(false, local, false));
+        assert!(
+            plain_peer_allowed(true, far, false),
+            "TLS speaks for itself"
+        );
+    }
 }

@@ -30,6 +30,10 @@ pub enum Admission {
     /// machine (DNS rebinding).
     Tcp {
         check_host: bool,
+        /// The address that connected.
+        peer: std::net::IpAddr,
+        /// Whether `peer` is a trusted proxy, whose `X-Forwarded-For` names the client.
+        proxied: bool,
     },
 }
 

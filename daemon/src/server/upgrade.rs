@@ -4,6 +4,7 @@
 use super::Admission;
 use crate::auth::{Identity, Refusal, TokenIndex, presented_token};
 use crate::daemon::Daemon;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -58,6 +59,19 @@ fn refuse(refusal: Refusal) -> ErrorResponse {
     r
 }
 
+/// The client's address: the peer's own, or, when the peer is a trusted proxy, the last
+/// address in `X-Forwarded-For` (the one that proxy added; earlier ones are the client's
+/// word). A missing or unreadable header leaves the proxy's address.
+pub fn client_addr(peer: IpAddr, proxied: bool, forwarded_for: Option<&str>) -> IpAddr {
+    if !proxied {
+        return peer;
+    }
+    forwarded_for
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|last| last.trim().parse().ok())
+        .unwrap_or(peer)
+}
+
 /// Checks one upgrade request and names its peer. Pure over the request's headers.
 fn admit(
     req: &Request,
@@ -74,8 +88,13 @@ fn admit(
     }
     match admission {
         Admission::Local(who) => Ok((who.clone(), false)),
-        Admission::Tcp { check_host } => {
+        Admission::Tcp {
+            check_host,
+            peer,
+            proxied,
+        } => {
             let header = |name: &str| req.headers().get(name).and_then(|h| h.to_str().ok());
+            let client = client_addr(*peer, *proxied, header("x-forwarded-for"));
             if *check_host && !is_loopback_host(header("host").unwrap_or("")) {
                 return Err(Refusal {
                     status: 403,
@@ -85,7 +104,10 @@ fn admit(
             let (token, by_subprotocol) =
                 presented_token(header("authorization"), header("sec-websocket-protocol"))
                     .ok_or(Refusal::MISSING)?;
-            let who = tokens.authenticate(token, now_ms)?;
+            let who = tokens.authenticate(token, now_ms).inspect_err(|_| {
+                tracing::info!(%client, "refused an upgrade with a missing or invalid token");
+            })?;
+            tracing::info!(%client, user = %who.display, "authenticated");
             Ok((who, by_subprotocol))
         }
     }
@@ -154,7 +176,24 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::is_loopback_host;
+    use super::{client_addr, is_loopback_host};
+    use std::net::IpAddr;
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_a_trusted_proxy_and_only_its_last_hop() {
+        let proxy: IpAddr = "10.0.0.2".parse().expect("ip");
+        let xff = Some("1.2.3.4, 203.0.113.9");
+        let client = |p, h| client_addr(proxy, p, h).to_string();
+        assert_eq!(client(true, xff), "203.0.113.9", "the hop the proxy added");
+        assert_eq!(
+            client(false, xff),
+            "10.0.0.2",
+            "anyone else's header is ignored"
+        );
+        assert_eq!(client(true, None), "10.0.0.2");
+        assert_eq!(client(true, Some("not an address")), "10.0.0.2");
+        assert_eq!(client(true, Some("2001:db8::7")), "2001:db8::7");
+    }
 
     #[test]
     fn only_loopback_hosts_pass() {

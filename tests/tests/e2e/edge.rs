@@ -145,11 +145,40 @@ async fn tcp_peers_need_a_valid_token_and_a_local_host_and_no_origin() {
 
 #[tokio::test]
 async fn a_non_loopback_listen_address_without_tls_is_refused_at_start_naming_the_setting() {
-    let err = chinwagd::bind_tcp("0.0.0.0:0".parse().expect("addr"), false)
+    let err = chinwagd::bind_tcp("0.0.0.0:0".parse().expect("addr"), false, false)
         .await
         .expect_err("refused");
     let text = err.to_string();
     assert!(text.contains("[tls] cert and key"), "{text}");
+    assert!(text.contains("trust_proxy"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_declared_proxy_plain_tcp_may_listen_wide_and_the_public_host_passes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let mut config = test_config(dir.path(), &fake.host());
+    // Everywhere, in plain: allowed only because the proxy in front is named.
+    config.listen = Some("0.0.0.0:0".parse().expect("addr"));
+    config.trust_proxy = vec!["127.0.0.1".parse().expect("ip")];
+    let token = make_token(&config.database, "alice", "chat", None).await;
+    let daemon = TestDaemon::start(dir.path(), config).await;
+    let port = daemon.tcp.expect("tcp").port();
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let auth = format!("Bearer {token}");
+    // The proxy forwards the public Host and the client's address; the token still decides.
+    let forwarded = [
+        ("authorization", auth.as_str()),
+        ("host", "chat.example.com"),
+        ("x-forwarded-for", "203.0.113.9"),
+    ];
+    assert!(upgrade(addr, &forwarded).await.is_ok());
+    assert_eq!(
+        upgrade(addr, &forwarded[1..]).await.map_err(|e| e.0),
+        Err(401),
+        "no token, no entry, proxy or not"
+    );
+    daemon.stop().await;
 }
 
 /// The HTTP status and `Retry-After` of a refused upgrade over `stream`.
