@@ -276,33 +276,27 @@ fn config_caps(d: &Daemon) -> (usize, usize) {
 /// A refusal by the rate limits, as the client sees it: `rate_limited`, with an honest
 /// `retry_after_ms` when waiting helps.
 fn refused(r: Refused) -> ErrorBody {
-    match r {
-        Refused::Rate { retry_after } => {
-            let ms = retry_after.as_millis().max(1) as u64;
-            ErrorBody {
-                code: ErrorCode::RateLimited,
-                message: format!(
-                    "too many messages: the next one is allowed in {:.1} s",
-                    ms as f64 / 1000.0
-                ),
-                retry_after_ms: Some(ms),
-            }
+    // Over a rate: the error says why and when the next message is allowed.
+    let wait = |why: String, retry_after: std::time::Duration| {
+        let ms = retry_after.as_millis().max(1) as u64;
+        ErrorBody {
+            code: ErrorCode::RateLimited,
+            message: format!(
+                "{why}: the next message is allowed in {:.1} s",
+                ms as f64 / 1000.0
+            ),
+            retry_after_ms: Some(ms),
         }
+    };
+    match r {
+        Refused::Rate { retry_after } => wait("too many messages".into(), retry_after),
         Refused::Tokens {
             retry_after,
             per_minute,
-        } => {
-            let ms = retry_after.as_millis().max(1) as u64;
-            ErrorBody {
-                code: ErrorCode::RateLimited,
-                message: format!(
-                    "your replies used up {per_minute} output tokens a minute: the next \
-                     message is allowed in {:.1} s",
-                    ms as f64 / 1000.0
-                ),
-                retry_after_ms: Some(ms),
-            }
-        }
+        } => wait(
+            format!("your replies used up {per_minute} output tokens a minute"),
+            retry_after,
+        ),
         Refused::Concurrency { limit } => ErrorBody::new(
             ErrorCode::RateLimited,
             format!(

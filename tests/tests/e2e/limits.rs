@@ -10,28 +10,59 @@ use chinwag_tests::fake_ollama::FakeOllama;
 use chinwag_tests::harness::{TestDaemon, make_token, test_config};
 use chinwagd::limits::LimitConfig;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_user_over_their_quota_waits_and_others_do_not() {
+/// A daemon on loopback TCP whose token users have `limits`, with one client connected for
+/// each of `users` (the directory and the fake Ollama live as long as the daemon).
+async fn daemon_with(
+    limits: LimitConfig,
+    users: &[&str],
+) -> ((tempfile::TempDir, FakeOllama), TestDaemon, Vec<TestClient>) {
     let dir = tempfile::tempdir().expect("tmp");
     let fake = FakeOllama::start().await;
     let mut config = test_config(dir.path(), &fake.host());
     config.listen = Some("127.0.0.1:0".parse().expect("addr"));
-    config.limits = LimitConfig {
+    config.limits = limits;
+    let mut tokens = Vec::new();
+    for user in users {
+        tokens.push(make_token(&config.database, user, "chat", None).await);
+    }
+    let daemon = TestDaemon::start(dir.path(), config).await;
+    let addr = daemon.tcp.expect("tcp");
+    let mut clients = Vec::new();
+    for t in &tokens {
+        let c = TestClient::try_connect_tcp(addr, Some(t))
+            .await
+            .expect("in");
+        clients.push(c);
+    }
+    ((dir, fake), daemon, clients)
+}
+
+/// The `retry_after_ms` and message of a `rate_limited` error frame.
+fn rate_limited(reply: ServerMsg) -> (u64, String) {
+    match reply {
+        ServerMsg::Error {
+            code,
+            retry_after_ms,
+            message,
+            ..
+        } => {
+            assert_eq!(code, ErrorCode::RateLimited, "{message}");
+            (retry_after_ms.expect("a retry hint"), message)
+        }
+        other => panic!("expected rate_limited, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_over_their_quota_waits_and_others_do_not() {
+    let limits = LimitConfig {
         messages_per_minute: 3,
         burst: 3,
         concurrent_generations: 2,
         output_tokens_per_minute: 100_000,
     };
-    let a = make_token(&config.database, "alice", "chat", None).await;
-    let b = make_token(&config.database, "bob", "chat", None).await;
-    let daemon = TestDaemon::start(dir.path(), config).await;
-    let addr = daemon.tcp.expect("tcp");
-    let mut alice = TestClient::try_connect_tcp(addr, Some(&a))
-        .await
-        .expect("in");
-    let mut bob = TestClient::try_connect_tcp(addr, Some(&b))
-        .await
-        .expect("in");
+    let (_keep, daemon, clients) = daemon_with(limits, &["alice", "bob"]).await;
+    let [mut alice, mut bob] = <[TestClient; 2]>::try_from(clients).expect("two");
 
     let keyed = |id: &str, key: &str| {
         let mut m = chat(id, "hello");
@@ -47,20 +78,9 @@ async fn a_user_over_their_quota_waits_and_others_do_not() {
         alice.send(&keyed(&format!("c{i}"), &format!("k{i}"))).await;
         alice.until(|m| matches!(m, ServerMsg::Done { .. })).await;
     }
-    match alice.call(keyed("over", "k-over")).await {
-        ServerMsg::Error {
-            code,
-            retry_after_ms,
-            message,
-            ..
-        } => {
-            assert_eq!(code, ErrorCode::RateLimited, "{message}");
-            // One message per 20 s at 3 a minute: the wait is at most that.
-            let ms = retry_after_ms.expect("a retry hint");
-            assert!(ms > 0 && ms <= 20_000, "{ms}");
-        }
-        other => panic!("expected rate_limited, got {other:?}"),
-    }
+    let (ms, _) = rate_limited(alice.call(keyed("over", "k-over")).await);
+    // One message per 20 s at 3 a minute: the wait is at most that.
+    assert!(ms > 0 && ms <= 20_000, "{ms}");
     // The socket stays open, a resend of a stored turn is free, and bob is untouched.
     assert!(matches!(
         alice.call(ClientMsg::Ping { id: "p".into() }).await,
@@ -101,22 +121,14 @@ async fn a_user_over_their_quota_waits_and_others_do_not() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn output_tokens_are_charged_as_replies_end_and_debt_is_waited_out() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let fake = FakeOllama::start().await;
-    let mut config = test_config(dir.path(), &fake.host());
-    config.listen = Some("127.0.0.1:0".parse().expect("addr"));
     // The fake's replies report `eval_count` 282: the first leaves 18, the second puts the
     // user 264 in debt, at 5 tokens a second.
-    config.limits = LimitConfig {
+    let limits = LimitConfig {
         output_tokens_per_minute: 300,
         ..LimitConfig::REMOTE
     };
-    let a = make_token(&config.database, "alice", "chat", None).await;
-    let daemon = TestDaemon::start(dir.path(), config).await;
-    let addr = daemon.tcp.expect("tcp");
-    let mut alice = TestClient::try_connect_tcp(addr, Some(&a))
-        .await
-        .expect("in");
+    let (_keep, daemon, mut clients) = daemon_with(limits, &["alice"]).await;
+    let alice = &mut clients[0];
     for i in 0..2 {
         alice.send(&chat(&format!("c{i}"), "hello")).await;
         let msgs = alice
@@ -127,21 +139,10 @@ async fn output_tokens_are_charged_as_replies_end_and_debt_is_waited_out() {
             "reply {i}: {msgs:?}"
         );
     }
-    match alice.call(chat("over", "hello")).await {
-        ServerMsg::Error {
-            code,
-            retry_after_ms,
-            message,
-            ..
-        } => {
-            assert_eq!(code, ErrorCode::RateLimited, "{message}");
-            assert!(message.contains("output tokens"), "{message}");
-            // 264 in debt at 5 a second: about 53 s, less what has passed since.
-            let ms = retry_after_ms.expect("a retry hint");
-            assert!(ms > 0 && ms <= 53_000, "{ms}");
-        }
-        other => panic!("expected rate_limited, got {other:?}"),
-    }
+    let (ms, message) = rate_limited(alice.call(chat("over", "hello")).await);
+    assert!(message.contains("output tokens"), "{message}");
+    // 264 in debt at 5 a second: about 53 s, less what has passed since.
+    assert!(ms > 0 && ms <= 53_000, "{ms}");
     let limits = alice.status().await.limits.expect("limits");
     assert_eq!(
         (limits.output_tokens_per_minute, limits.output_tokens_left),
