@@ -22,6 +22,9 @@ pub enum UserCommand {
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum TokenCommand {
     /// Make a token for a user and print it once (only its hash is kept)
+    ///
+    /// The token is rate-limited as its user is, unless chinwagd.toml gives its id limits
+    /// of its own under [limits.tokens.ID].
     Create {
         /// The user it speaks for
         #[arg(long)]
