@@ -75,7 +75,8 @@ type Keyed<C> = RateLimiter<String, HashMapStateStore<String>, C, StateInformati
 pub struct Limits<C: Clock<Instant = Instant> = MonotonicClock> {
     remote: Keyed<C>,
     local: Keyed<C>,
-    /// Users with limits of their own, each with its own limiter (keyed by owner key).
+    /// Users (by `user:NAME`) and tokens (by `cw_…` id) with limits of their own, each with
+    /// its own limiter.
     users: HashMap<String, (Keyed<C>, LimitConfig)>,
     /// Per owner: messages left right after their last admitted one, when that was, and the
     /// quota shape that counted it.
