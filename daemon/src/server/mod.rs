@@ -6,6 +6,7 @@
 mod bind;
 pub mod caps;
 mod dispatch;
+mod outbox;
 mod registry;
 mod session;
 mod upgrade;

@@ -2,7 +2,7 @@
 //! live sockets; and the loop that refreshes the token index from the store every second
 //! (tokens are created and revoked by `chinwagd token …`, often in another process).
 
-use super::session::Session;
+use super::outbox::Session;
 use crate::daemon::Daemon;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

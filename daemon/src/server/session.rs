@@ -2,108 +2,27 @@
 //! and the tasks running its requests. A vanished client ends the session, never a generation.
 
 use super::caps::{Handshake, OpenSocket};
+use super::outbox::{Outbound, Session};
 use super::registry::Registry;
 use super::{Admission, dispatch, upgrade};
 use crate::auth::Identity;
 use crate::daemon::Daemon;
-use chinwag_protocol::ServerMsg;
 use futures_util::{SinkExt, StreamExt};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
-/// Frames queued for one client before senders wait.
-const OUTBOUND_CAPACITY: usize = 64;
-/// Bytes of frames queued for one client before senders wait: with the write buffer, this
-/// bounds what a client that never reads can make the daemon hold.
-const OUTBOUND_BYTES: usize = 128 * 1024;
 /// Requests one connection may have running at once; more wait (backpressure on reading).
 const MAX_INFLIGHT: usize = 16;
 /// How long a stopping daemon lets a connection's requests finish (and send their `done`).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How long the goodbye (close frame) may take before the socket is just dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
-
-/// A frame on its way out, holding its share of the byte budget until it is written.
-#[derive(Debug)]
-struct Outbound {
-    msg: Message,
-    _budget: OwnedSemaphorePermit,
-}
-
-/// A connection's shared state, handed to every request task.
-#[derive(Debug)]
-pub(super) struct Session {
-    pub d: Arc<Daemon>,
-    /// Who is on the other end, as decided at the upgrade.
-    pub peer: Identity,
-    out: mpsc::Sender<Outbound>,
-    budget: Arc<Semaphore>,
-    /// Fires when the connection ends, for any reason.
-    pub cancel: CancellationToken,
-    close_frame: Mutex<Option<CloseFrame>>,
-    pub hello_done: AtomicBool,
-    pub tasks: TaskTracker,
-    pub permits: Arc<Semaphore>,
-}
-
-impl Session {
-    /// Queues a frame. `false` once the connection is gone. A client that does not read for
-    /// the configured write timeout is disconnected; the generation it watched goes on.
-    pub async fn send(&self, msg: ServerMsg) -> bool {
-        let text = match serde_json::to_string(&msg) {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::error!(error = %e, "could not encode a frame");
-                return false;
-            }
-        };
-        let cost = text.len().clamp(1, OUTBOUND_BYTES) as u32;
-        let queue = async {
-            let budget = Arc::clone(&self.budget)
-                .acquire_many_owned(cost)
-                .await
-                .ok()?;
-            let frame = Outbound {
-                msg: Message::text(text),
-                _budget: budget,
-            };
-            self.out.send(frame).await.ok()
-        };
-        tokio::select! {
-            _ = self.cancel.cancelled() => false,
-            r = tokio::time::timeout(self.d.config().timeouts.client_write, queue) => match r {
-                Ok(queued) => queued.is_some(),
-                Err(_) => {
-                    tracing::warn!("client stopped reading; closing its connection");
-                    self.close(CloseCode::Policy, "client too slow to read");
-                    false
-                }
-            },
-        }
-    }
-
-    /// Ends the connection with a close frame.
-    pub fn close(&self, code: CloseCode, reason: &str) {
-        if let Ok(mut f) = self.close_frame.lock()
-            && f.is_none()
-        {
-            *f = Some(CloseFrame {
-                code,
-                reason: reason.to_string().into(),
-            });
-        }
-        self.cancel.cancel();
-    }
-}
 
 fn now_ms(epoch: Instant) -> u64 {
     epoch.elapsed().as_millis() as u64
@@ -205,7 +124,7 @@ async fn writer<W>(
     }
     // However the writer ends, the connection ends with it: no session outlives its writer.
     s.cancel.cancel();
-    let frame = s.close_frame.lock().ok().and_then(|mut f| f.take());
+    let frame = s.take_close_frame();
     if clean {
         let goodbye = async {
             // Frames already queued (an `ok` to a shutdown, say) go out before the close.
@@ -259,18 +178,7 @@ where
     };
     let _counted = Counted::new(&d.connections);
     let (sink, mut source) = ws.split();
-    let (tx, rx) = mpsc::channel::<Outbound>(OUTBOUND_CAPACITY);
-    let s = Arc::new(Session {
-        d: Arc::clone(&d),
-        peer,
-        out: tx,
-        budget: Arc::new(Semaphore::new(OUTBOUND_BYTES)),
-        cancel: CancellationToken::new(),
-        close_frame: Mutex::new(None),
-        hello_done: AtomicBool::new(false),
-        tasks: TaskTracker::new(),
-        permits: Arc::new(Semaphore::new(MAX_INFLIGHT)),
-    });
+    let (s, rx) = Session::new(Arc::clone(&d), peer, MAX_INFLIGHT);
     let _registered = live.add(&s);
     let epoch = Instant::now();
     let last_seen = Arc::new(AtomicU64::new(0));

@@ -1,7 +1,7 @@
 //! Conversations: list, get (paged by size), message text by slices, rename, delete,
 //! history pages and search.
 
-use super::super::session::Session;
+use super::super::outbox::Session;
 use super::{invalid, resolve};
 use chinwag_protocol::{ClientMsg, ErrorBody, ServerMsg};
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! The daemon itself: models, bots, status, reload, shutdown.
 
-use super::super::session::Session;
+use super::super::outbox::Session;
 use crate::chat::default_model;
 use chinwag_protocol::{
     ClientMsg, ErrorBody, ErrorCode, OllamaStatus, PROTOCOL_VERSION, ServerMsg, StatusReply,

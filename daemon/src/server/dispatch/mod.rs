@@ -5,7 +5,7 @@ mod conversations;
 mod info;
 mod turns;
 
-use super::session::Session;
+use super::outbox::Session;
 use crate::auth::Scopes;
 use chinwag_protocol::{
     ClientMsg, ConversationId, ErrorBody, ErrorCode, PROTOCOL_VERSION, ServerMsg,

@@ -1,7 +1,7 @@
 //! Chat turns: `chat`, `cancel`, `attach`, and following a reply to its `done` (replays,
 //! deltas in slices that fit a frame).
 
-use super::super::session::Session;
+use super::super::outbox::Session;
 use super::resolve;
 use crate::chat::{ChatParams, ChatStart, start_chat, stored_end};
 use crate::frame::{MAX_DELTA_BYTES, chunk_at};
