@@ -1,5 +1,5 @@
 //! What the bounded load tools (`chinwag-loadgen`, `chinwag-faults`, `chinwag-edge`) share:
-//! their command-line arguments, the open-file limit, and percentiles.
+//! their command-line arguments, the open-file limit, percentiles, and starting a daemon.
 
 use std::path::PathBuf;
 
@@ -36,4 +36,25 @@ pub fn raise_fd_limit() {
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted.get(i).copied().unwrap_or(f64::NAN)
+}
+
+/// Starts `exe daemon` isolated under `dir` against the fake Ollama at `ollama_host`, and
+/// waits for its socket. Returns the child and the socket's path.
+pub async fn start_daemon(
+    exe: &std::path::Path,
+    dir: &std::path::Path,
+    ollama_host: &str,
+    stderr: std::process::Stdio,
+) -> std::io::Result<(std::process::Child, PathBuf)> {
+    let mut cmd = std::process::Command::new(exe);
+    crate::harness::isolated_env(&mut cmd, dir, ollama_host);
+    let daemon = cmd
+        .arg("daemon")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr)
+        .spawn()?;
+    let socket = crate::harness::isolated_socket(dir);
+    crate::harness::wait_for_socket(&socket).await;
+    Ok((daemon, socket))
 }

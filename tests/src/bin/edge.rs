@@ -8,9 +8,9 @@
 
 use chinwag_protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
 use chinwag_tests::fake_ollama::FakeOllama;
-use chinwag_tests::harness::{isolated_env, isolated_socket, make_token, rss_kib, wait_for_socket};
+use chinwag_tests::harness::{make_token, rss_kib};
 use futures_util::{SinkExt, StreamExt};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -134,16 +134,9 @@ async fn main() -> anyhow::Result<()> {
     )?;
     let db = dir.path().join("data/chinwag/history.db");
     let token = make_token(&db, "bench", "chat", None).await;
-    let mut cmd = Command::new(&exe);
-    isolated_env(&mut cmd, dir.path(), &fake.host());
-    let mut daemon = cmd
-        .arg("daemon")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let socket = isolated_socket(dir.path());
-    wait_for_socket(&socket).await;
+    let (mut daemon, socket) =
+        chinwag_tests::bench::start_daemon(&exe, dir.path(), &fake.host(), Stdio::inherit())
+            .await?;
     let pid = daemon.id();
     let (connector, _) = chinwag::tls::connector(&chinwag::tls::Trust {
         fingerprint: Some(print),

@@ -7,7 +7,7 @@
 
 use chinwag_tests::client::TestClient;
 use chinwag_tests::fake_ollama::FakeOllama;
-use chinwag_tests::harness::{isolated_env, isolated_socket, rss_kib, wait_for_socket};
+use chinwag_tests::harness::{isolated_env, rss_kib};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
@@ -23,16 +23,8 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let fake = FakeOllama::start().await;
 
-    let mut cmd = Command::new(&exe);
-    isolated_env(&mut cmd, dir.path(), &fake.host());
-    let mut daemon = cmd
-        .arg("daemon")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let socket = isolated_socket(dir.path());
-    wait_for_socket(&socket).await;
+    let (mut daemon, socket) =
+        chinwag_tests::bench::start_daemon(&exe, dir.path(), &fake.host(), Stdio::null()).await?;
     let pid = daemon.id();
     // Warm up: one full chat so the store, the HTTP client and the runtime are initialised.
     {
