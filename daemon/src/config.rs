@@ -35,6 +35,7 @@ pub struct FileConfig {
     pub max_content_chars: Option<usize>,
     pub max_connections: Option<usize>,
     pub max_connections_per_user: Option<usize>,
+    pub max_connections_per_ip: Option<usize>,
     pub max_handshakes_per_ip: Option<usize>,
     pub max_generations: Option<usize>,
     pub max_queued_generations: Option<usize>,
@@ -410,16 +411,21 @@ impl Config {
             max_connections_per_user: file
                 .max_connections_per_user
                 .unwrap_or(d.max_connections_per_user),
+            max_connections_per_ip: file
+                .max_connections_per_ip
+                .unwrap_or(d.max_connections_per_ip),
             max_handshakes_per_ip: file
                 .max_handshakes_per_ip
                 .unwrap_or(d.max_handshakes_per_ip),
         };
         if caps.max_connections == 0
             || caps.max_connections_per_user == 0
+            || caps.max_connections_per_ip == 0
             || caps.max_handshakes_per_ip == 0
         {
             bail!(
-                "max_connections, max_connections_per_user and max_handshakes_per_ip must be at least 1"
+                "max_connections, max_connections_per_user, max_connections_per_ip and \
+                 max_handshakes_per_ip must be at least 1"
             );
         }
         let max_generations = file.max_generations.unwrap_or(4);
@@ -567,5 +573,38 @@ mod tests {
         assert_eq!(o.system.as_deref(), Some("Review code."));
         assert_eq!(o.temperature, Some(0.2));
         assert_eq!(o.stop, vec!["END".to_string()]);
+    }
+}
+
+#[cfg(test)]
+mod readme {
+    use super::*;
+
+    /// The commented example in README.md is a config the daemon accepts.
+    #[test]
+    fn the_readme_example_loads() {
+        let readme = include_str!("../../README.md");
+        let start = readme
+            .find("# ~/.config/chinwag/chinwagd.toml")
+            .expect("the README has the example");
+        let example = &readme[start..];
+        let example = &example[..example.find("```").expect("the block ends")];
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("chinwagd.toml");
+        std::fs::write(&file, example).expect("write");
+        let dirs = Dirs {
+            config: dir.path().into(),
+            data: dir.path().into(),
+            state: dir.path().into(),
+            runtime: dir.path().into(),
+        };
+        let flags = Overrides {
+            config: Some(file),
+            ollama_host: Some("127.0.0.1:1".into()),
+            ..Overrides::default()
+        };
+        let config = Config::load(&dirs, &flags).expect("the README's example is valid");
+        assert_eq!(config.caps.max_connections_per_ip, 256);
+        assert_eq!(config.timeouts, Timeouts::default());
     }
 }

@@ -24,6 +24,13 @@ pub struct TestClient {
     ws: WebSocketStream<Box<dyn Stream>>,
 }
 
+/// An upgrade the daemon refused: its HTTP status and `Retry-After`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct HttpRefusal {
+    pub status: u16,
+    pub retry_after: Option<String>,
+}
+
 impl TestClient {
     /// Connects without saying hello.
     pub async fn connect_raw(socket: &Path) -> TestClient {
@@ -43,6 +50,20 @@ impl TestClient {
         addr: std::net::SocketAddr,
         token: Option<&str>,
     ) -> Result<TestClient, u16> {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> =
+            auth.iter().map(|a| ("authorization", a.as_str())).collect();
+        Self::try_connect_tcp_with(addr, &headers)
+            .await
+            .map_err(|refusal| refusal.status)
+    }
+
+    /// Upgrades over loopback TCP with these extra headers, then says hello; the refusal's
+    /// HTTP status and `Retry-After` when the daemon says no.
+    pub async fn try_connect_tcp_with(
+        addr: std::net::SocketAddr,
+        headers: &[(&str, &str)],
+    ) -> Result<TestClient, HttpRefusal> {
         let stream = tokio::net::TcpStream::connect(addr)
             .await
             .expect("tcp connect");
@@ -50,11 +71,11 @@ impl TestClient {
         let mut req = format!("ws://{addr}/")
             .into_client_request()
             .expect("request");
-        if let Some(t) = token {
-            req.headers_mut().insert(
-                "authorization",
-                format!("Bearer {t}").parse().expect("header"),
-            );
+        for (k, v) in headers {
+            let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(k.as_bytes())
+                .expect("header name");
+            req.headers_mut()
+                .insert(name, v.parse().expect("header value"));
         }
         match tokio_tungstenite::client_async(req, stream).await {
             Ok((ws, _)) => {
@@ -62,7 +83,14 @@ impl TestClient {
                 c.hello().await;
                 Ok(c)
             }
-            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(HttpRefusal {
+                status: resp.status().as_u16(),
+                retry_after: resp
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string),
+            }),
             Err(e) => panic!("the upgrade failed without an HTTP answer: {e}"),
         }
     }

@@ -6,9 +6,9 @@
 //! (`trust_proxy`), and then plain TCP serves only that proxy and loopback.
 
 use super::Admission;
-use super::caps::{self, Caps};
+use super::caps::Caps;
+use super::front::{self, Door};
 use super::registry::Registry;
-use super::session::{self, Entry};
 use crate::auth::Identity;
 use crate::daemon::Daemon;
 use anyhow::{Context, Result, bail};
@@ -17,7 +17,6 @@ use std::net::SocketAddr;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use tokio_util::task::TaskTracker;
 
@@ -118,29 +117,6 @@ impl Listener {
     }
 }
 
-/// Tells a connection the daemon is full (503, `Retry-After`) in plain HTTP, after reading
-/// its request head (at most 8 KiB), all within a second.
-async fn refuse_full<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S) {
-    let answer = caps::http_refusal(
-        503,
-        "Service Unavailable",
-        "the daemon is full; try again shortly\n",
-    );
-    let refuse = async {
-        let mut head = Vec::new();
-        let mut buf = [0u8; 1024];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => head.extend_from_slice(&buf[..n]),
-            }
-        }
-        let _ = stream.write_all(answer.as_bytes()).await;
-        let _ = stream.shutdown().await;
-    };
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), refuse).await;
-}
-
 /// Accepts until shutdown, one session task per connection, within the caps.
 pub(super) async fn accept_loop(
     d: Arc<Daemon>,
@@ -166,6 +142,14 @@ pub(super) async fn accept_loop(
         };
         let cfg = d.config().caps;
         let open = caps.open(cfg.max_connections);
+        let full = open.is_none();
+        let door = |admission, handshake| Door {
+            admission,
+            live: Arc::clone(&live),
+            caps: Arc::clone(&caps),
+            open,
+            handshake,
+        };
         match accepted {
             Accepted::Unix(stream) => {
                 let uid = stream.peer_cred().map(|c| c.uid()).ok();
@@ -173,17 +157,9 @@ pub(super) async fn accept_loop(
                     tracing::warn!(peer_uid = ?uid, "refused a connection from another user");
                     continue;
                 }
-                let Some(open) = open else {
-                    conns.spawn(refuse_full(stream));
-                    continue;
-                };
-                let entry = Entry {
-                    admission: Admission::Local(owner.clone()),
-                    live: Arc::clone(&live),
-                    open,
-                    handshake: caps.handshake(None, cfg.max_handshakes_per_ip),
-                };
-                conns.spawn(session::run(Arc::clone(&d), stream, entry));
+                // A full daemon still answers (503) through the front.
+                let door = door(Admission::Local(owner.clone()), None);
+                conns.spawn(front::serve(Arc::clone(&d), stream, door));
             }
             // Every TCP peer, loopback included, is named by its token at the upgrade: any
             // local user can reach 127.0.0.1. Plain TCP is loopback only, where `Host` must
@@ -197,36 +173,31 @@ pub(super) async fn accept_loop(
                     tracing::warn!(%addr, "refused plain TCP from an address that is not a trusted proxy");
                     continue;
                 }
-                let Some(open) = open else {
-                    if tls.is_none() {
-                        conns.spawn(refuse_full(stream));
-                    }
+                // A full daemon answers 503 in plain HTTP, but spends no TLS handshake on it.
+                if full && tls.is_some() {
                     continue;
-                };
+                }
                 // An address with too many handshakes in flight gets nothing at all; a trusted
                 // proxy speaks for many clients and is not counted.
                 let counted = (!proxied).then_some(addr.ip());
-                let Some(handshake) = caps.handshake(counted, cfg.max_handshakes_per_ip) else {
+                let Some(handshake) = caps.handshakes.take(counted, cfg.max_handshakes_per_ip)
+                else {
                     tracing::debug!(%addr, "too many handshakes from this address");
                     continue;
                 };
-                let entry = Entry {
-                    admission: Admission::Tcp {
-                        // Behind a proxy, Host is the public name.
-                        check_host: tls.is_none() && !proxied,
-                        peer: addr.ip(),
-                        proxied,
-                    },
-                    live: Arc::clone(&live),
-                    open,
-                    handshake: Some(handshake),
+                let admission = Admission::Tcp {
+                    // Behind a proxy, Host is the public name.
+                    check_host: tls.is_none() && !proxied,
+                    peer: addr.ip(),
+                    proxied,
                 };
+                let door = door(admission, Some(handshake));
                 match tls {
                     None => {
-                        conns.spawn(session::run(Arc::clone(&d), stream, entry));
+                        conns.spawn(front::serve(Arc::clone(&d), stream, door));
                     }
                     Some(server) => {
-                        conns.spawn(tls_session(Arc::clone(&d), stream, server, entry));
+                        conns.spawn(tls_front(Arc::clone(&d), stream, server, door));
                     }
                 }
             }
@@ -242,18 +213,18 @@ fn plain_peer_allowed(tls: bool, peer: std::net::IpAddr, proxied: bool) -> bool 
     tls || peer.is_loopback() || proxied
 }
 
-/// The TLS handshake (within the upgrade's deadline), then the session.
-async fn tls_session(
+/// The TLS handshake (within the upgrade's deadline), then the HTTP front.
+async fn tls_front(
     d: Arc<Daemon>,
     stream: TcpStream,
     server: Arc<rustls::ServerConfig>,
-    entry: Entry,
+    door: Door,
 ) {
     let acceptor = tokio_rustls::TlsAcceptor::from(server);
     let handshake =
         tokio::time::timeout(super::upgrade::HANDSHAKE_TIMEOUT, acceptor.accept(stream));
     match handshake.await {
-        Ok(Ok(tls)) => session::run(d, tls, entry).await,
+        Ok(Ok(tls)) => front::serve(d, tls, door).await,
         Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
         Err(_) => tracing::debug!("TLS handshake timed out"),
     }

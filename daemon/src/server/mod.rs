@@ -1,4 +1,5 @@
-//! The network edge: listeners, the WebSocket upgrade, and one session per connection.
+//! The network edge: listeners, an HTTP front that admits the WebSocket upgrade, and one
+//! session per connection.
 //!
 //! [`serve`] takes bound listeners and the daemon; it returns after shutdown has drained every
 //! connection and every generation has stored its end.
@@ -6,6 +7,7 @@
 mod bind;
 pub mod caps;
 mod dispatch;
+mod front;
 mod outbox;
 mod registry;
 mod session;

@@ -1,18 +1,20 @@
 //! One WebSocket connection: a reader loop, a writer task behind a bounded channel, keepalive,
 //! and the tasks running its requests. A vanished client ends the session, never a generation.
 
-use super::caps::{Handshake, OpenSocket};
+use super::caps::{AddrSlot, OpenSocket};
+use super::dispatch;
 use super::outbox::{Outbound, Session};
 use super::registry::Registry;
-use super::{Admission, dispatch, upgrade};
 use crate::auth::Identity;
 use crate::daemon::Daemon;
 use futures_util::{SinkExt, StreamExt};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -142,40 +144,21 @@ async fn writer<W>(
     }
 }
 
-/// Runs one connection to its end.
-/// What a connection enters with: how its peer is named, the registry it joins, and its
-/// places under the caps (its socket for its whole life, its handshake until the upgrade).
+/// What a session holds for its whole life: the registry it joins, and its places under the
+/// caps (its socket, its client address).
 #[derive(Debug)]
-pub(super) struct Entry {
-    pub admission: Admission,
+pub(super) struct Held {
     pub live: Arc<Registry>,
-    pub open: OpenSocket,
-    pub handshake: Option<Handshake>,
+    pub _open: OpenSocket,
+    pub _client: AddrSlot,
 }
 
-pub(super) async fn run<S>(d: Arc<Daemon>, stream: S, entry: Entry)
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let Entry {
-        admission,
-        live,
-        open: _open,
-        handshake,
-    } = entry;
-    let max_per_user = d.config().caps.max_connections_per_user;
-    // Token users are capped each; the daemon's own OS user only by the total.
-    let per_user =
-        |who: &Identity| who.token.is_some() && live.count_owner(&who.owner) >= max_per_user;
-    let accepted = upgrade::accept(stream, &d, admission, &per_user).await;
-    drop(handshake);
-    let (ws, peer) = match accepted {
-        Ok(accepted) => accepted,
-        Err(e) => {
-            tracing::debug!(error = %e, "connection refused at the upgrade");
-            return;
-        }
-    };
+/// A WebSocket on an upgraded HTTP connection, whatever the transport under it.
+pub(super) type Ws = WebSocketStream<TokioIo<Upgraded>>;
+
+/// Runs one upgraded connection to its end.
+pub(super) async fn run(d: Arc<Daemon>, ws: Ws, peer: Identity, held: Held) {
+    let live = held.live;
     let _counted = Counted::new(&d.connections);
     let (sink, mut source) = ws.split();
     let (s, rx) = Session::new(Arc::clone(&d), peer, MAX_INFLIGHT);

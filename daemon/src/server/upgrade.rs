@@ -1,16 +1,12 @@
-//! The WebSocket upgrade: limits from SECURITY.md §2, `Origin` and `Host` checks, the bearer
-//! token of a TCP peer (401 before the 101), a deadline.
+//! Admitting a WebSocket upgrade, pure over its headers: limits from SECURITY.md §2, `Origin`
+//! and `Host` checks, the bearer token of a TCP peer, the client's address behind a trusted
+//! proxy; and the handshake's own checks and answer (RFC 6455 §4.2).
 
 use super::Admission;
 use crate::auth::{Identity, Refusal, TokenIndex, presented_token};
-use crate::daemon::Daemon;
+use hyper::header::{HeaderMap, HeaderValue};
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// The upgrade must finish within this.
@@ -24,12 +20,6 @@ pub fn ws_config(max_message_bytes: usize) -> WebSocketConfig {
         .max_write_buffer_size(1024 * 1024)
         .max_message_size(Some(max_message_bytes))
         .max_frame_size(Some(max_message_bytes))
-}
-
-fn reject(status: StatusCode, why: &str) -> ErrorResponse {
-    let mut r = ErrorResponse::new(Some(why.to_string()));
-    *r.status_mut() = status;
-    r
 }
 
 /// `Host` names that mean this machine.
@@ -46,19 +36,6 @@ fn is_loopback_host(host: &str) -> bool {
         .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// A refusal as tungstenite sends it: the status, a reason in the body, and for 401 the
-/// `WWW-Authenticate` challenge.
-fn refuse(refusal: Refusal) -> ErrorResponse {
-    let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::FORBIDDEN);
-    let mut r = reject(status, refusal.reason);
-    if refusal.status == 401
-        && let Ok(v) = HeaderValue::from_str(r#"Bearer realm="chinwag""#)
-    {
-        r.headers_mut().insert("www-authenticate", v);
-    }
-    r
-}
-
 /// The client's address: the peer's own, or, when the peer is a trusted proxy, the last
 /// address in `X-Forwarded-For` (the one that proxy added; earlier ones are the client's
 /// word). A missing or unreadable header leaves the proxy's address.
@@ -72,28 +49,41 @@ pub fn client_addr(peer: IpAddr, proxied: bool, forwarded_for: Option<&str>) -> 
         .unwrap_or(peer)
 }
 
-/// Checks one upgrade request and names its peer. Pure over the request's headers.
-fn admit(
-    req: &Request,
+/// An upgrade let in: who the peer is, whether its token came as a subprotocol (the answer
+/// must then pick `chinwag`), and the client's address (`None` on the Unix socket).
+#[derive(Debug)]
+pub struct Admitted {
+    pub who: Identity,
+    pub by_subprotocol: bool,
+    pub client: Option<IpAddr>,
+}
+
+/// Checks one upgrade request's headers and names its peer.
+pub fn admit(
+    headers: &HeaderMap,
     admission: &Admission,
     tokens: &TokenIndex,
     now_ms: i64,
-) -> Result<(Identity, bool), Refusal> {
+) -> Result<Admitted, Refusal> {
     // No browser client exists yet, so any Origin is foreign (CSWSH defence).
-    if req.headers().contains_key("origin") {
+    if headers.contains_key("origin") {
         return Err(Refusal {
             status: 403,
             reason: "cross-origin WebSocket requests are refused",
         });
     }
     match admission {
-        Admission::Local(who) => Ok((who.clone(), false)),
+        Admission::Local(who) => Ok(Admitted {
+            who: who.clone(),
+            by_subprotocol: false,
+            client: None,
+        }),
         Admission::Tcp {
             check_host,
             peer,
             proxied,
         } => {
-            let header = |name: &str| req.headers().get(name).and_then(|h| h.to_str().ok());
+            let header = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
             let client = client_addr(*peer, *proxied, header("x-forwarded-for"));
             if *check_host && !is_loopback_host(header("host").unwrap_or("")) {
                 return Err(Refusal {
@@ -108,76 +98,108 @@ fn admit(
                 tracing::info!(%client, "refused an upgrade with a missing or invalid token");
             })?;
             tracing::info!(%client, user = %who.display, "authenticated");
-            Ok((who, by_subprotocol))
+            Ok(Admitted {
+                who,
+                by_subprotocol,
+                client: Some(client),
+            })
         }
     }
 }
 
-/// Accepts the upgrade and names the peer, or refuses it (401, 403) before any WebSocket
-/// frame is exchanged.
-pub async fn accept<S>(
-    stream: S,
-    d: &Daemon,
-    admission: Admission,
-    user_is_full: &(dyn Fn(&Identity) -> bool + Sync),
-) -> Result<(WebSocketStream<S>, Identity), String>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    let admitted: Arc<Mutex<Option<Identity>>> = Arc::default();
-    let slot = Arc::clone(&admitted);
-    let now_ms = crate::store::now_ms();
-    #[allow(
-        clippy::result_large_err,
-        reason = "the callback's type is tungstenite's"
-    )]
-    let callback = |req: &Request, mut resp: Response| -> Result<Response, ErrorResponse> {
-        let (who, by_subprotocol) = admit(req, &admission, &d.tokens, now_ms).map_err(refuse)?;
-        if user_is_full(&who) {
-            let mut r = reject(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many connections for this user; close some first",
-            );
-            r.headers_mut().insert(
-                "retry-after",
-                HeaderValue::from_static(super::caps::RETRY_AFTER_SECS_STR),
-            );
-            return Err(r);
-        }
-        if by_subprotocol {
-            // A browser sent the token as a subprotocol; the answer must pick one it offered.
-            resp.headers_mut().insert(
-                "sec-websocket-protocol",
-                HeaderValue::from_static("chinwag"),
-            );
-        }
-        if let Ok(mut s) = slot.lock() {
-            *s = Some(who);
-        }
-        Ok(resp)
-    };
-    let fut = tokio_tungstenite::accept_hdr_async_with_config(
-        stream,
-        callback,
-        Some(ws_config(d.config().max_message_bytes)),
-    );
-    let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, fut).await {
-        Ok(Ok(ws)) => ws,
-        Ok(Err(e)) => return Err(format!("upgrade failed: {e}")),
-        Err(_) => return Err("upgrade timed out".into()),
-    };
-    let who = admitted
-        .lock()
-        .ok()
-        .and_then(|mut s| s.take())
-        .ok_or("the upgrade named no peer")?;
-    Ok((ws, who))
+/// Whether a request asks for a WebSocket (`Upgrade: websocket`).
+pub fn wants_websocket(headers: &HeaderMap) -> bool {
+    has_token(headers, "upgrade", "websocket")
+}
+
+/// Whether a comma-separated header holds `token`, in any case.
+fn has_token(headers: &HeaderMap, name: &str, token: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+/// A handshake the server cannot complete, and the status it earns.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BadHandshake {
+    /// 400: not a WebSocket opening handshake.
+    Malformed(&'static str),
+    /// 426 with `Sec-WebSocket-Version: 13`: a version this server does not speak.
+    Version,
+}
+
+/// Checks the handshake's own headers (RFC 6455 §4.2.1) and returns the
+/// `Sec-WebSocket-Accept` answer.
+pub fn accept_key(headers: &HeaderMap) -> Result<HeaderValue, BadHandshake> {
+    if !has_token(headers, "connection", "upgrade") {
+        return Err(BadHandshake::Malformed("Connection must include Upgrade"));
+    }
+    if headers
+        .get("sec-websocket-version")
+        .is_none_or(|v| v.as_bytes() != b"13")
+    {
+        return Err(BadHandshake::Version);
+    }
+    let key = headers
+        .get("sec-websocket-key")
+        .filter(|k| k.len() == 24)
+        .ok_or(BadHandshake::Malformed(
+            "Sec-WebSocket-Key is missing or malformed",
+        ))?;
+    let answer = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+    HeaderValue::from_str(&answer).map_err(|_| BadHandshake::Malformed("unusable key"))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{client_addr, is_loopback_host};
+    use super::{BadHandshake, accept_key, client_addr, is_loopback_host, wants_websocket};
+    use hyper::header::{HeaderMap, HeaderValue};
     use std::net::IpAddr;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn the_handshake_is_checked_and_answered_as_rfc_6455_says() {
+        // The key and answer of RFC 6455 §1.3.
+        let good = [
+            ("upgrade", "WebSocket"),
+            ("connection", "keep-alive, Upgrade"),
+            ("sec-websocket-version", "13"),
+            ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ];
+        assert!(wants_websocket(&headers(&good)));
+        assert_eq!(
+            accept_key(&headers(&good)).expect("valid"),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+        assert_eq!(
+            accept_key(&headers(&[good[0], good[2], good[3]])),
+            Err(BadHandshake::Malformed("Connection must include Upgrade"))
+        );
+        assert_eq!(
+            accept_key(&headers(&[
+                good[0],
+                good[1],
+                ("sec-websocket-version", "8"),
+                good[3]
+            ])),
+            Err(BadHandshake::Version)
+        );
+        assert!(matches!(
+            accept_key(&headers(&[good[0], good[1], good[2]])),
+            Err(BadHandshake::Malformed(_))
+        ));
+        assert!(!wants_websocket(&headers(&[("upgrade", "h2c")])));
+    }
 
     #[test]
     fn forwarded_for_is_believed_only_from_a_trusted_proxy_and_only_its_last_hop() {

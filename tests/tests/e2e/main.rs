@@ -10,6 +10,7 @@ mod control;
 mod crash;
 mod edge;
 mod errors;
+mod front;
 mod limits;
 mod local;
 mod man;
