@@ -6,3 +6,4 @@ pub mod fake_ollama;
 pub mod harness;
 pub mod other_user;
 pub mod tmux;
+pub mod wire;

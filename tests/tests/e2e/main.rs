@@ -4,8 +4,8 @@
 mod auth;
 mod chat;
 mod cli;
+mod conformance;
 mod connection;
-mod contract;
 mod control;
 mod crash;
 mod edge;
