@@ -97,6 +97,18 @@ impl Drop for TestDaemon {
 
 static BUILT_ONCE: OnceLock<PathBuf> = OnceLock::new();
 
+/// The variables cargo sets for a crate being built or tested (the Cargo book's "Environment
+/// variables Cargo sets for crates"), by prefix.
+const CRATE_ENV: &[&str] = &[
+    "CARGO_MANIFEST_",
+    "CARGO_PKG_",
+    "CARGO_CRATE_NAME",
+    "CARGO_BIN_",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_TARGET_TMPDIR",
+    "CARGO_RUSTC_CURRENT_DIR",
+];
+
 /// The built binary `name` (`chinwag`), built first if need be (once per test process).
 pub fn bin(name: &str) -> PathBuf {
     let dir = BUILT_ONCE.get_or_init(|| {
@@ -108,7 +120,17 @@ pub fn bin(name: &str) -> PathBuf {
             .expect("target dir")
             .to_path_buf();
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
+        let mut build = Command::new(cargo);
+        // What cargo sets for this test process is not the build's environment: ring's build
+        // script tracks CARGO_MANIFEST_DIR, so passing it on rebuilt ring (and all above it)
+        // on every run.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if CRATE_ENV.iter().any(|p| key.starts_with(p)) {
+                build.env_remove(&*key);
+            }
+        }
+        let status = build
             .args(["build", "--quiet", "-p", "chinwag", "--bin", "chinwag"])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("CARGO_TARGET_DIR", dir.parent().expect("target root"))
