@@ -115,7 +115,10 @@ pub async fn start_chat(
     let generating = d.generations.count_for(owner);
     d.limits()
         .admit_chat(owner, who.token.as_deref(), generating)
-        .map_err(refused)?;
+        .map_err(|r| {
+            d.metrics.rate_limited(r.limit());
+            refused(r)
+        })?;
     let info = match &p.conversation {
         Some(id) => Some(
             d.store
@@ -245,6 +248,7 @@ pub async fn start_chat(
         options: options_map(&options),
         keep_alive,
     };
+    d.metrics.turns.inc();
     d.runners.spawn(run_generation(GenJob {
         generation: Arc::clone(&generation),
         request,
@@ -254,6 +258,7 @@ pub async fn start_chat(
         shutdown: d.shutdown.clone(),
         timeouts: config.timeouts,
         slots: Arc::clone(&d.backend_slots),
+        metrics: Arc::clone(&d.metrics),
         usage: Usage {
             limits: d.limits(),
             owner: owner.to_string(),

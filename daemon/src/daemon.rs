@@ -4,6 +4,7 @@ use crate::auth::TokenIndex;
 use crate::config::Config;
 use crate::generation::Generations;
 use crate::limits::Limits;
+use crate::metrics::Metrics;
 use crate::models::ModelCatalog;
 use crate::ollama::OllamaClient;
 use crate::store::Store;
@@ -37,6 +38,8 @@ pub struct Daemon {
     pub shutdown: CancellationToken,
     /// WebSocket connections open now (past the upgrade).
     pub connections: AtomicU64,
+    /// What `/metrics` exposes.
+    pub metrics: Arc<Metrics>,
     started: Instant,
     listening: Mutex<Vec<String>>,
 }
@@ -48,6 +51,7 @@ impl Daemon {
             .with_users(&config.user_limits)
             .with_tokens(&config.token_limits);
         let slots = config.max_generations;
+        let metrics = Arc::new(Metrics::new(store.commit_seconds()));
         Arc::new(Daemon {
             config: RwLock::new(Arc::new(config)),
             store,
@@ -61,6 +65,7 @@ impl Daemon {
             runners: TaskTracker::new(),
             shutdown,
             connections: AtomicU64::new(0),
+            metrics,
             started: Instant::now(),
             listening: Mutex::new(Vec::new()),
         })

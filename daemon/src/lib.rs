@@ -11,6 +11,7 @@ pub mod frame;
 pub mod generation;
 pub mod limits;
 pub mod logging;
+pub mod metrics;
 pub mod models;
 pub mod ollama;
 pub mod private_fs;

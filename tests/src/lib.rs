@@ -4,6 +4,7 @@ pub mod bench;
 pub mod client;
 pub mod fake_ollama;
 pub mod harness;
+pub mod http;
 pub mod other_user;
 pub mod tmux;
 pub mod wire;

@@ -3,6 +3,7 @@
 use super::{GenEnd, Generation, Generations};
 use crate::config::Timeouts;
 use crate::limits::Limits;
+use crate::metrics::{Held, Metrics};
 use crate::ollama::{ChatRequest, OllamaClient, OllamaError, StreamEvent};
 use crate::store::{INTERRUPTED_REPLY, ReplyEnd, Store, StoreError};
 use chinwag_protocol::{ErrorBody, ErrorCode, GenStats, MessageStatus};
@@ -28,6 +29,7 @@ pub struct GenJob {
     pub slots: Arc<Semaphore>,
     /// Whose output-token quota the reply is charged to.
     pub usage: Usage,
+    pub metrics: Arc<Metrics>,
 }
 
 /// The quota a reply's output tokens are charged to when it ends.
@@ -41,11 +43,12 @@ pub struct Usage {
 
 impl Usage {
     /// Charges what a reply produced: Ollama's `eval_count` when it reported one, else (a
-    /// reply cut short) about a token for every four bytes streamed.
-    fn charge(&self, eval_count: Option<u64>, streamed_bytes: usize) {
+    /// reply cut short) about a token for every four bytes streamed. Returns the tokens.
+    fn charge(&self, eval_count: Option<u64>, streamed_bytes: usize) -> u64 {
         let tokens = eval_count.unwrap_or(streamed_bytes.div_ceil(4) as u64);
         self.limits
             .charge_output(&self.owner, self.token.as_deref(), tokens);
+        tokens
     }
 }
 
@@ -90,7 +93,11 @@ impl Pending {
 pub async fn run_generation(job: GenJob) {
     let g = Arc::clone(&job.generation);
     let mut pending = Pending::default();
+    let started = Instant::now();
     let outcome = stream_reply(&job, &mut pending).await;
+    job.metrics
+        .reply_duration
+        .observe(started.elapsed().as_secs_f64());
     let (status, error, done_reason, stats) = match outcome {
         Outcome::Done { done_reason, stats } => {
             (MessageStatus::Complete, None, done_reason, Some(stats))
@@ -104,7 +111,9 @@ pub async fn run_generation(job: GenJob) {
         ),
         Outcome::Backend(e) => {
             tracing::warn!(conversation = %g.conversation, error = %e, "generation failed");
-            (MessageStatus::Error, Some(e.to_body()), None, None)
+            let body = e.to_body();
+            job.metrics.backend_error(body.code);
+            (MessageStatus::Error, Some(body), None, None)
         }
         Outcome::Storage(body) => (MessageStatus::Incomplete, Some(body), None, None),
     };
@@ -117,7 +126,8 @@ pub async fn run_generation(job: GenJob) {
         error,
     };
     conclude(&g, &job.store, &job.registry, content, thinking, end).await;
-    job.usage.charge(eval_count, g.text_len());
+    let tokens = job.usage.charge(eval_count, g.text_len());
+    job.metrics.output_tokens.inc_by(tokens);
 }
 
 /// Stores how a reply ended (with its last unsaved text), tells its watchers, and unregisters
@@ -216,8 +226,14 @@ async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
     // A place among the replies in flight first (held to the end), then the request; the
     // wait counts towards the first token, and watchers hear `loading` meanwhile.
     let chat = async {
+        let waiting = Held::new(&job.metrics.generations_waiting);
         let slot = Arc::clone(&job.slots).acquire_owned().await.ok();
-        (slot, job.ollama.chat(&job.request).await)
+        drop(waiting);
+        let active = Held::new(&job.metrics.generations_active);
+        (
+            slot.map(|s| (s, active)),
+            job.ollama.chat(&job.request).await,
+        )
     };
     tokio::pin!(chat);
     let (_slot, mut stream) = loop {
@@ -269,6 +285,9 @@ async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
             }
             ev = stream.next_event() => match ev {
                 Ok(Some(StreamEvent::Delta { content, thinking })) => {
+                    if !got_token {
+                        job.metrics.first_token.observe(started.elapsed().as_secs_f64());
+                    }
                     got_token = true;
                     deadline = Instant::now() + t.between_tokens;
                     pending.content.push_str(&content);

@@ -102,6 +102,17 @@ pub enum Refused {
     },
 }
 
+impl Refused {
+    /// The limit that refused, as `/metrics` names it.
+    pub fn limit(&self) -> &'static str {
+        match self {
+            Refused::Rate { .. } => "messages",
+            Refused::Concurrency { .. } => "concurrent_generations",
+            Refused::Tokens { .. } => "output_tokens",
+        }
+    }
+}
+
 impl Limits {
     pub fn new(remote: LimitConfig, local: LimitConfig) -> Limits {
         Limits::with_clock(remote, local, MonotonicClock)

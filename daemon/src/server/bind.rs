@@ -11,6 +11,7 @@ use super::front::{self, Door};
 use super::registry::Registry;
 use crate::auth::Identity;
 use crate::daemon::Daemon;
+use crate::metrics::Transport;
 use anyhow::{Context, Result, bail};
 use std::fs::{File, OpenOptions};
 use std::net::SocketAddr;
@@ -143,8 +144,9 @@ pub(super) async fn accept_loop(
         let cfg = d.config().caps;
         let open = caps.open(cfg.max_connections);
         let full = open.is_none();
-        let door = |admission, handshake| Door {
+        let door = |admission, transport, handshake| Door {
             admission,
+            transport,
             live: Arc::clone(&live),
             caps: Arc::clone(&caps),
             open,
@@ -158,7 +160,7 @@ pub(super) async fn accept_loop(
                     continue;
                 }
                 // A full daemon still answers (503) through the front.
-                let door = door(Admission::Local(owner.clone()), None);
+                let door = door(Admission::Local(owner.clone()), Transport::Unix, None);
                 conns.spawn(front::serve(Arc::clone(&d), stream, door));
             }
             // Every TCP peer, loopback included, is named by its token at the upgrade: any
@@ -191,7 +193,12 @@ pub(super) async fn accept_loop(
                     peer: addr.ip(),
                     proxied,
                 };
-                let door = door(admission, Some(handshake));
+                let transport = if tls.is_some() {
+                    Transport::Tls
+                } else {
+                    Transport::Tcp
+                };
+                let door = door(admission, transport, Some(handshake));
                 match tls {
                     None => {
                         conns.spawn(front::serve(Arc::clone(&d), stream, door));

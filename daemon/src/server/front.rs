@@ -4,14 +4,14 @@
 //! admitted upgrade becomes a session on the same task, holding its places under the caps.
 
 use super::Admission;
-use super::caps::{AddrSlot, Caps, OpenSocket, RETRY_AFTER_SECS_STR};
+use super::answer::{self, Body, retry_later, text};
+use super::caps::{AddrSlot, Caps, OpenSocket};
 use super::registry::Registry;
 use super::session::{self, Held};
 use super::upgrade::{self, BadHandshake, HANDSHAKE_TIMEOUT};
-use crate::auth::{Identity, Refusal};
+use crate::auth::Identity;
 use crate::daemon::Daemon;
-use bytes::Bytes;
-use http_body_util::Full;
+use crate::metrics::Transport;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::server::conn::http1;
@@ -27,14 +27,13 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 /// The largest request head read (hyper's buffer; its floor is 8 KiB).
 const MAX_HEAD_BYTES: usize = 16 * 1024;
 
-type Body = Full<Bytes>;
-
 /// What a connection comes to the front with: how its peer is named, the registry it would
 /// join, the caps, its socket's place (`None`: the daemon is full, every request gets 503),
 /// and its handshake's place, held until the upgrade is done.
 #[derive(Debug)]
 pub(super) struct Door {
     pub admission: Admission,
+    pub transport: Transport,
     pub live: Arc<Registry>,
     pub caps: Arc<Caps>,
     pub open: Option<OpenSocket>,
@@ -65,6 +64,7 @@ where
 {
     let Door {
         admission,
+        transport,
         live,
         caps,
         open,
@@ -80,8 +80,8 @@ where
     });
     let handler = Arc::clone(&gate);
     let service = hyper::service::service_fn(move |req| {
-        let answer = respond(&handler, req);
-        std::future::ready(Ok::<_, Infallible>(answer))
+        let gate = Arc::clone(&handler);
+        async move { Ok::<_, Infallible>(respond(&gate, req).await) }
     });
     // One request per connection (every answer but the 101 says `Connection: close`): the
     // front exists to upgrade, and to answer a probe.
@@ -116,57 +116,35 @@ where
         live,
         _open: open,
         _client: up.client,
+        _counted: d.metrics.connected(transport),
     };
     session::run(d, ws, up.who, held).await;
 }
 
-/// A plain-text answer, after which the connection closes.
-fn text(status: StatusCode, body: &str) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from(format!("{body}\n"))));
-    *r.status_mut() = status;
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    h.insert(header::CONNECTION, HeaderValue::from_static("close"));
-    r
-}
-
-/// A refusal that says when to try again.
-fn retry_later(status: StatusCode, body: &str) -> Response<Body> {
-    let mut r = text(status, body);
-    r.headers_mut().insert(
-        header::RETRY_AFTER,
-        HeaderValue::from_static(RETRY_AFTER_SECS_STR),
-    );
-    r
-}
-
-/// An admission refusal: 401 carries the bearer challenge.
-fn refused(refusal: Refusal) -> Response<Body> {
-    let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::FORBIDDEN);
-    let mut r = text(status, refusal.reason);
-    if status == StatusCode::UNAUTHORIZED {
-        r.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static(r#"Bearer realm="chinwag""#),
-        );
-    }
-    r
-}
-
 /// The answer to one request.
-fn respond(g: &Gate, mut req: Request<Incoming>) -> Response<Body> {
+async fn respond(g: &Gate, req: Request<Incoming>) -> Response<Body> {
     if g.full {
+        g.d.metrics.rate_limited("connections");
         return retry_later(
             StatusCode::SERVICE_UNAVAILABLE,
             "the daemon is full; try again shortly",
         );
     }
     if !upgrade::wants_websocket(req.headers()) {
+        if let Some(answer) = super::ops::route(&g.d, &g.admission, &req).await {
+            return answer;
+        }
         return plain(&req);
     }
+    let answer = upgrade_or_refuse(g, req);
+    if answer.status() != StatusCode::SWITCHING_PROTOCOLS {
+        g.d.metrics.upgrade_refused(answer.status().as_u16());
+    }
+    answer
+}
+
+/// The answer to a WebSocket upgrade: 101, or why not.
+fn upgrade_or_refuse(g: &Gate, mut req: Request<Incoming>) -> Response<Body> {
     if req.method() != Method::GET || req.version() != hyper::Version::HTTP_11 {
         return text(
             StatusCode::BAD_REQUEST,
@@ -195,12 +173,13 @@ fn respond(g: &Gate, mut req: Request<Incoming>) -> Response<Body> {
         crate::store::now_ms(),
     ) {
         Ok(a) => a,
-        Err(refusal) => return refused(refusal),
+        Err(refusal) => return answer::refused(refusal),
     };
     let caps = g.d.config().caps;
     // Token users are capped each; the daemon's own OS user only by the total.
     let who = admitted.who;
     if who.token.is_some() && g.live.count_owner(&who.owner) >= caps.max_connections_per_user {
+        g.d.metrics.rate_limited("connections_per_user");
         return retry_later(
             StatusCode::TOO_MANY_REQUESTS,
             "too many connections for this user; close some first",
@@ -212,6 +191,7 @@ fn respond(g: &Gate, mut req: Request<Incoming>) -> Response<Body> {
         .take(admitted.client, caps.max_connections_per_ip)
     else {
         tracing::info!(client = ?admitted.client, "too many connections from this address");
+        g.d.metrics.rate_limited("connections_per_ip");
         return retry_later(
             StatusCode::TOO_MANY_REQUESTS,
             "too many connections from this address; close some first",

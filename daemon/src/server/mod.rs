@@ -4,10 +4,12 @@
 //! [`serve`] takes bound listeners and the daemon; it returns after shutdown has drained every
 //! connection and every generation has stored its end.
 
+mod answer;
 mod bind;
 pub mod caps;
 mod dispatch;
 mod front;
+mod ops;
 mod outbox;
 mod registry;
 mod session;

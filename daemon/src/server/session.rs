@@ -151,6 +151,7 @@ pub(super) struct Held {
     pub live: Arc<Registry>,
     pub _open: OpenSocket,
     pub _client: AddrSlot,
+    pub _counted: crate::metrics::Connected,
 }
 
 /// A WebSocket on an upgraded HTTP connection, whatever the transport under it.

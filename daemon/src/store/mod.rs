@@ -18,6 +18,7 @@ pub use errors::{StoreError, StoreErrorKind};
 pub use turns::{NewTurn, ReplyEnd, TurnIds, TurnOutcome};
 pub use users::{Removed, TokenRecord, UserInfo, user_owner, valid_user_name};
 
+use prometheus_client::metrics::histogram::Histogram;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,6 +50,11 @@ pub struct StoreOptions {
     pub skip_recovery: bool,
 }
 
+/// Buckets of the commit-time histogram, in seconds: 50 µs to 1 s.
+const COMMIT_BUCKETS: [f64; 10] = [
+    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.1, 1.0,
+];
+
 /// How long one search may run by default: far more than any sane query needs.
 pub const SEARCH_BUDGET: Duration = Duration::from_secs(2);
 
@@ -59,6 +65,8 @@ pub struct Store {
     readers: Arc<readers::ReadPool>,
     search_budget: Duration,
     path: PathBuf,
+    /// How long each group commit takes, for `/metrics`.
+    commit_seconds: Histogram,
 }
 
 /// What the daemon says on a reply it found cut when it started.
@@ -76,8 +84,10 @@ impl Store {
         if !opts.skip_recovery {
             turns::recover_interrupted(&conn)?;
         }
+        let commit_seconds = Histogram::new(COMMIT_BUCKETS);
         Ok(Store {
-            writer: writer::Writer::spawn(conn)?,
+            writer: writer::Writer::spawn(conn, commit_seconds.clone())?,
+            commit_seconds,
             readers: Arc::new(readers::ReadPool::open(path)?),
             search_budget: opts.search_budget.unwrap_or(SEARCH_BUDGET),
             path: path.to_path_buf(),
@@ -87,6 +97,25 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Each group commit's duration, in seconds (shared: the writer records into it).
+    pub fn commit_seconds(&self) -> Histogram {
+        self.commit_seconds.clone()
+    }
+
+    /// Rewrites the probe row: proof that the store takes writes now (`/ready`).
+    pub async fn probe_write(&self) -> Result<(), StoreError> {
+        self.write(|conn| {
+            conn.execute(
+                "INSERT INTO probe (id, at_ms) VALUES (1, ?1) \
+                 ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms",
+                [now_ms()],
+            )
+            .map(drop)
+            .map_err(|e| StoreError::from_sqlite(e, "writing the probe row"))
+        })
+        .await
     }
 
     /// Runs `f` on a read connection of the pool, off the async runtime.

@@ -82,6 +82,8 @@ CREATE TABLE tokens (
 ) STRICT;
 CREATE INDEX tokens_by_user ON tokens(user_name);
 "#,
+    // v5: one row the readiness check rewrites, to prove the store takes writes.
+    "CREATE TABLE probe (id INTEGER PRIMARY KEY CHECK (id = 1), at_ms INTEGER NOT NULL) STRICT;",
 ];
 
 /// WAL, the chosen durability, foreign keys, and a busy timeout for the write connection.

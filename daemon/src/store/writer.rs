@@ -6,7 +6,9 @@
 //! gets the error and nothing of it is kept.
 
 use super::errors::{SqlContext, StoreError, StoreErrorKind};
+use prometheus_client::metrics::histogram::Histogram;
 use rusqlite::Connection;
+use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 
 /// Most jobs folded into one commit.
@@ -38,11 +40,12 @@ impl std::fmt::Debug for Msg {
 }
 
 impl Writer {
-    pub(super) fn spawn(conn: Connection) -> Result<Writer, StoreError> {
+    /// Starts the writer thread; each batch's commit time goes into `commit_seconds`.
+    pub(super) fn spawn(conn: Connection, commit_seconds: Histogram) -> Result<Writer, StoreError> {
         let (tx, rx) = mpsc::channel::<Msg>(4096);
         std::thread::Builder::new()
             .name("chinwagd-store-writer".into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || run(conn, rx, &commit_seconds))
             .map_err(|e| StoreError::other(format!("starting the store writer: {e}")))?;
         Ok(Writer { tx })
     }
@@ -86,7 +89,7 @@ fn closed() -> StoreError {
     StoreError::new(StoreErrorKind::Closed, "the store writer has stopped")
 }
 
-fn run(conn: Connection, mut rx: mpsc::Receiver<Msg>) {
+fn run(conn: Connection, mut rx: mpsc::Receiver<Msg>, commit_seconds: &Histogram) {
     while let Some(first) = rx.blocking_recv() {
         let mut jobs = Vec::new();
         let mut stop = None;
@@ -102,7 +105,9 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Msg>) {
             }
         }
         if !jobs.is_empty() {
+            let started = Instant::now();
             commit_batch(&conn, jobs);
+            commit_seconds.observe(started.elapsed().as_secs_f64());
         }
         if let Some(done) = stop {
             rx.close();

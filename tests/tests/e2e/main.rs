@@ -14,6 +14,7 @@ mod front;
 mod limits;
 mod local;
 mod man;
+mod ops;
 mod stall;
 mod store;
 mod tls;

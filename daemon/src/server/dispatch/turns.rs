@@ -33,7 +33,10 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
                 idempotency_key,
                 replace_from,
             };
-            match start_chat(d, &s.peer, params).await? {
+            let started = start_chat(d, &s.peer, params)
+                .await
+                .inspect_err(|e| d.metrics.backend_error(e.code))?;
+            match started {
                 ChatStart::Started {
                     turn,
                     bot,
