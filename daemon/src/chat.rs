@@ -57,6 +57,12 @@ pub async fn start_chat(
     p: ChatParams,
 ) -> Result<ChatStart, ErrorBody> {
     let owner = who.owner.as_str();
+    if d.shutdown.is_cancelled() {
+        return Err(ErrorBody::new(
+            ErrorCode::ShuttingDown,
+            "the daemon is stopping; send this again once it is back",
+        ));
+    }
     if p.content.trim().is_empty() {
         return Err(invalid("the message is empty"));
     }
@@ -181,7 +187,7 @@ pub async fn start_chat(
     let assistant = MessageId(new_id());
     let generation = d
         .generations
-        .start(owner, &slot, &assistant, &model, &d.shutdown)
+        .start(owner, &slot, &assistant, &model, &d.cut)
         .ok_or_else(|| {
             ErrorBody::new(
                 ErrorCode::Conflict,
@@ -255,7 +261,7 @@ pub async fn start_chat(
         store: d.store.clone(),
         ollama: d.ollama.clone(),
         registry: Arc::clone(&d.generations),
-        shutdown: d.shutdown.clone(),
+        shutdown: d.cut.clone(),
         timeouts: config.timeouts,
         slots: Arc::clone(&d.backend_slots),
         metrics: Arc::clone(&d.metrics),

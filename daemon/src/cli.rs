@@ -35,7 +35,8 @@ pub struct DaemonArgs {
 ///
 /// Usually started for you by `chinwag`. Configuration layers: defaults, then
 /// $XDG_CONFIG_HOME/chinwag/chinwagd.toml, then CHINWAG_* and OLLAMA_HOST, then these flags.
-/// Stops gracefully on SIGINT or SIGTERM, storing replies in progress.
+/// Stops gracefully on SIGINT or SIGTERM: replies in progress may finish for
+/// `shutdown_grace_secs` (10 s), then are stored as cut.
 #[derive(Debug, clap::Parser)]
 #[command(name = "chinwagd", version, about, long_about)]
 pub struct DaemonCli {

@@ -61,6 +61,7 @@ pub struct FileTimeouts {
     pub first_token_secs: Option<u64>,
     pub between_tokens_secs: Option<u64>,
     pub client_write_secs: Option<u64>,
+    pub shutdown_grace_secs: Option<u64>,
 }
 
 /// `[limits]` for token users, and `[limits.local]` for the daemon's own OS user.
@@ -169,6 +170,9 @@ pub struct Timeouts {
     pub ping_every: Duration,
     /// A connection from which nothing (not even a pong) arrives this long is closed (1001).
     pub client_idle: Duration,
+    /// On SIGTERM, replies in progress may finish for this long; then they are cut and
+    /// stored `incomplete`.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Timeouts {
@@ -180,6 +184,7 @@ impl Default for Timeouts {
             client_write: Duration::from_secs(30),
             ping_every: Duration::from_secs(20),
             client_idle: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }
@@ -202,6 +207,10 @@ impl Timeouts {
                 d.between_tokens,
             )?,
             client_write: secs("client_write_secs", file.client_write_secs, d.client_write)?,
+            // 0 is allowed: cut replies at once.
+            shutdown_grace: file
+                .shutdown_grace_secs
+                .map_or(d.shutdown_grace, Duration::from_secs),
             ..d
         })
     }

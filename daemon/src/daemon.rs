@@ -36,6 +36,8 @@ pub struct Daemon {
     pub runners: TaskTracker,
     /// Fires once, when the daemon begins to stop.
     pub shutdown: CancellationToken,
+    /// Fires when a stopping daemon's grace is over: replies still running are cut.
+    pub cut: CancellationToken,
     /// WebSocket connections open now (past the upgrade).
     pub connections: AtomicU64,
     /// What `/metrics` exposes.
@@ -64,6 +66,7 @@ impl Daemon {
             generations: Arc::new(Generations::default()),
             runners: TaskTracker::new(),
             shutdown,
+            cut: CancellationToken::new(),
             connections: AtomicU64::new(0),
             metrics,
             started: Instant::now(),

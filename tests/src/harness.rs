@@ -42,7 +42,11 @@ pub fn test_config(dir: &Path, ollama_host: &str) -> Config {
         log: "warn".into(),
         log_dir: dir.join("state"),
         bots: BTreeMap::new(),
-        timeouts: chinwagd::config::Timeouts::default(),
+        // Tests that stop a daemon mid-reply want it cut at once; the grace has its own tests.
+        timeouts: chinwagd::config::Timeouts {
+            shutdown_grace: Duration::ZERO,
+            ..chinwagd::config::Timeouts::default()
+        },
         tls: None,
         limits: chinwagd::limits::LimitConfig::REMOTE,
         local_limits: chinwagd::limits::LimitConfig::LOCAL,
@@ -191,6 +195,24 @@ impl DaemonProcess {
         let socket = isolated_socket(dir);
         wait_for_socket(&socket).await;
         DaemonProcess { child, socket }
+    }
+
+    /// SIGTERM, then waits (off the runtime, bounded at 60 s) for the process to exit;
+    /// its exit status.
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).expect("a pid");
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM");
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the daemon") {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the daemon did not exit within 60 s of SIGTERM"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// SIGKILL, then reap.

@@ -161,7 +161,7 @@ pub struct DaemonCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum DaemonAction {
-    /// Stop the running daemon (replies in progress are stored first)
+    /// Stop the running daemon (replies in progress finish within its grace, or are stored cut)
     Stop(ConnArgs),
     /// Stop the running daemon and start a new one (every config change takes effect)
     Restart(ConnArgs),

@@ -21,7 +21,7 @@ pub struct GenJob {
     pub store: Store,
     pub ollama: OllamaClient,
     pub registry: Arc<Generations>,
-    /// Cancelled when the daemon shuts down: the reply is stored as `incomplete`.
+    /// Cancelled when a stopping daemon's grace is over: the reply is stored `incomplete`.
     pub shutdown: CancellationToken,
     /// How long to wait for the first token and between tokens.
     pub timeouts: Timeouts,

@@ -23,8 +23,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::task::TaskTracker;
 
-/// How long shutdown waits for connections to say goodbye before it stops waiting.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long, past the grace, shutdown waits for cut replies to be stored and connections to
+/// say goodbye before it stops waiting.
+const DRAIN_MARGIN: Duration = Duration::from_secs(10);
 
 /// How a connection is let in: the Unix socket has already named its peer (the OS user);
 /// a TCP peer is named by the token it presents at the upgrade.
@@ -72,7 +73,16 @@ pub async fn serve(daemon: Arc<Daemon>, listeners: Vec<Listener>) {
     }
     accept_loops.close();
     daemon.shutdown.cancelled().await;
-    tracing::info!("shutting down: closing connections and storing replies in progress");
+    let grace = daemon.config().timeouts.shutdown_grace;
+    tracing::info!(
+        grace_secs = grace.as_secs_f64(),
+        "shutting down: no new connections or chats; replies in progress may finish"
+    );
+    let cut = daemon.cut.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(grace).await;
+        cut.cancel();
+    });
     accept_loops.wait().await;
     connections.close();
     daemon.runners.close();
@@ -80,7 +90,10 @@ pub async fn serve(daemon: Arc<Daemon>, listeners: Vec<Listener>) {
         connections.wait().await;
         daemon.runners.wait().await;
     };
-    if tokio::time::timeout(DRAIN_TIMEOUT, drained).await.is_err() {
+    if tokio::time::timeout(grace + DRAIN_MARGIN, drained)
+        .await
+        .is_err()
+    {
         tracing::warn!("shutdown: some connections did not close in time");
     }
     daemon.store.close().await;

@@ -21,8 +21,9 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 /// Requests one connection may have running at once; more wait (backpressure on reading).
 const MAX_INFLIGHT: usize = 16;
-/// How long a stopping daemon lets a connection's requests finish (and send their `done`).
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long, past the shutdown grace, a stopping daemon lets a connection's requests send
+/// their `done` (the cut replies are being stored).
+const DONE_MARGIN: Duration = Duration::from_secs(5);
 /// How long the goodbye (close frame) may take before the socket is just dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
@@ -174,14 +175,24 @@ pub(super) async fn run(d: Arc<Daemon>, ws: Ws, peer: Identity, held: Held) {
         epoch,
     ));
 
+    let mut drained: Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>> = None;
     loop {
         let frame = tokio::select! {
             _ = s.cancel.cancelled() => break,
-            _ = d.shutdown.cancelled() => {
-                // Every watcher gets its `done` (incomplete, shutting_down) before the close:
-                // the requests in flight end once their replies are stored.
+            _ = d.shutdown.cancelled(), if drained.is_none() => {
+                // The daemon is stopping: requests go on being read (a new chat is told
+                // `shutting_down`) while the replies in flight finish or are cut at the end of
+                // the grace; each watcher gets its `done` before the close.
                 s.tasks.close();
-                let _ = tokio::time::timeout(SHUTDOWN_GRACE, s.tasks.wait()).await;
+                let wait = d.config().timeouts.shutdown_grace + DONE_MARGIN;
+                let tasks = s.tasks.clone();
+                drained = Some(Box::pin(async move {
+                    let _ = tokio::time::timeout(wait, tasks.wait()).await;
+                }));
+                continue;
+            }
+            _ = async { drained.as_mut().expect("polled only when set").await },
+                if drained.is_some() => {
                 s.close(CloseCode::Away, "daemon shutting down");
                 break;
             }

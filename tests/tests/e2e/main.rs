@@ -15,6 +15,7 @@ mod limits;
 mod local;
 mod man;
 mod ops;
+mod shutdown;
 mod stall;
 mod store;
 mod tls;

@@ -145,7 +145,8 @@ async fn reload_changes_what_it_can_in_place_lists_the_rest_and_refuses_a_broken
     let mut w = rig.local().await;
     std::fs::write(
         &file,
-        "log = \"warn\"\ndurability = \"full\"\n[bots.coder]\nmodel = \"llama3.2\"\n",
+        "log = \"warn\"\ndurability = \"full\"\n[timeouts]\nshutdown_grace_secs = 0\n\
+         [bots.coder]\nmodel = \"llama3.2\"\n",
     )
     .expect("write");
     let reloaded = w.call(json!({"type": "reload", "id": "17"})).await;
