@@ -255,22 +255,31 @@ pub async fn start_chat(
         keep_alive,
     };
     d.metrics.turns.inc();
-    d.runners.spawn(run_generation(GenJob {
-        generation: Arc::clone(&generation),
-        request,
-        store: d.store.clone(),
-        ollama: d.ollama.clone(),
-        registry: Arc::clone(&d.generations),
-        shutdown: d.cut.clone(),
-        timeouts: config.timeouts,
-        slots: Arc::clone(&d.backend_slots),
-        metrics: Arc::clone(&d.metrics),
-        usage: Usage {
-            limits: d.limits(),
-            owner: owner.to_string(),
-            token: who.token.clone(),
-        },
-    }));
+    let span = tracing::info_span!(
+        "gen",
+        conversation = %generation.conversation,
+        message = %generation.message,
+        user = %who.display,
+    );
+    d.runners.spawn(tracing::Instrument::instrument(
+        run_generation(GenJob {
+            generation: Arc::clone(&generation),
+            request,
+            store: d.store.clone(),
+            ollama: d.ollama.clone(),
+            registry: Arc::clone(&d.generations),
+            shutdown: d.cut.clone(),
+            timeouts: config.timeouts,
+            slots: Arc::clone(&d.backend_slots),
+            metrics: Arc::clone(&d.metrics),
+            usage: Usage {
+                limits: d.limits(),
+                owner: owner.to_string(),
+                token: who.token.clone(),
+            },
+        }),
+        span,
+    ));
     Ok(ChatStart::Started {
         turn,
         bot: bot_name,

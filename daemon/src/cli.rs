@@ -29,6 +29,19 @@ pub struct DaemonArgs {
     /// Also log to stderr (logs always go to the state dir)
     #[arg(long)]
     pub log_stderr: bool,
+    /// How log lines are written: auto is human on a terminal, JSON otherwise (log files
+    /// are JSON unless human is chosen)
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        env = "CHINWAG_LOG_FORMAT",
+        default_value_t
+    )]
+    pub log_format: crate::logging::LogFormat,
+    /// Log message contents too: for debugging only (the daemon warns at start while it is on)
+    #[arg(long, env = "CHINWAG_LOG_CONTENT", value_parser = clap::builder::BoolishValueParser::new())]
+    pub log_content: bool,
 }
 
 /// `chinwagd`: the chinwag daemon, a WebSocket API over Ollama with durable chat history.
@@ -106,7 +119,14 @@ pub fn run_daemon(args: DaemonArgs) -> Result<()> {
     // whatever umask the daemon was started with. Paths are also created with explicit modes.
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let config = config_from(&args)?;
-    let _log_guard = crate::logging::init(&config.log_dir, &config.log, args.log_stderr)?;
+    let _log_guard = crate::logging::init(&crate::logging::LogOptions {
+        dir: &config.log_dir,
+        filter: &config.log,
+        stderr: args.log_stderr,
+        format: args.log_format,
+        keep: config.log_keep,
+        content: args.log_content,
+    })?;
     raise_fd_limit();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

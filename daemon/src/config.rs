@@ -41,6 +41,8 @@ pub struct FileConfig {
     pub max_queued_generations: Option<usize>,
     pub log: Option<String>,
     pub log_dir: Option<PathBuf>,
+    /// Rotated log files kept, one a day.
+    pub log_keep: Option<usize>,
     #[serde(default)]
     pub timeouts: FileTimeouts,
     #[serde(default)]
@@ -303,6 +305,7 @@ pub struct Config {
     pub max_queued_generations: usize,
     pub log: String,
     pub log_dir: PathBuf,
+    pub log_keep: usize,
     pub bots: BTreeMap<String, BotConfig>,
     pub timeouts: Timeouts,
     /// The TCP listener's certificate and key, when it speaks TLS.
@@ -488,6 +491,7 @@ impl Config {
                 .map(PathBuf::from)
                 .or(file.log_dir)
                 .unwrap_or_else(|| dirs.state.clone()),
+            log_keep: file.log_keep.unwrap_or(7),
             timeouts: Timeouts::layered(&file.timeouts)?,
             tls: file.tls.clone(),
             limits: limit_config(

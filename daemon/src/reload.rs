@@ -39,6 +39,7 @@ pub fn reload(d: &Daemon) -> Result<ReloadReport, String> {
         durability: old.durability,
         log: old.log.clone(),
         log_dir: old.log_dir.clone(),
+        log_keep: old.log_keep,
         tls: old.tls.clone(),
         ..new
     };
@@ -110,7 +111,7 @@ pub fn compare(old: &Config, new: &Config) -> ReloadReport {
     );
     note(old.durability == new.durability, "durability", false);
     note(
-        old.log == new.log && old.log_dir == new.log_dir,
+        old.log == new.log && old.log_dir == new.log_dir && old.log_keep == new.log_keep,
         "log",
         false,
     );

@@ -120,7 +120,8 @@ pub enum ClientMsg {
     Reload {
         id: String,
     },
-    /// Stop the daemon gracefully: replies in progress are stored, then it exits.
+    /// Stop the daemon gracefully, as SIGTERM does: replies in progress finish within its
+    /// grace or are stored cut, then it exits.
     Shutdown {
         id: String,
     },
@@ -147,6 +148,29 @@ impl ClientMsg {
             | Self::Ping { id }
             | Self::Reload { id }
             | Self::Shutdown { id } => id,
+        }
+    }
+
+    /// The `type` on the wire.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Hello { .. } => "hello",
+            Self::Chat { .. } => "chat",
+            Self::Cancel { .. } => "cancel",
+            Self::Attach { .. } => "attach",
+            Self::ListConversations { .. } => "list_conversations",
+            Self::GetConversation { .. } => "get_conversation",
+            Self::RenameConversation { .. } => "rename_conversation",
+            Self::DeleteConversation { .. } => "delete_conversation",
+            Self::History { .. } => "history",
+            Self::GetMessageText { .. } => "get_message_text",
+            Self::Search { .. } => "search",
+            Self::ListModels { .. } => "list_models",
+            Self::ListBots { .. } => "list_bots",
+            Self::Status { .. } => "status",
+            Self::Ping { .. } => "ping",
+            Self::Reload { .. } => "reload",
+            Self::Shutdown { .. } => "shutdown",
         }
     }
 }

@@ -4,8 +4,10 @@
 use chinwag_protocol::*;
 use serde_json::{Value, json};
 
-/// Asserts `msg` serialises to exactly `golden`, and that `golden` parses back to `msg`.
+/// Asserts `msg` serialises to exactly `golden`, that `golden` parses back to `msg`, and
+/// that `kind()` names its `type`.
 fn golden_client(msg: ClientMsg, golden: Value) {
+    assert_eq!(golden["type"], msg.kind(), "{msg:?}");
     assert_eq!(
         serde_json::to_value(&msg).expect("serialise"),
         golden,

@@ -41,6 +41,7 @@ pub fn test_config(dir: &Path, ollama_host: &str) -> Config {
         max_queued_generations: 32,
         log: "warn".into(),
         log_dir: dir.join("state"),
+        log_keep: 7,
         bots: BTreeMap::new(),
         // Tests that stop a daemon mid-reply want it cut at once; the grace has its own tests.
         timeouts: chinwagd::config::Timeouts {
@@ -185,8 +186,14 @@ pub struct DaemonProcess {
 
 impl DaemonProcess {
     pub async fn start(dir: &Path, ollama_host: &str) -> DaemonProcess {
+        Self::start_with(dir, ollama_host, &[]).await
+    }
+
+    /// Like [`DaemonProcess::start`], with these variables added to its environment.
+    pub async fn start_with(dir: &Path, ollama_host: &str, vars: &[(&str, &str)]) -> DaemonProcess {
         let mut cmd = Command::new(bin("chinwag"));
         isolated_env(&mut cmd, dir, ollama_host);
+        cmd.envs(vars.iter().copied());
         cmd.arg("daemon")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -19,10 +19,12 @@ use hyper::upgrade::OnUpgrade;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::Role;
+use tracing::Instrument;
 
 /// The largest request head read (hyper's buffer; its floor is 8 KiB).
 const MAX_HEAD_BYTES: usize = 16 * 1024;
@@ -57,8 +59,26 @@ struct Gate {
     upgrading: Mutex<Option<Upgrading>>,
 }
 
-/// Serves one connection: HTTP until an upgrade is admitted, then the WebSocket session.
+/// Numbers connections for the logs.
+static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
+
+/// Serves one connection, in a span naming it (id, transport, then its user) for every line
+/// logged on its behalf.
 pub(super) async fn serve<S>(d: Arc<Daemon>, stream: S, door: Door)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let span = tracing::info_span!(
+        "conn",
+        id = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed),
+        transport = door.transport.as_str(),
+        user = tracing::field::Empty,
+    );
+    serve_in_span(d, stream, door).instrument(span).await;
+}
+
+/// HTTP until an upgrade is admitted, then the WebSocket session.
+async fn serve_in_span<S>(d: Arc<Daemon>, stream: S, door: Door)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -109,6 +129,7 @@ where
         }
     };
     drop(handshake);
+    tracing::Span::current().record("user", up.who.display.as_str());
     let config = upgrade::ws_config(d.config().max_message_bytes);
     let ws =
         WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;

@@ -167,13 +167,13 @@ pub(super) async fn run(d: Arc<Daemon>, ws: Ws, peer: Identity, held: Held) {
     let _registered = live.add(&s);
     let epoch = Instant::now();
     let last_seen = Arc::new(AtomicU64::new(0));
-    let writer = tokio::spawn(writer(
+    let writer = tokio::spawn(tracing::Instrument::in_current_span(writer(
         Arc::clone(&s),
         sink,
         rx,
         Arc::clone(&last_seen),
         epoch,
-    ));
+    )));
 
     let mut drained: Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>> = None;
     loop {

@@ -13,6 +13,7 @@ mod errors;
 mod front;
 mod limits;
 mod local;
+mod logs;
 mod man;
 mod ops;
 mod shutdown;

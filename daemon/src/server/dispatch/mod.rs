@@ -106,13 +106,17 @@ pub(super) async fn handle_text(s: &Arc<Session>, text: &str) {
                 return;
             };
             let task_session = Arc::clone(s);
-            s.tasks.spawn(async move {
-                let id = msg.id().to_string();
-                if let Err(body) = run_request(&task_session, msg).await {
-                    send_error(&task_session, &id, body).await;
-                }
-                drop(permit);
-            });
+            let span = tracing::info_span!("req", id = msg.id(), kind = msg.kind());
+            s.tasks.spawn(tracing::Instrument::instrument(
+                async move {
+                    let id = msg.id().to_string();
+                    if let Err(body) = run_request(&task_session, msg).await {
+                        send_error(&task_session, &id, body).await;
+                    }
+                    drop(permit);
+                },
+                span,
+            ));
         }
     }
 }

@@ -24,6 +24,9 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
             idempotency_key,
             replace_from,
         } => {
+            if crate::logging::content_allowed() {
+                tracing::info!(%content, "chat content (logged because --log-content is on)");
+            }
             let params = ChatParams {
                 conversation,
                 bot,
