@@ -71,6 +71,20 @@ pub enum AdminCommand {
     /// Certificates for the TCP listener
     #[command(subcommand)]
     Tls(crate::admin::TlsCommand),
+    /// The config file
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `config …`: for deploy pipelines.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum ConfigCommand {
+    /// Check a config without starting: the file as the daemon reads it, its certificate
+    /// files and the listener rule. Exit 0 when good; else 1 and the key and line at fault
+    Check {
+        /// The file [default: the daemon's config file]
+        file: Option<PathBuf>,
+    },
 }
 
 fn config_from(args: &DaemonArgs) -> Result<crate::Config> {
@@ -89,6 +103,20 @@ fn config_from(args: &DaemonArgs) -> Result<crate::Config> {
 /// Runs a `user` or `token` command against the configured store and prints its answer.
 pub fn run_admin(args: &DaemonArgs, cmd: &AdminCommand) -> Result<()> {
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+    if let AdminCommand::Config(ConfigCommand::Check { file }) = cmd {
+        let dirs = crate::Dirs::from_env()?;
+        let file = file
+            .clone()
+            .or_else(|| args.config.clone())
+            .unwrap_or_else(|| dirs.config.join("chinwagd.toml"));
+        return match crate::config_check::check(&dirs, &file) {
+            Ok(summary) => {
+                print!("{summary}");
+                Ok(())
+            }
+            Err(why) => Err(anyhow::anyhow!(why)),
+        };
+    }
     if let AdminCommand::Tls(c) = cmd {
         let dir = crate::Dirs::from_env()?.config.join("tls");
         print!("{}", crate::admin::run_tls(c, &dir)?);
@@ -104,7 +132,7 @@ pub fn run_admin(args: &DaemonArgs, cmd: &AdminCommand) -> Result<()> {
         let out = match cmd {
             AdminCommand::User(c) => crate::admin::run_user(&store, c).await,
             AdminCommand::Token(c) => crate::admin::run_token(&store, c).await,
-            AdminCommand::Tls(_) => Ok(String::new()),
+            AdminCommand::Tls(_) | AdminCommand::Config(_) => Ok(String::new()),
         };
         store.close().await;
         out

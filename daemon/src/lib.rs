@@ -6,6 +6,7 @@ pub mod auth;
 pub mod chat;
 pub mod cli;
 pub mod config;
+pub mod config_check;
 pub mod daemon;
 pub mod frame;
 pub mod generation;

@@ -128,12 +128,14 @@ pub struct LoginArgs {
 }
 
 impl DaemonAction {
-    /// The `user`/`token` commands, which work on the store rather than the socket.
+    /// The `user`, `token`, `tls` and `config` commands, which work on files rather than the
+    /// socket.
     pub fn admin(&self) -> Option<chinwagd::cli::AdminCommand> {
         match self {
             DaemonAction::User(c) => Some(chinwagd::cli::AdminCommand::User(c.clone())),
             DaemonAction::Token(c) => Some(chinwagd::cli::AdminCommand::Token(c.clone())),
             DaemonAction::Tls(c) => Some(chinwagd::cli::AdminCommand::Tls(c.clone())),
+            DaemonAction::Config(c) => Some(chinwagd::cli::AdminCommand::Config(c.clone())),
             _ => None,
         }
     }
@@ -177,6 +179,9 @@ pub enum DaemonAction {
     /// Certificates for the TCP listener (the same as `chinwagd tls`)
     #[command(subcommand)]
     Tls(chinwagd::admin::TlsCommand),
+    /// The daemon's config file (the same as `chinwagd config`)
+    #[command(subcommand)]
+    Config(chinwagd::cli::ConfigCommand),
 }
 
 #[derive(Debug, Clone, Default, Args)]

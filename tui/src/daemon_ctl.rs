@@ -15,7 +15,10 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 pub async fn run(action: &DaemonAction, outer: &ConnArgs) -> Result<(), ClientError> {
     match action {
         // Handled before the runtime starts: they work on the store, not the socket.
-        DaemonAction::User(_) | DaemonAction::Token(_) | DaemonAction::Tls(_) => Ok(()),
+        DaemonAction::User(_)
+        | DaemonAction::Token(_)
+        | DaemonAction::Tls(_)
+        | DaemonAction::Config(_) => Ok(()),
         DaemonAction::Stop(conn) => {
             match stop(&conn.or(outer)).await? {
                 Some(pid) => eprintln!("stopped the daemon (pid {pid})"),

@@ -84,7 +84,16 @@ pub fn bind_unix(path: &Path) -> Result<Listener> {
 /// Binds the TCP listener: any address with TLS, loopback only without, unless a
 /// TLS-terminating proxy in front is declared (`trust_proxy`).
 pub async fn bind_tcp(addr: SocketAddr, tls: bool, behind_proxy: bool) -> Result<Listener> {
-    // Tokens are always required on TCP; beyond loopback, they must not travel in clear.
+    check_listen(addr, tls, behind_proxy)?;
+    let l = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    Ok(Listener::Tcp(l))
+}
+
+/// Tokens are always required on TCP; beyond loopback, they must not travel in clear: a
+/// listener there needs TLS or a declared TLS-terminating proxy.
+pub fn check_listen(addr: SocketAddr, tls: bool, behind_proxy: bool) -> Result<()> {
     if !addr.ip().is_loopback() && !tls && !behind_proxy {
         bail!(
             "refusing to listen on {addr} without TLS: set [tls] cert and key in chinwagd.toml \
@@ -92,10 +101,7 @@ pub async fn bind_tcp(addr: SocketAddr, tls: bool, behind_proxy: bool) -> Result
              or name the TLS-terminating proxy in front with trust_proxy = [\"ADDRESS\"]"
         );
     }
-    let l = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
-    Ok(Listener::Tcp(l))
+    Ok(())
 }
 
 /// A connection just accepted, by kind.

@@ -15,7 +15,7 @@ mod registry;
 mod session;
 mod upgrade;
 
-pub use bind::{Listener, bind_tcp, bind_unix};
+pub use bind::{Listener, bind_tcp, bind_unix, check_listen};
 
 use crate::auth::Identity;
 use crate::daemon::Daemon;

@@ -17,7 +17,11 @@ fn log_files(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(&state).expect("the state dir exists") {
         let path = entry.expect("entry").path();
-        let name = path.file_name().expect("name").to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         if name.ends_with(".log") {
             out.push((name, std::fs::read_to_string(&path).expect("read a log")));
         }
@@ -115,7 +119,12 @@ async fn logs_are_rotated_json_with_spans_and_never_hold_words_or_secrets() {
         let generation = spans.iter().find(|s| s["name"] == "gen").expect("gen span");
         assert!(generation["conversation"].is_string(), "{l}");
         assert!(generation["message"].is_string(), "{l}");
-        assert!(spans.iter().any(|s| s["name"] == "req" && s["kind"] == "chat"), "{l}");
+        assert!(
+            spans
+                .iter()
+                .any(|s| s["name"] == "req" && s["kind"] == "chat"),
+            "{l}"
+        );
     }
 }
 

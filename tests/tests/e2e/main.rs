@@ -4,6 +4,7 @@
 mod auth;
 mod chat;
 mod cli;
+mod config;
 mod conformance;
 mod connection;
 mod control;
