@@ -24,9 +24,9 @@ impl Answer {
 pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, request: &str) -> Answer {
     stream.write_all(request.as_bytes()).await.expect("send");
     let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
+    tokio::time::timeout(crate::client::FRAME_TIMEOUT, stream.read_to_end(&mut raw))
         .await
+        .expect("the answer ends (the connection closes) within 15 s")
         .expect("the daemon answers and closes");
     let text = String::from_utf8(raw).expect("utf-8");
     let (head, body) = text.split_once("\r\n\r\n").expect("a head and a body");

@@ -17,6 +17,7 @@ mod local;
 mod logs;
 mod man;
 mod ops;
+mod packaging;
 mod shutdown;
 mod stall;
 mod store;
