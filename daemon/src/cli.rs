@@ -85,6 +85,9 @@ pub enum ConfigCommand {
         /// The file [default: the daemon's config file]
         file: Option<PathBuf>,
     },
+    /// Print every key, commented out, with its default and what it does (a starting
+    /// chinwagd.toml; chinwagd.toml(5) comes from the same text)
+    Default,
 }
 
 fn config_from(args: &DaemonArgs) -> Result<crate::Config> {
@@ -116,6 +119,10 @@ pub fn run_admin(args: &DaemonArgs, cmd: &AdminCommand) -> Result<()> {
             }
             Err(why) => Err(anyhow::anyhow!(why)),
         };
+    }
+    if let AdminCommand::Config(ConfigCommand::Default) = cmd {
+        print!("{}", crate::config_doc::default_config());
+        return Ok(());
     }
     if let AdminCommand::Tls(c) = cmd {
         let dir = crate::Dirs::from_env()?.config.join("tls");

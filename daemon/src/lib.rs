@@ -7,6 +7,7 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod config_check;
+pub mod config_doc;
 pub mod daemon;
 pub mod frame;
 pub mod generation;

@@ -24,7 +24,7 @@ pub use types::{
 pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Default cap on one incoming WebSocket message, in bytes. The daemon announces its actual
-/// limit in [`HelloReply::max_message_bytes`].
+/// limit in its `hello` ([`ServerMsg::Hello`]`.max_message_bytes`).
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 256 * 1024;
 
 /// The request id that server-initiated frames carry when no request caused them.

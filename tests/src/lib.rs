@@ -1,5 +1,10 @@
 //! chinwag-tests: black-box helpers shared by the end-to-end suites and the load generator.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "black-box tests and benchmarks drive real processes"
+)]
+
 pub mod bench;
 pub mod client;
 pub mod fake_ollama;

@@ -122,6 +122,10 @@ async fn start_daemon(socket: &Path) -> Result<(), ClientError> {
     let err_file = chinwagd::private_fs::create_private_file(&err_path)
         .map_err(|e| ClientError::DaemonUnreachable(format!("cannot start a daemon: {e}")))?;
     tracing::debug!(exe = %exe.display(), socket = %socket.display(), "starting a daemon");
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the daemon autostart: this very binary, as `chinwag daemon`"
+    )]
     let mut child = Command::new(&exe)
         .arg("daemon")
         .arg("--socket")

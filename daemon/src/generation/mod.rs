@@ -3,7 +3,7 @@
 //! A [`Generation`] holds the reply text so far and wakes its watchers through a version
 //! counter. Watchers read what they have not sent yet, so a slow client gets bigger deltas
 //! instead of lagging, the generation never waits for a client, and a client that attaches
-//! late gets a replay of everything so far. The runner ([`run`]) streams from Ollama and
+//! late gets a replay of everything so far. The runner (`run`) streams from Ollama and
 //! writes to the store.
 
 mod run;

@@ -1,6 +1,6 @@
 //! The history store: conversations and messages in SQLite (WAL), scoped by owner.
 //!
-//! Writes go through one writer thread with group commit ([`writer`]); a value returned from a
+//! Writes go through one writer thread with group commit (`writer`); a value returned from a
 //! write has been committed. Reads use their own connection and never wait on writes. Every
 //! query that takes an `owner` only ever sees that owner's rows.
 

@@ -258,7 +258,7 @@ impl Store {
     }
 
     /// Up to `limit` messages before `before` (or the newest) that fit in one frame, oldest
-    /// first, and whether older ones remain. See [`page_before`].
+    /// first, and whether older ones remain. See `page_before`.
     pub async fn history_page(
         &self,
         owner: &str,

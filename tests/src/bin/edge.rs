@@ -3,8 +3,13 @@
 //! wss://, wss handshakes per second, and the time to first token that TLS adds. Bounded:
 //! fixed counts, then it stops.
 //!
-//! Usage: chinwag-edge [PATH-TO-chinwag] [CONNECTIONS] [CHATS]
+//! Usage: `chinwag-edge [PATH-TO-chinwag] [CONNECTIONS] [CHATS]`
 //! (defaults: the debug build, 10000, 200).
+
+#![allow(
+    clippy::disallowed_methods,
+    reason = "black-box tests and benchmarks drive real processes"
+)]
 
 use chinwag_protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
 use chinwag_tests::fake_ollama::FakeOllama;

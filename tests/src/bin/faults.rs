@@ -1,9 +1,14 @@
 //! chinwag-faults: re-measures the review's fault figures against a real daemon process on
 //! loopback, and prints them for BENCHMARKS.md. Bounded: fixed counts, and it stops.
 //!
-//! Usage: chinwag-faults [PATH-TO-chinwag] [DEAF-CLIENTS] [SEARCH-MESSAGES] [BIG-MIB]
+//! Usage: `chinwag-faults [PATH-TO-chinwag] [DEAF-CLIENTS] [SEARCH-MESSAGES] [BIG-MIB]`
 //! (defaults: the debug build, 200, 20000, 20). The deaf-client figure waits 61 s on purpose:
 //! the question is who is still connected a minute later.
+
+#![allow(
+    clippy::disallowed_methods,
+    reason = "black-box tests and benchmarks drive real processes"
+)]
 
 use chinwag_protocol::{ClientMsg, ServerMsg};
 use chinwag_tests::client::TestClient;

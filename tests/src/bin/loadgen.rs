@@ -1,9 +1,14 @@
 //! chinwag-loadgen: measures the daemon on this machine, over loopback only, and prints figures
 //! for BENCHMARKS.md. Bounded: a fixed number of connections and runs, then it stops.
 //!
-//! Usage: chinwag-loadgen [PATH-TO-chinwag] [CONNECTIONS] [ASK-RUNS]
+//! Usage: `chinwag-loadgen [PATH-TO-chinwag] [CONNECTIONS] [ASK-RUNS]`
 //! (default: the debug build, 1000 connections, 20 runs; pass target/release/chinwag for
 //! release figures).
+
+#![allow(
+    clippy::disallowed_methods,
+    reason = "black-box tests and benchmarks drive real processes"
+)]
 
 use chinwag_tests::client::TestClient;
 use chinwag_tests::fake_ollama::FakeOllama;

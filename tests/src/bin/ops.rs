@@ -3,8 +3,13 @@
 //! SIGTERM to exit with many replies in flight (cut at once, or finishing within the grace).
 //! Bounded: fixed counts, then it stops.
 //!
-//! Usage: chinwag-ops [PATH-TO-chinwag] [CONNECTIONS] [REPLIES] [SCRAPES]
+//! Usage: `chinwag-ops [PATH-TO-chinwag] [CONNECTIONS] [REPLIES] [SCRAPES]`
 //! (defaults: the debug build, 1000, 100, 200).
+
+#![allow(
+    clippy::disallowed_methods,
+    reason = "black-box tests and benchmarks drive real processes"
+)]
 
 use chinwag_protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
 use chinwag_tests::bench::{arg, exe, percentile, raise_fd_limit, start_daemon};

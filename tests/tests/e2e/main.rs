@@ -1,6 +1,11 @@
 //! End-to-end suites: the real daemon (in-process or as a process), a fake Ollama, real
 //! SQLite files, real sockets. One test binary for the crate.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "black-box tests and benchmarks drive real processes"
+)]
+
 mod auth;
 mod chat;
 mod cli;

@@ -1,6 +1,8 @@
 //! The man pages in `man/` are generated from the clap definitions, one per command and
 //! subcommand (so every page named under SUBCOMMANDS exists), with FILES, ENVIRONMENT and
-//! EXIT STATUS added to the top pages; this fails when they drift.
+//! EXIT STATUS added to the top pages, and the config files' pages (section 5) from the
+//! descriptions the code keeps of them; so is `packaging/chinwagd.toml`, the commented
+//! default config. This fails when any of them drifts.
 //! Regenerate with `UPDATE_MAN=1 cargo nextest run -p chinwag-tests man`.
 
 use clap::CommandFactory;
@@ -44,8 +46,8 @@ The daemon's socket, or a ws:// URL instead of it.
 \fBCHINWAG_DATABASE\fR, \fBCHINWAG_DEFAULT_MODEL\fR, \fBCHINWAG_DEFAULT_BOT\fR, \fBCHINWAG_LISTEN\fR, \fBCHINWAG_DURABILITY\fR, \fBCHINWAG_MAX_MESSAGE_BYTES\fR
 Daemon settings, over chinwagd.toml.
 .TP
-\fBCHINWAG_LOG\fR, \fBCHINWAG_LOG_DIR\fR
-The daemon's log filter and folder.
+\fBCHINWAG_LOG\fR, \fBCHINWAG_LOG_DIR\fR, \fBCHINWAG_LOG_FORMAT\fR, \fBCHINWAG_LOG_CONTENT\fR
+The daemon's log filter, folder and format (auto, human, json); 1 to log message contents (debugging only).
 .TP
 \fBCHINWAG_DAEMON_CONFIG\fR, \fBCHINWAG_CONFIG\fR
 Another daemon config file; the client's config file (theme, keys).
@@ -66,7 +68,7 @@ The daemon's socket (0600; with no XDG_RUNTIME_DIR, in /tmp/chinwag\-$UID, which
 The history (SQLite, WAL; the folder 0700, the files 0600).
 .TP
 \fI$XDG_STATE_HOME/chinwag/chinwagd.*.log\fR, \fI$XDG_STATE_HOME/chinwag/drafts/\fR
-Daemon logs (rotated daily, no message text) and the chat screen's drafts.
+Daemon logs (JSON lines, rotated daily, no message text) and the chat screen's drafts.
 .TP
 \fI$XDG_CONFIG_HOME/chinwag/chinwagd.toml\fR, \fI$XDG_CONFIG_HOME/chinwag/chinwag.toml\fR
 The daemon's config (bots, default model, timeouts); the chat screen's (theme, keys).
@@ -110,6 +112,16 @@ fn pages() -> Vec<(String, String)> {
         cmd.build();
         collect(&cmd, &mut pages, &extra);
     }
+    // The config files' pages, from the descriptions the code keeps of them.
+    let version = env!("CARGO_PKG_VERSION");
+    pages.push((
+        "chinwagd.toml.5".into(),
+        chinwagd::config_doc::man_page(version),
+    ));
+    pages.push((
+        "chinwag.toml.5".into(),
+        chinwag::ui::config::man_page(version),
+    ));
     pages
 }
 
@@ -140,7 +152,7 @@ fn man_pages_match_the_cli() {
     let on_disk: Vec<String> = std::fs::read_dir(&dir)
         .expect("man dir")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|f| f.ends_with(".1"))
+        .filter(|f| f.ends_with(".1") || f.ends_with(".5"))
         .collect();
     for f in &on_disk {
         if !pages.iter().any(|(p, _)| p == f) {
@@ -150,5 +162,19 @@ fn man_pages_match_the_cli() {
     assert!(
         stale.is_empty(),
         "man pages out of date: {stale:?}; run UPDATE_MAN=1 cargo nextest run -p chinwag-tests man"
+    );
+}
+
+#[test]
+fn the_packaged_default_config_is_the_generated_one() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../packaging/chinwagd.toml");
+    let text = chinwagd::config_doc::default_config();
+    if std::env::var_os("UPDATE_MAN").is_some() {
+        std::fs::write(&path, &text).expect("write the default config");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).ok().as_deref(),
+        Some(text.as_str()),
+        "packaging/chinwagd.toml is out of date; run UPDATE_MAN=1 cargo nextest run -p chinwag-tests man"
     );
 }

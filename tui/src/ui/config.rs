@@ -67,6 +67,44 @@ pub fn path() -> Option<PathBuf> {
         .map(|d| d.config_dir().join("chinwag.toml"))
 }
 
+/// `chinwag.toml(5)`: the file's keys, with every action and its default keys from the
+/// keymap itself, so the page cannot drift from what the chat screen does.
+pub fn man_page(version: &str) -> String {
+    let esc = |t: &str| t.replace('\\', "\\e").replace('-', "\\-");
+    let mut out = format!(
+        ".TH chinwag.toml 5 \"chinwag {v}\"\n.SH NAME\nchinwag.toml \\- the chinwag chat \
+         screen's configuration file\n.SH SYNOPSIS\n\\fI$XDG_CONFIG_HOME/chinwag/chinwag.toml\\fR \
+         (or \\fBCHINWAG_CONFIG\\fR)\n.SH DESCRIPTION\nTOML: the chat screen's theme and key \
+         bindings. A missing file means the defaults; a bad one is an error that names the \
+         problem. The daemon has its own file, chinwagd.toml(5).\n.SH KEYS\n.TP\n\\fBtheme\\fR \
+         = \"dark\" | \"light\" | \"plain\"\nColours; \\fBplain\\fR has none (chosen by itself \
+         when \\fBNO_COLOR\\fR is set). Default: dark.\n.TP\n\\fB[keys]\\fR\n\\fIaction\\fR = \
+         \"\\fIkey\\fR\" or [\"\\fIkey\\fR\", ...]: the keys for an action, which then loses its \
+         default keys. A key is written like \\fBctrl+r\\fR, \\fBalt+enter\\fR, \\fBf3\\fR, \
+         \\fBpageup\\fR.\n.SH ACTIONS\n",
+        v = esc(version)
+    );
+    let defaults = Keymap::default();
+    for (name, action) in super::keymap::Action::ALL {
+        let keys: Vec<String> = defaults
+            .keys_for(action)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        out.push_str(&format!(
+            ".TP\n\\fB{}\\fR (default: {})\n{}\n",
+            esc(name),
+            esc(&keys.join(", ")),
+            esc(action.describe())
+        ));
+    }
+    out.push_str(
+        ".SH EXAMPLE\n.nf\ntheme = \"light\"\n[keys]\nsearch = [\"ctrl+r\", \"f3\"]\n.fi\n\
+         .SH \"SEE ALSO\"\nchinwag(1), chinwagd.toml(5)\n",
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

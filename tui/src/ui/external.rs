@@ -27,6 +27,10 @@ pub async fn edit(text: &str) -> anyhow::Result<Option<String>> {
     let Some((program, args)) = cmd.split_first() else {
         return Ok(None);
     };
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the user's own $EDITOR, on a file of their draft"
+    )]
     let status = tokio::process::Command::new(program)
         .args(args)
         .arg(file.path())
@@ -89,6 +93,10 @@ fn copy_outcome(tool: Option<(&str, bool)>, in_tmux: bool) -> String {
 
 /// Feeds `text` to a clipboard tool and waits (briefly) for it to say it took it.
 fn run_tool(tool: &str, args: &[&str], text: &str) -> std::io::Result<()> {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a clipboard tool, fed the text on stdin"
+    )]
     let mut child = std::process::Command::new(tool)
         .args(args)
         .stdin(Stdio::piped())

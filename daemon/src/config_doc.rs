@@ -1,0 +1,595 @@
+//! The one description of `chinwagd.toml`: every key, its default and what it does. From it
+//! come the commented default config (`chinwagd config default`) and the `chinwagd.toml(5)`
+//! man page; tests check it against the parser both ways (every key here is accepted, with
+//! its default; every key the parser accepts is here).
+
+/// One key of the file.
+#[derive(Debug, Clone, Copy)]
+pub struct Key {
+    /// The table it lives in (`""` for the top level, `bots.NAME` for a pattern).
+    pub table: &'static str,
+    pub name: &'static str,
+    /// The default as TOML, or `""` when unset by default.
+    pub default: &'static str,
+    /// An example value for keys unset by default.
+    pub example: &'static str,
+    pub about: &'static str,
+}
+
+const fn key(
+    table: &'static str,
+    name: &'static str,
+    default: &'static str,
+    example: &'static str,
+    about: &'static str,
+) -> Key {
+    Key {
+        table,
+        name,
+        default,
+        example,
+        about,
+    }
+}
+
+/// What each table is for.
+pub const TABLES: &[(&str, &str)] = &[
+    (
+        "",
+        "The daemon: where it listens and keeps things, Ollama, caps on load.",
+    ),
+    (
+        "timeouts",
+        "Whole seconds. What the daemon waits for, from Ollama and from clients.",
+    ),
+    (
+        "limits",
+        "Per token user: GCRA message quotas (a burst, then the rate), replies at once, and \
+         output tokens a minute.",
+    ),
+    (
+        "limits.local",
+        "The same for you, the daemon's own OS user on the Unix socket (defaults 600, 60, 8, \
+         1000000).",
+    ),
+    (
+        "limits.users.NAME",
+        "One user's own limits, over [limits]; the same keys.",
+    ),
+    (
+        "limits.tokens.ID",
+        "One token's own limits (its id as `chinwagd token list` shows, cw_ and 12 hex \
+         digits), counted apart from its user's other tokens; the same keys.",
+    ),
+    (
+        "tls",
+        "The TCP listener's certificate and key (PEM), read again on reload; needed to listen \
+         beyond loopback unless trust_proxy names the proxy in front.",
+    ),
+    (
+        "bots.NAME",
+        "A bot: a model and a system prompt under a name; chats may name it.",
+    ),
+    (
+        "bots.NAME.options",
+        "The bot's generation options, as Ollama takes them.",
+    ),
+];
+
+/// Every key, in the order the default config shows them.
+pub const KEYS: &[Key] = &[
+    key(
+        "",
+        "socket",
+        "",
+        "\"/run/user/1000/chinwag/chinwagd.sock\"",
+        "The Unix socket [default: $XDG_RUNTIME_DIR/chinwag/chinwagd.sock].",
+    ),
+    key(
+        "",
+        "listen",
+        "",
+        "\"127.0.0.1:7878\"",
+        "Also serve WebSocket (and /health, /ready, /metrics) on this TCP address; tokens required.",
+    ),
+    key(
+        "",
+        "trust_proxy",
+        "[]",
+        "[\"127.0.0.1\"]",
+        "TLS-terminating proxies in front: only their X-Forwarded-For is believed, and with one, plain TCP may listen beyond loopback.",
+    ),
+    key(
+        "",
+        "database",
+        "",
+        "\"/var/lib/chinwag/history.db\"",
+        "The history [default: $XDG_DATA_HOME/chinwag/history.db].",
+    ),
+    key(
+        "",
+        "durability",
+        "\"normal\"",
+        "",
+        "normal survives kill -9; full also fsyncs every commit (survives power loss).",
+    ),
+    key(
+        "",
+        "ollama_host",
+        "",
+        "\"http://gpu-box:11434\"",
+        "Ollama's address, read as OLLAMA_HOST is [default: $OLLAMA_HOST, else 127.0.0.1:11434].",
+    ),
+    key(
+        "",
+        "ollama_ca_file",
+        "",
+        "\"/etc/chinwag/proxy-ca.pem\"",
+        "CA certificates (PEM) for an https:// Ollama behind a proxy, besides the public ones.",
+    ),
+    key(
+        "",
+        "default_model",
+        "",
+        "\"llama3.2\"",
+        "The model of a chat that names none [default: the last used, else Ollama's newest].",
+    ),
+    key(
+        "",
+        "default_bot",
+        "",
+        "\"coder\"",
+        "The bot of a chat that names none; must name a [bots.NAME].",
+    ),
+    key(
+        "",
+        "max_message_bytes",
+        "262144",
+        "",
+        "The largest WebSocket frame taken; a larger one closes with 1009 (1 KiB to 16 MiB).",
+    ),
+    key(
+        "",
+        "max_content_chars",
+        "100000",
+        "",
+        "The longest chat message, in characters; longer is message_too_large.",
+    ),
+    key(
+        "",
+        "max_connections",
+        "10000",
+        "",
+        "Connections in all; over it, 503 with Retry-After.",
+    ),
+    key(
+        "",
+        "max_connections_per_user",
+        "32",
+        "",
+        "Connections per token user; over it, 429 with Retry-After.",
+    ),
+    key(
+        "",
+        "max_connections_per_ip",
+        "256",
+        "",
+        "Connections per client address (behind trust_proxy, the forwarded one; loopback not counted); over it, 429.",
+    ),
+    key(
+        "",
+        "max_handshakes_per_ip",
+        "64",
+        "",
+        "Handshakes in flight per remote address (loopback not counted); over it, the socket is dropped.",
+    ),
+    key(
+        "",
+        "max_generations",
+        "4",
+        "",
+        "Replies in flight to Ollama at once (takes a restart).",
+    ),
+    key(
+        "",
+        "max_queued_generations",
+        "32",
+        "",
+        "Replies stored and waiting for a place; beyond, backend_busy.",
+    ),
+    key(
+        "",
+        "log",
+        "\"info\"",
+        "",
+        "The log filter, in RUST_LOG syntax.",
+    ),
+    key(
+        "",
+        "log_dir",
+        "",
+        "\"/var/log/chinwag\"",
+        "Where the log files go [default: $XDG_STATE_HOME/chinwag].",
+    ),
+    key(
+        "",
+        "log_keep",
+        "7",
+        "",
+        "Rotated log files kept, one a day.",
+    ),
+    key(
+        "timeouts",
+        "first_token_secs",
+        "300",
+        "",
+        "A reply with no token by then ends as backend_timeout (a cold model loads meanwhile).",
+    ),
+    key(
+        "timeouts",
+        "between_tokens_secs",
+        "120",
+        "",
+        "A reply whose tokens stop this long ends as backend_timeout, keeping what came.",
+    ),
+    key(
+        "timeouts",
+        "client_write_secs",
+        "30",
+        "",
+        "A client that leaves a frame unread this long is closed with 1008.",
+    ),
+    key(
+        "timeouts",
+        "shutdown_grace_secs",
+        "10",
+        "",
+        "On SIGTERM, replies in progress may finish this long; then they are stored incomplete (0: at once).",
+    ),
+    key(
+        "limits",
+        "messages_per_minute",
+        "10",
+        "",
+        "Chat messages a minute, sustained.",
+    ),
+    key(
+        "limits",
+        "burst",
+        "10",
+        "",
+        "Chat messages at once before the rate applies.",
+    ),
+    key(
+        "limits",
+        "concurrent_generations",
+        "2",
+        "",
+        "Replies generating at once.",
+    ),
+    key(
+        "limits",
+        "output_tokens_per_minute",
+        "20000",
+        "",
+        "Output tokens a minute, charged as each reply ends; while overdrawn, the next message waits.",
+    ),
+    key(
+        "tls",
+        "cert",
+        "",
+        "\"/etc/chinwag/tls/cert.pem\"",
+        "The certificate chain (chinwagd tls self-signed --host NAME writes a pair).",
+    ),
+    key(
+        "tls",
+        "key",
+        "",
+        "\"/etc/chinwag/tls/key.pem\"",
+        "Its private key.",
+    ),
+    key(
+        "bots.NAME",
+        "model",
+        "",
+        "\"qwen2.5-coder\"",
+        "The bot's model.",
+    ),
+    key(
+        "bots.NAME",
+        "system",
+        "",
+        "\"You review code. Be specific.\"",
+        "Its system prompt.",
+    ),
+    key(
+        "bots.NAME",
+        "description",
+        "",
+        "\"code review\"",
+        "A line for lists of bots.",
+    ),
+    key(
+        "bots.NAME.options",
+        "temperature",
+        "",
+        "0.2",
+        "Sampling temperature.",
+    ),
+    key("bots.NAME.options", "top_p", "", "0.9", "Nucleus sampling."),
+    key(
+        "bots.NAME.options",
+        "seed",
+        "",
+        "42",
+        "A fixed seed, for repeatable replies.",
+    ),
+    key(
+        "bots.NAME.options",
+        "num_predict",
+        "",
+        "512",
+        "The most tokens a reply may have.",
+    ),
+    key(
+        "bots.NAME.options",
+        "num_ctx",
+        "",
+        "16384",
+        "The context window, in tokens.",
+    ),
+    key(
+        "bots.NAME.options",
+        "stop",
+        "",
+        "[\"END\"]",
+        "Stop sequences.",
+    ),
+    key(
+        "bots.NAME.options",
+        "keep_alive",
+        "",
+        "\"5m\"",
+        "How long Ollama keeps the model loaded after a reply.",
+    ),
+];
+
+/// The tables shown with their example name filled in, for the default config.
+fn shown(table: &str) -> String {
+    table
+        .replace("NAME", "coder")
+        .replace("ID", "cw_3f9a2c1b04de")
+}
+
+/// The commented default config: every key, commented out, with its default (or an
+/// example) and what it does. Uncommented as is, it is a valid config of the defaults.
+pub fn default_config() -> String {
+    let mut out = String::from(
+        "# chinwagd.toml: the daemon's config. Every key is optional; shown here with its\n\
+         # default (or an example, for keys unset by default). Check a file with\n\
+         # `chinwagd config check FILE`. See chinwagd.toml(5).\n",
+    );
+    for (table, about) in TABLES {
+        let keys: Vec<&Key> = KEYS.iter().filter(|k| k.table == *table).collect();
+        out.push('\n');
+        if !table.is_empty() {
+            out.push_str(&format!("# [{}]\n", shown(table)));
+        }
+        out.push_str(&format!("# {about}\n"));
+        for k in keys {
+            let value = if k.default.is_empty() {
+                k.example
+            } else {
+                k.default
+            };
+            out.push_str(&format!("# {} = {value}\n#   {}\n", k.name, k.about));
+        }
+    }
+    out
+}
+
+/// Escapes text for roff.
+fn roff(text: &str) -> String {
+    text.replace('\\', "\\e")
+        .replace('-', "\\-")
+        .lines()
+        .map(|l| {
+            if l.starts_with('.') || l.starts_with('\'') {
+                format!("\\&{l}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `chinwagd.toml(5)`, from the same description.
+pub fn man_page(version: &str) -> String {
+    let mut out = format!(
+        ".TH chinwagd.toml 5 \"chinwagd {v}\"\n.SH NAME\nchinwagd.toml \\- the chinwag daemon's \
+         configuration file\n.SH SYNOPSIS\n\\fI$XDG_CONFIG_HOME/chinwag/chinwagd.toml\\fR (or \
+         \\fB\\-\\-config\\fR \\fIFILE\\fR, or \\fBCHINWAG_DAEMON_CONFIG\\fR)\n.SH DESCRIPTION\n\
+         TOML. Every key is optional. Layers, later wins: built\\-in defaults, this file, the \
+         environment (\\fBOLLAMA_HOST\\fR, \\fBCHINWAG_*\\fR), then flags. An unknown key is an \
+         error that names it; \\fBchinwagd config check\\fR \\fIFILE\\fR checks a file without \
+         starting and names the line at fault. \\fBchinwagd config default\\fR prints every key \
+         with its default. A reload (SIGHUP, \\fBchinwag daemon reload\\fR) puts bots, the \
+         defaults, timeouts, limits and caps in force; the rest needs a restart.\n",
+        v = roff(version)
+    );
+    for (table, about) in TABLES {
+        let title = if table.is_empty() {
+            "TOP LEVEL".to_string()
+        } else {
+            format!("[{table}]")
+        };
+        out.push_str(&format!(".SH \"{}\"\n{}\n", roff(&title), roff(about)));
+        for k in KEYS.iter().filter(|k| k.table == *table) {
+            let shown = if k.default.is_empty() {
+                format!("{} (e.g. {})", k.name, k.example)
+            } else {
+                format!("{} = {}", k.name, k.default)
+            };
+            out.push_str(&format!(
+                ".TP\n\\fB{}\\fR\n{}\n",
+                roff(&shown),
+                roff(k.about)
+            ));
+        }
+    }
+    out.push_str(".SH \"SEE ALSO\"\nchinwagd(1), chinwag(1), chinwag.toml(5)\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::{self, Visitor};
+
+    /// The field names a struct's `Deserialize` asks for, caught by a deserializer that only
+    /// listens.
+    struct Fields(Vec<&'static str>);
+
+    impl<'de> de::Deserializer<'de> for &mut Fields {
+        type Error = de::value::Error;
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0.extend_from_slice(fields);
+            Err(de::Error::custom("listened"))
+        }
+        fn deserialize_any<V: Visitor<'de>>(self, _v: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+
+    fn fields<T: for<'de> serde::Deserialize<'de>>() -> Vec<&'static str> {
+        let mut f = Fields(Vec::new());
+        let _ = T::deserialize(&mut f);
+        f.0
+    }
+
+    fn documented(table: &str) -> Vec<&'static str> {
+        KEYS.iter()
+            .filter(|k| k.table == table)
+            .map(|k| k.name)
+            .collect()
+    }
+
+    #[test]
+    fn every_key_the_parser_takes_is_described() {
+        use crate::config::{BotConfig, BotOptions, FileConfig, FileLimits, FileTimeouts};
+        let tables = ["timeouts", "limits", "tls", "bots"];
+        let mut top: Vec<&str> = fields::<FileConfig>()
+            .into_iter()
+            .filter(|f| !tables.contains(f))
+            .collect();
+        top.sort_unstable();
+        let mut described = documented("");
+        described.sort_unstable();
+        assert_eq!(top, described, "top-level keys");
+        for (fields, table) in [
+            (fields::<FileTimeouts>(), "timeouts"),
+            (fields::<crate::tls::TlsFiles>(), "tls"),
+            (fields::<BotOptions>(), "bots.NAME.options"),
+        ] {
+            let mut f = fields;
+            f.sort_unstable();
+            let mut d = documented(table);
+            d.sort_unstable();
+            assert_eq!(f, d, "[{table}]");
+        }
+        let mut limits: Vec<&str> = fields::<FileLimits>()
+            .into_iter()
+            .filter(|f| !["local", "users", "tokens"].contains(f))
+            .collect();
+        limits.sort_unstable();
+        let mut d = documented("limits");
+        d.sort_unstable();
+        assert_eq!(limits, d, "[limits]");
+        let mut bot: Vec<&str> = fields::<BotConfig>()
+            .into_iter()
+            .filter(|f| *f != "options")
+            .collect();
+        bot.sort_unstable();
+        let mut d = documented("bots.NAME");
+        d.sort_unstable();
+        assert_eq!(bot, d, "[bots.NAME]");
+    }
+
+    #[test]
+    fn the_default_config_uncommented_is_the_defaults() {
+        // Only the keys with a default: the examples name paths that need not exist.
+        let mut text = String::new();
+        let mut table = "";
+        for k in KEYS.iter().filter(|k| !k.default.is_empty()) {
+            if k.table != table {
+                table = k.table;
+                text.push_str(&format!("[{}]\n", shown(table)));
+            }
+            text.push_str(&format!("{} = {}\n", k.name, k.default));
+        }
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("chinwagd.toml");
+        std::fs::write(&file, &text).expect("write");
+        let empty = dir.path().join("empty.toml");
+        std::fs::write(&empty, "").expect("write");
+        let dirs = crate::config::Dirs {
+            config: dir.path().into(),
+            data: dir.path().into(),
+            state: dir.path().into(),
+            runtime: dir.path().into(),
+        };
+        let load = |config: &std::path::Path| {
+            crate::config::Config::load(
+                &dirs,
+                &crate::config::Overrides {
+                    config: Some(config.into()),
+                    ollama_host: Some("127.0.0.1:1".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap_or_else(|e| panic!("{e:#}\n{text}"))
+        };
+        let (written, defaults) = (load(&file), load(&empty));
+        assert_eq!(written.caps, defaults.caps);
+        assert_eq!(written.timeouts, defaults.timeouts);
+        assert_eq!(written.limits, defaults.limits);
+        assert_eq!(written.durability, defaults.durability);
+        assert_eq!(
+            (
+                written.max_message_bytes,
+                written.max_content_chars,
+                written.max_generations,
+                written.max_queued_generations,
+                written.log_keep
+            ),
+            (
+                defaults.max_message_bytes,
+                defaults.max_content_chars,
+                defaults.max_generations,
+                defaults.max_queued_generations,
+                defaults.log_keep
+            )
+        );
+        assert_eq!(written.log, defaults.log);
+        // Every key, examples included, is one the parser takes (unknown keys are refused).
+        let every: String = default_config()
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| l.starts_with('[') || l.contains(" = "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        toml::from_str::<crate::config::FileConfig>(&every)
+            .unwrap_or_else(|e| panic!("{e}\n{every}"));
+    }
+}
