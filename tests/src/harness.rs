@@ -117,34 +117,45 @@ const CRATE_ENV: &[&str] = &[
 /// The built binary `name` (`chinwag`), built first if need be (once per test process).
 pub fn bin(name: &str) -> PathBuf {
     let dir = BUILT_ONCE.get_or_init(|| {
-        // target/debug/deps/e2e-xxxx -> target/debug
-        let exe = std::env::current_exe().expect("current exe");
-        let dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target dir")
-            .to_path_buf();
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = Command::new(cargo);
-        // What cargo sets for this test process is not the build's environment: ring's build
-        // script tracks CARGO_MANIFEST_DIR, so passing it on rebuilt ring (and all above it)
-        // on every run.
-        for (key, _) in std::env::vars_os() {
-            let key = key.to_string_lossy();
-            if CRATE_ENV.iter().any(|p| key.starts_with(p)) {
-                build.env_remove(&*key);
-            }
-        }
-        let status = build
+        let dir = profile_dir();
+        let status = cargo(&dir)
             .args(["build", "--quiet", "-p", "chinwag", "--bin", "chinwag"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("CARGO_TARGET_DIR", dir.parent().expect("target root"))
             .status()
             .expect("run cargo build");
         assert!(status.success(), "building the binaries failed");
         dir
     });
     dir.join(name)
+}
+
+/// `cargo` for the workspace, building into the target dir holding `profile_dir` (such as
+/// target/debug), with none of the variables cargo set for this test process: ring's build
+/// script tracks CARGO_MANIFEST_DIR, so passing them on rebuilt ring (and all above it) on
+/// every run.
+pub fn cargo(profile_dir: &Path) -> Command {
+    let program = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(program);
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if CRATE_ENV.iter().any(|p| key.starts_with(p)) {
+            cmd.env_remove(&*key);
+        }
+    }
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env(
+        "CARGO_TARGET_DIR",
+        profile_dir.parent().unwrap_or(profile_dir),
+    );
+    cmd
+}
+
+/// The target dir's profile folder this test binary was built into (target/debug).
+pub fn profile_dir() -> PathBuf {
+    // target/debug/deps/e2e-xxxx -> target/debug
+    let exe = std::env::current_exe().expect("current exe");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .to_path_buf()
 }
 
 /// The whole environment of a `chinwag` process pointed at `dir` and at Ollama `host`.

@@ -245,3 +245,100 @@ async fn the_nginx_site_passes_nginx_t_and_carries_wss_to_the_daemon() {
     assert_eq!(metrics.status, 401, "{}", metrics.body);
     daemon.stop().await;
 }
+
+#[test]
+fn cargo_deb_packages_both_binaries_every_man_page_the_unit_and_its_user() {
+    let profile = chinwag_tests::harness::profile_dir();
+    // The binaries as this test run built them (a release build would double CI's time; the
+    // package's layout is the same). cargo-deb warns that dev builds are not releases.
+    let built = chinwag_tests::harness::cargo(&profile)
+        .args(["build", "--quiet", "-p", "chinwag", "-p", "chinwagd"])
+        .status()
+        .expect("cargo build");
+    assert!(built.success());
+    let out = tempfile::tempdir().expect("tmp");
+    let deb = chinwag_tests::harness::cargo(&profile)
+        .args([
+            "deb",
+            "-p",
+            "chinwag",
+            "--profile",
+            "dev",
+            "--no-build",
+            "--no-strip",
+            "--fast",
+            "--output",
+        ])
+        .arg(out.path())
+        .output()
+        .expect("run cargo deb (tests/run installs cargo-deb)");
+    assert!(
+        deb.status.success(),
+        "{}",
+        String::from_utf8_lossy(&deb.stderr)
+    );
+    let file = std::fs::read_dir(out.path())
+        .expect("output dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "deb"))
+        .expect("a .deb");
+    let listing = Command::new("dpkg-deb")
+        .arg("--contents")
+        .arg(&file)
+        .output()
+        .expect("dpkg-deb");
+    let files: Vec<String> = String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().last())
+        .filter(|p| !p.ends_with('/'))
+        .map(|p| p.trim_start_matches('.').to_string())
+        .collect();
+    // Everything but the man pages, exactly.
+    let mut others: Vec<&str> = files
+        .iter()
+        .map(String::as_str)
+        .filter(|f| !f.starts_with("/usr/share/man/"))
+        .collect();
+    others.sort_unstable();
+    assert_eq!(
+        others,
+        [
+            "/usr/bin/chinwag",
+            "/usr/bin/chinwagd",
+            "/usr/lib/systemd/system/chinwagd.service",
+            "/usr/lib/sysusers.d/chinwag.conf",
+            "/usr/share/doc/chinwag/README.md",
+            "/usr/share/doc/chinwag/copyright",
+            "/usr/share/doc/chinwag/examples/chinwagd.toml",
+            "/usr/share/doc/chinwag/examples/nginx-chinwag.conf",
+        ]
+    );
+    // Every man page in man/, compressed, in its section, and no other.
+    let mut pages: Vec<String> = std::fs::read_dir(repo().join("man"))
+        .expect("man/")
+        .filter_map(Result::ok)
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let section = name.rsplit('.').next().unwrap_or("").to_string();
+            format!("/usr/share/man/man{section}/{name}.gz")
+        })
+        .collect();
+    pages.sort_unstable();
+    let mut packaged: Vec<&String> = files
+        .iter()
+        .filter(|f| f.starts_with("/usr/share/man/"))
+        .collect();
+    packaged.sort_unstable();
+    assert_eq!(packaged, pages.iter().collect::<Vec<_>>());
+    // The maintainer script makes the unit's user.
+    let control = Command::new("dpkg-deb")
+        .args(["--ctrl-tarfile"])
+        .arg(&file)
+        .output()
+        .expect("dpkg-deb");
+    assert!(
+        String::from_utf8_lossy(&control.stdout).contains("systemd-sysusers chinwag.conf"),
+        "postinst creates the chinwag user"
+    );
+}
