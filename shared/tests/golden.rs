@@ -1,6 +1,8 @@
 //! Golden-JSON and round-trip tests: every message's wire form is pinned here, so a change to
 //! the contract shows up as a failing diff rather than a silent break for third-party clients.
 
+#![allow(clippy::expect_used, reason = "test helpers fail the test on bad data")]
+
 use chinwag_protocol::*;
 use serde_json::{Value, json};
 

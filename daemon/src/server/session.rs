@@ -191,8 +191,12 @@ pub(super) async fn run(d: Arc<Daemon>, ws: Ws, peer: Identity, held: Held) {
                 }));
                 continue;
             }
-            _ = async { drained.as_mut().expect("polled only when set").await },
-                if drained.is_some() => {
+            _ = async {
+                match drained.as_mut() {
+                    Some(d) => d.await,
+                    None => std::future::pending().await,
+                }
+            }, if drained.is_some() => {
                 s.close(CloseCode::Away, "daemon shutting down");
                 break;
             }

@@ -8,6 +8,7 @@
 
 #![allow(
     clippy::disallowed_methods,
+    clippy::expect_used,
     reason = "black-box tests and benchmarks drive real processes"
 )]
 
