@@ -100,6 +100,12 @@ impl Session {
         }
     }
 
+    /// Returns once every frame queued so far has been written (or dropped): the writer
+    /// holds each frame's share of the byte budget until then.
+    pub async fn flushed(&self) {
+        let _all = self.budget.acquire_many(OUTBOUND_BYTES as u32).await;
+    }
+
     /// Ends the connection with a close frame.
     pub fn close(&self, code: CloseCode, reason: &str) {
         if let Ok(mut f) = self.close_frame.lock()

@@ -197,6 +197,9 @@ pub(super) async fn run(d: Arc<Daemon>, ws: Ws, peer: Identity, held: Held) {
                     None => std::future::pending().await,
                 }
             }, if drained.is_some() => {
+                // What the requests sent (a shutdown's `ok`, a reply's `done`) goes out
+                // before the close: cancelling now could cut a frame mid-write.
+                let _ = tokio::time::timeout(CLOSE_GRACE, s.flushed()).await;
                 s.close(CloseCode::Away, "daemon shutting down");
                 break;
             }
