@@ -9,6 +9,7 @@ pub mod config;
 pub mod config_check;
 pub mod config_doc;
 pub mod daemon;
+pub mod exec;
 pub mod frame;
 pub mod generation;
 pub mod limits;
