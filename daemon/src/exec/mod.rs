@@ -5,6 +5,7 @@
 
 pub mod confine;
 pub mod policy;
+pub mod spawn;
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,318 @@
+//! The child and its supervision: a fixed absolute program, a cleared environment plus an
+//! allowlist, stdin from /dev/null, its own process group, and a scratch HOME and TMPDIR.
+//! stdout and stderr are read concurrently and handed on as they come, up to a cap (then the
+//! group is killed and the run is `truncated`); a timeout kills the group; once the child
+//! has exited, the group is killed too and the pipes are read only briefly, so a grandchild
+//! that holds them cannot hold the daemon.
+//!
+//! Not yet here (issue 10): Landlock and rlimits, applied by a helper that restricts itself
+//! and then execs the program (so no `unsafe` pre-exec hook), and a PID namespace so a
+//! descendant that left the process group with `setsid` dies with it too.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncReadExt;
+use tokio::sync::mpsc;
+
+/// Processes started by the executor since the daemon began: tests check that a refused
+/// request starts none.
+static SPAWNED: AtomicU64 = AtomicU64::new(0);
+
+/// Processes the executor has started.
+pub fn spawned() -> u64 {
+    SPAWNED.load(Ordering::Relaxed)
+}
+
+/// How long the pipes are read after the child exits, for what it wrote just before.
+const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(200);
+
+/// Variables a child may see, when the daemon has them (everything else is cleared).
+pub const ENV_ALLOWLIST: &[&str] = &["PATH", "LANG", "LC_ALL", "TERM", "TZ"];
+
+/// One run.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    /// Absolute.
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub cwd: PathBuf,
+    /// The child's whole environment besides HOME and TMPDIR.
+    pub env: Vec<(String, String)>,
+    /// A directory of the run's own, for HOME and TMPDIR.
+    pub scratch: PathBuf,
+    pub timeout: Duration,
+    /// Most bytes of stdout and stderr together.
+    pub output_cap: usize,
+}
+
+/// Which stream a piece of output came on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exit {
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+    pub timed_out: bool,
+    pub truncated: bool,
+    pub bytes: u64,
+    pub duration: Duration,
+}
+
+/// The environment a child gets from the daemon's own: the allowlisted variables only.
+pub fn allowed_env() -> Vec<(String, String)> {
+    ENV_ALLOWLIST
+        .iter()
+        .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_string(), v)))
+        .collect()
+}
+
+/// Runs `spec`, handing each piece of output to `out` as it comes.
+pub async fn run(spec: &RunSpec, out: mpsc::Sender<(Stream, Vec<u8>)>) -> std::io::Result<Exit> {
+    let started = Instant::now();
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the command executor: the program is a policy path, the argv a checked plan"
+    )]
+    let mut cmd = tokio::process::Command::new(&spec.program);
+    cmd.args(&spec.args)
+        .current_dir(&spec.cwd)
+        .env_clear()
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .env("HOME", &spec.scratch)
+        .env("TMPDIR", &spec.scratch)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = cmd.spawn()?;
+    SPAWNED.fetch_add(1, Ordering::Relaxed);
+    let group = child
+        .id()
+        .and_then(|id| rustix::process::Pid::from_raw(id as i32));
+    let kill_group = || {
+        if let Some(pgid) = group {
+            let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+        }
+    };
+    let (bytes_tx, mut bytes_rx) = mpsc::channel::<(Stream, Vec<u8>)>(16);
+    let readers = [
+        child
+            .stdout
+            .take()
+            .map(|s| (Stream::Stdout, Box::new(s) as Box<dyn Pipe>)),
+        child
+            .stderr
+            .take()
+            .map(|s| (Stream::Stderr, Box::new(s) as Box<dyn Pipe>)),
+    ];
+    for (stream, mut pipe) in readers.into_iter().flatten() {
+        let tx = bytes_tx.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 16 * 1024];
+            loop {
+                match pipe.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        if tx.send((stream, buf[..n].to_vec())).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+    }
+    drop(bytes_tx);
+
+    let deadline = tokio::time::Instant::from_std(started + spec.timeout);
+    let mut bytes: u64 = 0;
+    let mut truncated = false;
+    let mut timed_out = false;
+    let mut status = None;
+    let mut pipes_open = true;
+    // Until the child exits (or is killed): output as it comes, within the cap.
+    while status.is_none() {
+        tokio::select! {
+            s = child.wait() => status = Some(s?),
+            piece = bytes_rx.recv(), if pipes_open => match piece {
+                Some((stream, data)) => {
+                    let room = spec.output_cap.saturating_sub(bytes as usize);
+                    let keep = data.len().min(room);
+                    bytes += keep as u64;
+                    if keep > 0 {
+                        let _ = out.send((stream, data[..keep].to_vec())).await;
+                    }
+                    if keep < data.len() {
+                        truncated = true;
+                        kill_group();
+                    }
+                }
+                None => pipes_open = false,
+            },
+            _ = tokio::time::sleep_until(deadline), if !timed_out => {
+                timed_out = true;
+                kill_group();
+            }
+        }
+    }
+    // The child is gone; anything of its group that lingers goes too, and what the pipes
+    // still hold is read only briefly (a grandchild outside the group may keep them open).
+    kill_group();
+    let drain_until = tokio::time::Instant::now() + DRAIN_AFTER_EXIT;
+    while pipes_open && !truncated {
+        tokio::select! {
+            piece = bytes_rx.recv() => match piece {
+                Some((stream, data)) => {
+                    let room = spec.output_cap.saturating_sub(bytes as usize);
+                    let keep = data.len().min(room);
+                    bytes += keep as u64;
+                    if keep > 0 {
+                        let _ = out.send((stream, data[..keep].to_vec())).await;
+                    }
+                    truncated |= keep < data.len();
+                }
+                None => pipes_open = false,
+            },
+            _ = tokio::time::sleep_until(drain_until) => break,
+        }
+    }
+    let status = status.unwrap_or_default();
+    use std::os::unix::process::ExitStatusExt;
+    Ok(Exit {
+        code: status.code(),
+        signal: status.signal(),
+        timed_out,
+        truncated,
+        bytes,
+        duration: started.elapsed(),
+    })
+}
+
+/// A child's output pipe.
+trait Pipe: tokio::io::AsyncRead + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + Unpin + Send> Pipe for T {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(program: &str, args: &[&str], scratch: &std::path::Path) -> RunSpec {
+        RunSpec {
+            program: program.into(),
+            args: args.iter().map(|a| (*a).to_string()).collect(),
+            cwd: scratch.to_path_buf(),
+            env: vec![("PATH".into(), "/usr/bin:/bin".into())],
+            scratch: scratch.to_path_buf(),
+            timeout: Duration::from_secs(5),
+            output_cap: 256 * 1024,
+        }
+    }
+
+    async fn collect(spec: &RunSpec) -> (Exit, Vec<u8>, Vec<u8>) {
+        let (tx, mut rx) = mpsc::channel(64);
+        let run = run(spec, tx);
+        let gather = async {
+            let (mut o, mut e) = (Vec::new(), Vec::new());
+            while let Some((s, d)) = rx.recv().await {
+                match s {
+                    Stream::Stdout => o.extend(d),
+                    Stream::Stderr => e.extend(d),
+                }
+            }
+            (o, e)
+        };
+        let (exit, (o, e)) = tokio::join!(run, gather);
+        (exit.expect("ran"), o, e)
+    }
+
+    /// Whether any process of group `pgid` is alive (zombies waiting to be reaped by
+    /// whoever inherited them are dead), from /proc.
+    fn group_alive(pgid: i32) -> bool {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return false;
+        };
+        entries.filter_map(Result::ok).any(|e| {
+            let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+                return false;
+            };
+            // pid (comm) state ppid pgrp ...; comm may hold spaces, so split after ')'.
+            let fields: Vec<&str> = stat
+                .rsplit_once(')')
+                .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+            fields.first().is_some_and(|state| *state != "Z")
+                && fields.get(2).and_then(|g| g.parse::<i32>().ok()) == Some(pgid)
+        })
+    }
+
+    #[tokio::test]
+    async fn output_and_status_come_back_and_the_environment_is_only_the_allowlist() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (exit, out, _) = collect(&spec("/usr/bin/env", &[], tmp.path())).await;
+        assert_eq!(exit.code, Some(0));
+        let mut names: Vec<&str> = std::str::from_utf8(&out)
+            .expect("utf8")
+            .lines()
+            .filter_map(|l| l.split_once('=').map(|(k, _)| k))
+            .collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            ["HOME", "PATH", "TMPDIR"],
+            "nothing of the daemon's own"
+        );
+        let (exit, _, err) = collect(&spec(
+            "/bin/sh",
+            &["-c", "echo oops >&2; exit 3"],
+            tmp.path(),
+        ))
+        .await;
+        assert_eq!((exit.code, err.as_slice()), (Some(3), &b"oops\n"[..]));
+        // stdin is /dev/null: cat returns at once.
+        let (exit, out, _) = collect(&spec("/usr/bin/cat", &[], tmp.path())).await;
+        assert_eq!((exit.code, out.len()), (Some(0), 0));
+    }
+
+    #[tokio::test]
+    async fn a_timeout_kills_the_group_even_with_a_grandchild_holding_stdout() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut s = spec(
+            "/bin/sh",
+            &["-c", "sleep 60 & echo $$; sleep 60"],
+            tmp.path(),
+        );
+        s.timeout = Duration::from_millis(300);
+        let started = Instant::now();
+        let (exit, out, _) = collect(&s).await;
+        assert!(exit.timed_out, "{exit:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        let pgid: i32 = std::str::from_utf8(&out)
+            .expect("utf8")
+            .trim()
+            .parse()
+            .expect("the shell's pid, which leads its group");
+        assert!(!group_alive(pgid), "nothing of the group survives");
+    }
+
+    #[tokio::test]
+    async fn a_flood_is_cut_at_the_cap_and_the_run_is_truncated() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut s = spec("/usr/bin/yes", &[], tmp.path());
+        s.output_cap = 64 * 1024;
+        let (exit, out, _) = collect(&s).await;
+        assert!(exit.truncated && !exit.timed_out, "{exit:?}");
+        assert_eq!(out.len(), 64 * 1024);
+        assert_eq!(exit.bytes, 64 * 1024);
+        assert_eq!(exit.signal, Some(9), "killed");
+    }
+}
