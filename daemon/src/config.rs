@@ -54,6 +54,18 @@ pub struct FileConfig {
     pub trust_proxy: Vec<std::net::IpAddr>,
     #[serde(default)]
     pub bots: BTreeMap<String, BotConfig>,
+    #[serde(default)]
+    pub exec: FileExec,
+}
+
+/// `[exec]`: the command executor.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileExec {
+    pub root: Option<PathBuf>,
+    pub timeout_secs: Option<u64>,
+    pub output_cap_bytes: Option<usize>,
+    pub max_running_per_user: Option<usize>,
 }
 
 /// `[timeouts]`, in whole seconds.
@@ -322,6 +334,8 @@ pub struct Config {
     /// Where this config came from, so a reload reads it the same way (`None`: built in code,
     /// nothing to reload).
     pub source: Option<(Dirs, Overrides)>,
+    /// The command executor.
+    pub exec: crate::exec::ExecConfig,
 }
 
 /// The XDG folders chinwag uses.
@@ -460,6 +474,7 @@ impl Config {
                 .or(env_parse("CHINWAG_LISTEN")?)
                 .or(file.listen),
             trust_proxy: file.trust_proxy.clone(),
+            exec: crate::exec::ExecConfig::from_file(&file.exec)?,
             database: flags
                 .database
                 .clone()

@@ -62,6 +62,11 @@ pub const TABLES: &[(&str, &str)] = &[
          digits), counted apart from its user's other tokens; the same keys.",
     ),
     (
+        "exec",
+        "The command executor (SECURITY.md §1): argv only, checked against its policy, paths \
+         confined to the root. The local user may run commands; a token needs the exec scope.",
+    ),
+    (
         "tls",
         "The TCP listener's certificate and key (PEM), read again on reload; needed to listen \
          beyond loopback unless trust_proxy names the proxy in front.",
@@ -273,6 +278,34 @@ pub const KEYS: &[Key] = &[
         "20000",
         "",
         "Output tokens a minute, charged as each reply ends; while overdrawn, the next message waits.",
+    ),
+    key(
+        "exec",
+        "root",
+        "",
+        "\"/srv/projects\"",
+        "The directory commands may reach; a client may name a directory inside it to run in [default: the daemon user's home].",
+    ),
+    key(
+        "exec",
+        "timeout_secs",
+        "30",
+        "",
+        "A command still running then is killed, with everything it started.",
+    ),
+    key(
+        "exec",
+        "output_cap_bytes",
+        "262144",
+        "",
+        "Most bytes of output a command may write; then it is killed and marked truncated.",
+    ),
+    key(
+        "exec",
+        "max_running_per_user",
+        "4",
+        "",
+        "Commands one user may run at once; more get rate_limited.",
     ),
     key(
         "tls",
@@ -488,7 +521,7 @@ mod tests {
     #[test]
     fn every_key_the_parser_takes_is_described() {
         use crate::config::{BotConfig, BotOptions, FileConfig, FileLimits, FileTimeouts};
-        let tables = ["timeouts", "limits", "tls", "bots"];
+        let tables = ["timeouts", "limits", "tls", "bots", "exec"];
         let mut top: Vec<&str> = fields::<FileConfig>()
             .into_iter()
             .filter(|f| !tables.contains(f))
@@ -499,6 +532,7 @@ mod tests {
         assert_eq!(top, described, "top-level keys");
         for (fields, table) in [
             (fields::<FileTimeouts>(), "timeouts"),
+            (fields::<crate::config::FileExec>(), "exec"),
             (fields::<crate::tls::TlsFiles>(), "tls"),
             (fields::<BotOptions>(), "bots.NAME.options"),
         ] {

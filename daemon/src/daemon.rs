@@ -42,6 +42,10 @@ pub struct Daemon {
     pub connections: AtomicU64,
     /// What `/metrics` exposes.
     pub metrics: Arc<Metrics>,
+    /// The executor's policy (the built-in one, for now).
+    pub exec_policy: crate::exec::policy::Policy,
+    /// Commands running now, per user.
+    pub exec_running: Arc<crate::exec::Running>,
     started: Instant,
     listening: Mutex<Vec<String>>,
 }
@@ -69,6 +73,8 @@ impl Daemon {
             cut: CancellationToken::new(),
             connections: AtomicU64::new(0),
             metrics,
+            exec_policy: crate::exec::policy::Policy::builtin(),
+            exec_running: Arc::default(),
             started: Instant::now(),
             listening: Mutex::new(Vec::new()),
         })

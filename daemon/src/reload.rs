@@ -91,6 +91,7 @@ pub fn compare(old: &Config, new: &Config) -> ReloadReport {
         true,
     );
     note(old.caps == new.caps, "connection caps", true);
+    note(old.exec == new.exec, "exec", true);
     note(
         old.max_queued_generations == new.max_queued_generations,
         "max_queued_generations",

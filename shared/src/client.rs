@@ -120,6 +120,25 @@ pub enum ClientMsg {
     Reload {
         id: String,
     },
+    /// Runs a command through the executor (SECURITY.md §1): an argv, never a string. The
+    /// daemon answers `exec_started`, then `exec_output`s as they come, then `exec_exit`;
+    /// or `command_rejected` with the rule, having started nothing.
+    Exec {
+        id: String,
+        argv: Vec<String>,
+        /// The directory to run in, absolute; it becomes the root paths are confined to,
+        /// and must lie inside the daemon's allowed root. Default: that root.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cwd: Option<String>,
+    },
+    /// Asks what `exec` would decide, without running anything: `exec_allowed` or
+    /// `command_rejected`.
+    ExecCheck {
+        id: String,
+        argv: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cwd: Option<String>,
+    },
     /// Stop the daemon gracefully, as SIGTERM does: replies in progress finish within its
     /// grace or are stored cut, then it exits.
     Shutdown {
@@ -147,7 +166,9 @@ impl ClientMsg {
             | Self::Status { id }
             | Self::Ping { id }
             | Self::Reload { id }
-            | Self::Shutdown { id } => id,
+            | Self::Shutdown { id }
+            | Self::Exec { id, .. }
+            | Self::ExecCheck { id, .. } => id,
         }
     }
 
@@ -171,6 +192,8 @@ impl ClientMsg {
             Self::Ping { .. } => "ping",
             Self::Reload { .. } => "reload",
             Self::Shutdown { .. } => "shutdown",
+            Self::Exec { .. } => "exec",
+            Self::ExecCheck { .. } => "exec_check",
         }
     }
 }

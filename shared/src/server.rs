@@ -159,6 +159,50 @@ pub enum ServerMsg {
         changed: Vec<String>,
         needs_restart: Vec<String>,
     },
+    /// `exec_check`: the command would run, as this program with these arguments, in `cwd`.
+    ExecAllowed {
+        id: String,
+        program: String,
+        args: Vec<String>,
+        cwd: String,
+    },
+    /// `exec`: the command has started, as this program with these arguments, in `cwd`.
+    ExecStarted {
+        id: String,
+        program: String,
+        args: Vec<String>,
+        cwd: String,
+    },
+    /// Output as it came, on `stream` (`stdout` or `stderr`). Bytes that were not UTF-8
+    /// are replaced with U+FFFD and `lossy` is set.
+    ExecOutput {
+        id: String,
+        stream: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        lossy: bool,
+    },
+    /// How the command ended: its exit code, or the signal that ended it.
+    ExecExit {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signal: Option<i32>,
+        timed_out: bool,
+        truncated: bool,
+        bytes: u64,
+        duration_ms: u64,
+        /// What confined it: `process-group` for now.
+        sandbox: String,
+    },
+    /// The policy refused the command; nothing was started.
+    CommandRejected {
+        id: String,
+        /// A short stable name of the rule (`not-in-policy`, `unknown-flag`, `outside-root`, ...).
+        rule: String,
+        message: String,
+    },
 }
 
 impl ServerMsg {
@@ -192,7 +236,12 @@ impl ServerMsg {
             | Self::Ok { id }
             | Self::Error { id, .. }
             | Self::Pong { id }
-            | Self::Reloaded { id, .. } => id,
+            | Self::Reloaded { id, .. }
+            | Self::ExecAllowed { id, .. }
+            | Self::ExecStarted { id, .. }
+            | Self::ExecOutput { id, .. }
+            | Self::ExecExit { id, .. }
+            | Self::CommandRejected { id, .. } => id,
             Self::Status(s) => &s.id,
         }
     }

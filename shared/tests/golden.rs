@@ -149,6 +149,22 @@ fn client_messages_have_stable_json() {
         json!({"type":"shutdown","id":"18"}),
     );
     golden_client(
+        ClientMsg::Exec {
+            id: "19".into(),
+            argv: vec!["git".into(), "status".into()],
+            cwd: Some("/home/a/proj".into()),
+        },
+        json!({"type":"exec","id":"19","argv":["git","status"],"cwd":"/home/a/proj"}),
+    );
+    golden_client(
+        ClientMsg::ExecCheck {
+            id: "20".into(),
+            argv: vec!["find".into(), ".".into(), "-delete".into()],
+            cwd: None,
+        },
+        json!({"type":"exec_check","id":"20","argv":["find",".","-delete"]}),
+    );
+    golden_client(
         ClientMsg::GetMessageText {
             id: "16".into(),
             message: mid("m2"),
@@ -477,6 +493,58 @@ fn server_messages_have_stable_json() {
     golden_server(
         ServerMsg::Pong { id: "15".into() },
         json!({"type":"pong","id":"15"}),
+    );
+    golden_server(
+        ServerMsg::ExecStarted {
+            id: "19".into(),
+            program: "/usr/bin/git".into(),
+            args: vec!["status".into(), "--".into()],
+            cwd: "/home/a/proj".into(),
+        },
+        json!({"type":"exec_started","id":"19","program":"/usr/bin/git",
+               "args":["status","--"],"cwd":"/home/a/proj"}),
+    );
+    golden_server(
+        ServerMsg::ExecOutput {
+            id: "19".into(),
+            stream: "stdout".into(),
+            text: "On branch main\n".into(),
+            lossy: false,
+        },
+        json!({"type":"exec_output","id":"19","stream":"stdout","text":"On branch main\n"}),
+    );
+    golden_server(
+        ServerMsg::ExecExit {
+            id: "19".into(),
+            code: Some(0),
+            signal: None,
+            timed_out: false,
+            truncated: false,
+            bytes: 15,
+            duration_ms: 4,
+            sandbox: "process-group".into(),
+        },
+        json!({"type":"exec_exit","id":"19","code":0,"timed_out":false,"truncated":false,
+               "bytes":15,"duration_ms":4,"sandbox":"process-group"}),
+    );
+    golden_server(
+        ServerMsg::ExecAllowed {
+            id: "20".into(),
+            program: "/usr/bin/ls".into(),
+            args: vec!["-l".into(), "--".into()],
+            cwd: "/home/a/proj".into(),
+        },
+        json!({"type":"exec_allowed","id":"20","program":"/usr/bin/ls","args":["-l","--"],
+               "cwd":"/home/a/proj"}),
+    );
+    golden_server(
+        ServerMsg::CommandRejected {
+            id: "20".into(),
+            rule: "unknown-flag".into(),
+            message: "find: -delete is not allowed".into(),
+        },
+        json!({"type":"command_rejected","id":"20","rule":"unknown-flag",
+               "message":"find: -delete is not allowed"}),
     );
 }
 

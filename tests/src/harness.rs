@@ -54,6 +54,7 @@ pub fn test_config(dir: &Path, ollama_host: &str) -> Config {
         user_limits: BTreeMap::new(),
         token_limits: BTreeMap::new(),
         trust_proxy: Vec::new(),
+        exec: chinwagd::exec::ExecConfig::default(),
         config_file: None,
         source: None,
     }

@@ -109,6 +109,26 @@ pub enum Command {
         /// The wss:// URL logged in to
         url: String,
     },
+    /// Run a command through the daemon's executor: an argv (never a shell string), checked
+    /// against its policy, with paths confined to the directory it runs in. Output comes as
+    /// it is written; the exit status is the command's (7 when the policy refuses it)
+    Run(RunArgs),
+}
+
+/// `chinwag run [--check] [-C DIR] -- PROGRAM ARGS...`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Say what the policy decides, and why, without running anything
+    #[arg(long)]
+    pub check: bool,
+    /// Run in this directory (it must lie inside the executor's root) [default: here]
+    #[arg(short = 'C', value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The program and its arguments, after --
+    #[arg(last = true, required = true, value_name = "ARGV")]
+    pub argv: Vec<String>,
 }
 
 /// `chinwag login`.

@@ -12,6 +12,10 @@ pub mod code {
     pub const RATE_LIMITED: u8 = 4;
     pub const UNAUTHORIZED: u8 = 5;
     pub const MODEL_NOT_FOUND: u8 = 6;
+    /// `chinwag run`: the executor's policy refused the command.
+    pub const REJECTED: u8 = 7;
+    /// `chinwag run`: the command ran past the executor's timeout.
+    pub const TIMED_OUT: u8 = 124;
     pub const INTERRUPTED: u8 = 130;
 }
 
@@ -35,6 +39,9 @@ pub enum ClientError {
     /// Ctrl-C.
     #[error("interrupted")]
     Interrupted,
+    /// `chinwag run`: the command's own exit status (already said what there was to say).
+    #[error("exit status {0}")]
+    Exited(u8),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -45,6 +52,7 @@ impl ClientError {
             Self::DaemonUnreachable(_) => code::UNREACHABLE,
             Self::Usage(_) => code::USAGE,
             Self::Interrupted => code::INTERRUPTED,
+            Self::Exited(status) => *status,
             Self::Connection(_) | Self::Unsafe(_) | Self::Other(_) => code::ERROR,
             Self::Server(body) => match body.code {
                 ErrorCode::BackendUnavailable => code::UNREACHABLE,
@@ -59,7 +67,7 @@ impl ClientError {
     /// Prints the error for a person and returns the exit code.
     pub fn report(&self) -> ExitCode {
         match self {
-            Self::Interrupted => {}
+            Self::Interrupted | Self::Exited(_) => {}
             Self::Other(e) => eprintln!("chinwag: {e:#}"),
             Self::Server(body) => match body.retry_after_ms {
                 Some(ms) => eprintln!(

@@ -11,6 +11,7 @@ pub mod exit;
 pub mod login;
 pub mod remotes;
 pub mod render;
+pub mod run;
 pub mod tls;
 pub mod ui;
 
@@ -51,6 +52,7 @@ async fn dispatch(cli: Cli) -> Result<(), ClientError> {
             login::login(&args, stdin).await
         }
         Some(Command::Logout { url }) => login::logout(&url),
+        Some(Command::Run(args)) => run::run(&args.conn.or(&cli.conn), &args).await,
         Some(Command::History(cmd)) => commands::history(&cli.conn, &cmd).await,
         Some(Command::Models(f)) => commands::models(&f.conn.or(&cli.conn), f.json).await,
         Some(Command::Bots(f)) => commands::bots(&f.conn.or(&cli.conn), f.json).await,

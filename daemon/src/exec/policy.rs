@@ -1,8 +1,9 @@
 //! The policy checker: whether an argv may run, decided from the policy (data, TOML) alone,
 //! with no filesystem and no process. Deny by default: the program must be a policy name,
 //! every flag must be in its grammar, every option value must have its type; operands are
-//! split into text and paths, and the plan it returns puts `--` before them so none can act
-//! as an option. Paths are only checked here for their form (relative, no `..` that climbs
+//! split into text and paths, and the plan it returns puts `--` before paths (and a `./`
+//! before one that starts with `-`) so none can act as an option; text operands that start
+//! with `-` are refused, as some programs print a `--` rather than honour it. Paths are only checked here for their form (relative, no `..` that climbs
 //! out); `confine` resolves them against the real root.
 
 use serde::Deserialize;
@@ -402,8 +403,17 @@ fn apply(
         }
         Operands::None => {}
         Operands::Text => {
-            args.push("--".into());
-            args.extend(operands.iter().chain(&after_dashes).map(|s| (*s).clone()));
+            // Some programs (echo) print a `--` rather than honour it: text that could be
+            // read as an option is refused instead.
+            for t in operands.iter().chain(&after_dashes) {
+                if t.starts_with('-') {
+                    return Err(refuse(
+                        "operand-looks-like-option",
+                        format!("{name}: {t:?} would be read as an option"),
+                    ));
+                }
+                args.push((*t).clone());
+            }
         }
         Operands::Paths => {
             args.push("--".into());

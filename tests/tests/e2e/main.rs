@@ -17,6 +17,7 @@ mod control;
 mod crash;
 mod edge;
 mod errors;
+mod exec;
 mod front;
 mod limits;
 mod local;

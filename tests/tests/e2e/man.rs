@@ -31,6 +31,12 @@ unauthorized
 \fB6\fR
 model not found (\fBollama pull\fR \fINAME\fR)
 .TP
+\fB7\fR
+chinwag run: the executor's policy refused the command
+.TP
+\fB124\fR
+chinwag run: the command ran past the executor's timeout
+.TP
 \fB130\fR
 interrupted (Ctrl\-C)
 "#;

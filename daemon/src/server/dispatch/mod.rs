@@ -2,6 +2,7 @@
 //! with a stable code and the request's id; nothing here closes the connection.
 
 mod conversations;
+mod exec;
 mod info;
 mod turns;
 
@@ -136,6 +137,7 @@ fn needed_scope(msg: &ClientMsg, scopes: Scopes) -> Option<&'static str> {
     match msg {
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } | ClientMsg::Status { .. } => None,
         ClientMsg::Reload { .. } | ClientMsg::Shutdown { .. } => (!scopes.admin).then_some("admin"),
+        ClientMsg::Exec { .. } | ClientMsg::ExecCheck { .. } => (!scopes.exec).then_some("exec"),
         _ => (!scopes.chat).then_some("chat"),
     }
 }
@@ -158,6 +160,7 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
         ClientMsg::Chat { .. } | ClientMsg::Cancel { .. } | ClientMsg::Attach { .. } => {
             turns::run(s, msg).await
         }
+        ClientMsg::Exec { .. } | ClientMsg::ExecCheck { .. } => exec::run(s, msg).await,
         ClientMsg::ListConversations { .. }
         | ClientMsg::GetConversation { .. }
         | ClientMsg::GetMessageText { .. }

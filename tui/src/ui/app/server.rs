@@ -319,7 +319,15 @@ impl App {
                     self.text_slice(message, part, offset, text, total_bytes, fx);
                 }
             }
-            ServerMsg::Hello { .. } | ServerMsg::Pong { .. } | ServerMsg::Reloaded { .. } => {}
+            // The chat screen sends no `exec` yet (`/run` comes with the executor's clients).
+            ServerMsg::Hello { .. }
+            | ServerMsg::Pong { .. }
+            | ServerMsg::Reloaded { .. }
+            | ServerMsg::ExecAllowed { .. }
+            | ServerMsg::ExecStarted { .. }
+            | ServerMsg::ExecOutput { .. }
+            | ServerMsg::ExecExit { .. }
+            | ServerMsg::CommandRejected { .. } => {}
         }
     }
 

@@ -1,0 +1,230 @@
+//! The command executor over the wire and from `chinwag run`: allowed commands stream their
+//! output and end with their status; SECURITY.md §1's attack inputs are rejected with their
+//! rule and start no process (the executor's spawn counter, in this same process, does not
+//! move) and no canary fires; a token needs the exec scope.
+
+use chinwag_tests::fake_ollama::FakeOllama;
+use chinwag_tests::harness::{TestDaemon, bin, isolated_env, make_token, test_config};
+use chinwag_tests::wire::Wire;
+use chinwagd::exec::spawn::spawned;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// A daemon whose executor root is `dir/proj`, holding `notes.txt` and a `link` to /tmp.
+async fn daemon(
+    dir: &Path,
+    fake: &FakeOllama,
+    users: &[(&str, &str)],
+) -> (TestDaemon, PathBuf, Vec<String>) {
+    let proj = dir.join("proj");
+    std::fs::create_dir_all(proj.join("sub")).expect("proj");
+    std::fs::write(proj.join("notes.txt"), "one\ntwo\n").expect("notes");
+    std::os::unix::fs::symlink("/tmp", proj.join("link")).expect("link");
+    let mut config = test_config(dir, &fake.host());
+    config.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    config.exec.root = Some(proj.clone());
+    config.exec.timeout = std::time::Duration::from_secs(5);
+    let mut tokens = Vec::new();
+    for (user, scopes) in users {
+        tokens.push(make_token(&config.database, user, scopes, None).await);
+    }
+    (TestDaemon::start(dir, config).await, proj, tokens)
+}
+
+/// Runs `argv` over `w`; every frame of the answer, to its end.
+async fn exec(w: &mut Wire, argv: &[&str], cwd: Option<&Path>) -> Vec<Value> {
+    let mut request = json!({"type": "exec", "id": "x", "argv": argv});
+    if let Some(c) = cwd {
+        request["cwd"] = json!(c.display().to_string());
+    }
+    w.send(request).await;
+    let mut frames = Vec::new();
+    loop {
+        let f = w.recv().await;
+        if f["id"] != "x" {
+            continue;
+        }
+        let end = matches!(
+            f["type"].as_str(),
+            Some("exec_exit" | "command_rejected" | "error")
+        );
+        frames.push(f);
+        if end {
+            return frames;
+        }
+    }
+}
+
+fn stdout(frames: &[Value]) -> String {
+    frames
+        .iter()
+        .filter(|f| f["type"] == "exec_output" && f["stream"] == "stdout")
+        .filter_map(|f| f["text"].as_str())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allowed_commands_stream_their_output_and_end_with_their_status() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let (daemon, proj, _) = daemon(dir.path(), &fake, &[]).await;
+    let mut w = Wire::local(&daemon.socket).await;
+
+    let frames = exec(&mut w, &["cat", "notes.txt"], None).await;
+    assert_eq!(frames[0]["type"], "exec_started", "{frames:?}");
+    assert_eq!(frames[0]["program"], "/usr/bin/cat");
+    assert_eq!(stdout(&frames), "one\ntwo\n");
+    let exit = frames.last().expect("an end");
+    assert_eq!(
+        (
+            &exit["type"],
+            &exit["code"],
+            &exit["timed_out"],
+            &exit["truncated"]
+        ),
+        (&json!("exec_exit"), &json!(0), &json!(false), &json!(false))
+    );
+    assert_eq!(exit["sandbox"], "process-group");
+    // Shell syntax is text: echo prints it, and nothing runs.
+    let frames = exec(&mut w, &["echo", "$(touch M)", "`touch M`"], None).await;
+    assert_eq!(stdout(&frames), "$(touch M) `touch M`\n");
+    assert!(!proj.join("M").exists());
+    // A path that looks like an option is a file: cat says it is missing and fails.
+    let frames = exec(&mut w, &["cat", "--", "--help"], None).await;
+    assert_eq!(frames.last().expect("end")["code"], 1);
+    // A directory inside the root becomes the root.
+    let sub = proj.join("sub");
+    std::fs::write(sub.join("inner.txt"), "in").expect("write");
+    let frames = exec(&mut w, &["ls"], Some(&sub)).await;
+    assert_eq!(stdout(&frames), "inner.txt\n");
+    // exec_check says what would run, and runs nothing.
+    let before = spawned();
+    let check = w
+        .call(json!({"type": "exec_check", "id": "c", "argv": ["grep", "-n", "two", "notes.txt"]}))
+        .await;
+    assert_eq!(check["type"], "exec_allowed", "{check}");
+    assert_eq!(check["args"], json!(["-n", "-e", "two", "--", "notes.txt"]));
+    assert_eq!(spawned(), before);
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_inputs_are_rejected_with_their_rule_and_start_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let (daemon, proj, _) = daemon(dir.path(), &fake, &[]).await;
+    let mut w = Wire::local(&daemon.socket).await;
+    let outside = dir.path().join("secret.txt");
+    std::fs::write(&outside, "secret").expect("secret");
+    let before = spawned();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["ls; id"], "not-a-program"),
+        (vec!["ls", "\ntouch M"], "control-character"),
+        (vec!["sh", "-c", "touch M"], "not-in-policy"),
+        (vec!["bash", "-lc", "ls"], "not-in-policy"),
+        (vec!["/bin/ls"], "not-a-program"),
+        (vec!["../../bin/sh"], "not-a-program"),
+        (
+            vec!["find", ".", "-exec", "touch", "M", ";"],
+            "unknown-flag",
+        ),
+        (vec!["find", ".", "-delete"], "unknown-flag"),
+        (
+            vec!["sed", "-i", "1e touch M", "notes.txt"],
+            "not-in-policy",
+        ),
+        (vec!["git", "-c", "alias.x=!touch M", "x"], "unknown-flag"),
+        (vec!["git", "--paginate", "show"], "unknown-flag"),
+        (vec!["git", "-C", "/", "status"], "unknown-flag"),
+        (vec!["git", "fetch"], "unknown-subcommand"),
+        (vec!["git", "diff", "--output=../x"], "unknown-flag"),
+        (vec!["env", "id"], "not-in-policy"),
+        (vec!["xargs", "id"], "not-in-policy"),
+        (vec!["less", "notes.txt"], "not-in-policy"),
+        (vec!["cat", "../secret.txt"], "outside-root"),
+        (vec!["cat", "/etc/passwd"], "absolute-path"),
+        (vec!["cat", "sub/../../secret.txt"], "outside-root"),
+        (vec!["cat", "link/anything"], "outside-root"),
+    ];
+    for (argv, rule) in &cases {
+        let frames = exec(&mut w, argv, None).await;
+        let end = frames.last().expect("an answer");
+        assert_eq!(
+            (&end["type"], &end["rule"]),
+            (&json!("command_rejected"), &json!(rule)),
+            "{argv:?}: {end}"
+        );
+    }
+    let many: Vec<String> = std::iter::once("echo".to_string())
+        .chain((0..10_000).map(|i| i.to_string()))
+        .collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    let frames = exec(&mut w, &many, None).await;
+    assert_eq!(frames.last().expect("end")["rule"], "too-many-args");
+    // A directory outside the root cannot become one.
+    let frames = exec(&mut w, &["ls"], Some(dir.path())).await;
+    assert_eq!(frames.last().expect("end")["rule"], "cwd-outside-root");
+    assert_eq!(spawned(), before, "no refused request started a process");
+    assert!(!proj.join("M").exists(), "no canary fired");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_needs_the_exec_scope() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let (daemon, _, tokens) =
+        daemon(dir.path(), &fake, &[("alice", "chat"), ("ops", "exec")]).await;
+    let addr = daemon.tcp.expect("tcp");
+    let mut alice = Wire::remote(addr, &tokens[0]).await;
+    let refused = alice
+        .call(json!({"type": "exec", "id": "x", "argv": ["ls"]}))
+        .await;
+    assert_eq!(refused["code"], "forbidden", "{refused}");
+    let mut ops = Wire::remote(addr, &tokens[1]).await;
+    let frames = exec(&mut ops, &["cat", "notes.txt"], None).await;
+    assert_eq!(stdout(&frames), "one\ntwo\n");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chinwag_run_prints_as_it_comes_and_exits_with_the_commands_status() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let proj = dir.path().join("home/proj");
+    std::fs::create_dir_all(&proj).expect("proj");
+    std::fs::write(proj.join("notes.txt"), "one\ntwo\n").expect("notes");
+    let run = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(bin("chinwag"));
+        isolated_env(&mut cmd, dir.path(), &fake.host());
+        let out = cmd
+            .arg("run")
+            .arg("-C")
+            .arg(&proj)
+            .args(args)
+            .output()
+            .expect("run chinwag");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // The autostarted daemon's root is the (isolated) home directory.
+    let (code, out, err) = run(&["--", "wc", "-l", "notes.txt"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.trim(), "2 notes.txt");
+    let (code, _, err) = run(&["--", "cat", "missing.txt"]);
+    assert_eq!(code, Some(1), "cat's own status: {err}");
+    assert!(err.contains("missing.txt"), "{err}");
+    let (code, _, err) = run(&["--", "sh", "-c", "id"]);
+    assert_eq!(code, Some(7), "{err}");
+    assert!(err.contains("not-in-policy"), "{err}");
+    let (code, _, err) = run(&["--check", "--", "find", ".", "-delete"]);
+    assert_eq!(code, Some(7), "{err}");
+    assert!(err.contains("-delete"), "{err}");
+    let (code, out, _) = run(&["--check", "--", "ls", "-l"]);
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with("allowed: /usr/bin/ls -l --"), "{out}");
+    chinwag_tests::harness::kill_autostarted(dir.path());
+}
