@@ -348,6 +348,16 @@ pub struct Dirs {
 }
 
 impl Dirs {
+    /// Every folder in `dir`: for checks and tests that must not touch the real ones.
+    pub fn all_in(dir: &Path) -> Dirs {
+        Dirs {
+            config: dir.into(),
+            data: dir.into(),
+            state: dir.into(),
+            runtime: dir.into(),
+        }
+    }
+
     /// From the environment, via `directories`.
     pub fn from_env() -> Result<Dirs> {
         let pd = directories::ProjectDirs::from("", "", paths::APP_DIR)
@@ -620,12 +630,7 @@ mod readme {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("chinwagd.toml");
         std::fs::write(&file, example).expect("write");
-        let dirs = Dirs {
-            config: dir.path().into(),
-            data: dir.path().into(),
-            state: dir.path().into(),
-            runtime: dir.path().into(),
-        };
+        let dirs = Dirs::all_in(dir.path());
         let flags = Overrides {
             config: Some(file),
             ollama_host: Some("127.0.0.1:1".into()),

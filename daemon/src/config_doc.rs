@@ -577,12 +577,7 @@ mod tests {
         std::fs::write(&file, &text).expect("write");
         let empty = dir.path().join("empty.toml");
         std::fs::write(&empty, "").expect("write");
-        let dirs = crate::config::Dirs {
-            config: dir.path().into(),
-            data: dir.path().into(),
-            state: dir.path().into(),
-            runtime: dir.path().into(),
-        };
+        let dirs = crate::config::Dirs::all_in(dir.path());
         let load = |config: &std::path::Path| {
             crate::config::Config::load(
                 &dirs,

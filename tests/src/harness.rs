@@ -248,6 +248,14 @@ impl Drop for DaemonProcess {
     }
 }
 
+/// A free loopback port (bound and released: the daemon or server under test binds it next).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 /// Waits (bounded) until something accepts on `socket`.
 pub async fn wait_for_socket(socket: &Path) {
     wait_until("the daemon socket accepts", || async {

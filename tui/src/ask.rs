@@ -263,11 +263,7 @@ async fn follow(
                 retry_after_ms,
                 ..
             } => {
-                return Err(ClientError::Server(ErrorBody {
-                    code,
-                    message,
-                    retry_after_ms,
-                }));
+                return Err(ClientError::from_frame(code, message, retry_after_ms));
             }
             _ => {}
         }

@@ -337,11 +337,7 @@ impl Connection {
                     message,
                     retry_after_ms,
                     ..
-                } => Err(ClientError::Server(ErrorBody {
-                    code,
-                    message,
-                    retry_after_ms,
-                })),
+                } => Err(ClientError::from_frame(code, message, retry_after_ms)),
                 other => Ok(other),
             };
         }

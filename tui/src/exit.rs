@@ -47,6 +47,15 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// What an `error` frame from the daemon says.
+    pub fn from_frame(code: ErrorCode, message: String, retry_after_ms: Option<u64>) -> Self {
+        Self::Server(ErrorBody {
+            code,
+            message,
+            retry_after_ms,
+        })
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::DaemonUnreachable(_) => code::UNREACHABLE,

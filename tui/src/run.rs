@@ -7,7 +7,7 @@ use crate::autostart::connect;
 use crate::cli::{ConnArgs, RunArgs};
 
 use crate::exit::{ClientError, code};
-use chinwag_protocol::{ClientMsg, ErrorBody, ServerMsg};
+use chinwag_protocol::{ClientMsg, ServerMsg};
 use std::io::Write;
 
 pub async fn run(conn_args: &ConnArgs, args: &RunArgs) -> Result<(), ClientError> {
@@ -99,11 +99,7 @@ pub async fn run(conn_args: &ConnArgs, args: &RunArgs) -> Result<(), ClientError
                 retry_after_ms,
                 ..
             } => {
-                return Err(ClientError::Server(ErrorBody {
-                    code,
-                    message,
-                    retry_after_ms,
-                }));
+                return Err(ClientError::from_frame(code, message, retry_after_ms));
             }
             _ => {}
         }

@@ -143,13 +143,7 @@ pub async fn run(spec: &RunSpec, out: mpsc::Sender<(Stream, Vec<u8>)>) -> std::i
             s = child.wait() => status = Some(s?),
             piece = bytes_rx.recv(), if pipes_open => match piece {
                 Some((stream, data)) => {
-                    let room = spec.output_cap.saturating_sub(bytes as usize);
-                    let keep = data.len().min(room);
-                    bytes += keep as u64;
-                    if keep > 0 {
-                        let _ = out.send((stream, data[..keep].to_vec())).await;
-                    }
-                    if keep < data.len() {
+                    if !pass_on(&out, stream, &data, spec.output_cap, &mut bytes).await {
                         truncated = true;
                         kill_group();
                     }
@@ -170,13 +164,7 @@ pub async fn run(spec: &RunSpec, out: mpsc::Sender<(Stream, Vec<u8>)>) -> std::i
         tokio::select! {
             piece = bytes_rx.recv() => match piece {
                 Some((stream, data)) => {
-                    let room = spec.output_cap.saturating_sub(bytes as usize);
-                    let keep = data.len().min(room);
-                    bytes += keep as u64;
-                    if keep > 0 {
-                        let _ = out.send((stream, data[..keep].to_vec())).await;
-                    }
-                    truncated |= keep < data.len();
+                    truncated |= !pass_on(&out, stream, &data, spec.output_cap, &mut bytes).await;
                 }
                 None => pipes_open = false,
             },
@@ -193,6 +181,23 @@ pub async fn run(spec: &RunSpec, out: mpsc::Sender<(Stream, Vec<u8>)>) -> std::i
         bytes,
         duration: started.elapsed(),
     })
+}
+
+/// Hands on what of `data` fits under `cap` (counting in `bytes`); `false` when some did not.
+async fn pass_on(
+    out: &mpsc::Sender<(Stream, Vec<u8>)>,
+    stream: Stream,
+    data: &[u8],
+    cap: usize,
+    bytes: &mut u64,
+) -> bool {
+    let room = cap.saturating_sub(*bytes as usize);
+    let keep = data.len().min(room);
+    *bytes += keep as u64;
+    if keep > 0 {
+        let _ = out.send((stream, data[..keep].to_vec())).await;
+    }
+    keep == data.len()
 }
 
 /// A child's output pipe.

@@ -5,7 +5,7 @@
 use chinwag_protocol::ServerMsg;
 use chinwag_tests::client::{TestClient, chat};
 use chinwag_tests::fake_ollama::FakeOllama;
-use chinwag_tests::harness::{DaemonProcess, isolated_database, make_token};
+use chinwag_tests::harness::{DaemonProcess, free_port, isolated_database, make_token};
 use serde_json::Value;
 use std::path::Path;
 
@@ -27,14 +27,6 @@ fn log_files(dir: &Path) -> Vec<(String, String)> {
         }
     }
     out
-}
-
-/// A free loopback port (bound and released; the daemon binds it next).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
 }
 
 async fn chat_to_done(c: &mut TestClient, content: &str) {

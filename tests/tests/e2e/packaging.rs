@@ -5,7 +5,7 @@
 
 use chinwag_tests::client::TestClient;
 use chinwag_tests::fake_ollama::FakeOllama;
-use chinwag_tests::harness::{TestDaemon, bin, make_token, test_config, wait_until};
+use chinwag_tests::harness::{TestDaemon, bin, free_port, make_token, test_config, wait_until};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -76,14 +76,6 @@ fn the_dockerfile_passes_hadolint() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// A free loopback port.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
 }
 
 /// The site as shipped, with its certificate, ports and upstream pointed into this test, and

@@ -124,12 +124,7 @@ async fn reload_changes_what_it_can_in_place_lists_the_rest_and_refuses_a_broken
     let file = dir.path().join("chinwagd.toml");
     std::fs::write(&file, "").expect("write");
     let rig = Rig::with(&[], |c| {
-        let dirs = Dirs {
-            config: dir.path().into(),
-            data: dir.path().into(),
-            state: dir.path().into(),
-            runtime: dir.path().into(),
-        };
+        let dirs = Dirs::all_in(dir.path());
         let flags = Overrides {
             config: Some(file.clone()),
             socket: Some(c.socket.clone()),
