@@ -20,6 +20,10 @@ pub const MAX_ARGV_BYTES: usize = 64 * 1024;
 /// The built-in policy (daemon/src/exec/default_policy.toml).
 pub const DEFAULT_POLICY: &str = include_str!("default_policy.toml");
 
+/// git's grammar, not offered until the child's sandbox can stop a repository's config
+/// from running programs (see git_policy.toml).
+pub const GIT_POLICY: &str = include_str!("git_policy.toml");
+
 /// The policy: programs by bare name.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -346,6 +350,17 @@ fn apply(
         if g.flags.iter().any(|f| f == a) {
             args.push(a.clone());
             continue;
+        }
+        // Short flags written together (`-la`): each must be a flag on its own.
+        if let Some(letters) = a
+            .strip_prefix('-')
+            .filter(|l| l.len() > 1 && !l.starts_with('-'))
+        {
+            let split: Vec<String> = letters.chars().map(|c| format!("-{c}")).collect();
+            if split.iter().all(|f| g.flags.contains(f)) {
+                args.extend(split);
+                continue;
+            }
         }
         // `--opt=value`, or the option then its value.
         let (opt, inline) = match a.split_once('=') {

@@ -10,8 +10,18 @@ fn argv(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| (*w).to_string()).collect()
 }
 
+/// The built-in policy with git's grammar, which is kept apart until the sandbox lands.
+fn policy() -> Policy {
+    Policy::parse(&format!(
+        "{}\n{}",
+        super::policy::DEFAULT_POLICY,
+        super::policy::GIT_POLICY
+    ))
+    .expect("the policies")
+}
+
 fn check(words: &[&str]) -> Result<Vec<String>, Refusal> {
-    Policy::builtin().check(&argv(words)).map(|p| p.args)
+    policy().check(&argv(words)).map(|p| p.args)
 }
 
 fn rule(words: &[&str]) -> &'static str {
@@ -31,6 +41,10 @@ fn the_builtin_policy_parses_and_lists_no_shell_interpreter_or_launcher() {
     ] {
         assert!(!p.programs.contains_key(never), "{never} is in the policy");
     }
+    assert!(
+        !p.programs.contains_key("git"),
+        "git is not offered until the sandbox stops a repository's config from running programs"
+    );
 }
 
 #[test]
@@ -56,7 +70,7 @@ fn security_table_inputs_are_refused_before_anything_could_run() {
         .chain((0..10_000).map(|i| i.to_string()))
         .collect();
     assert_eq!(
-        Policy::builtin().check(&many).map_err(|r| r.rule),
+        policy().check(&many).map_err(|r| r.rule),
         Err("too-many-args")
     );
     let big = "x".repeat(1024 * 1024);
@@ -164,11 +178,18 @@ fn what_is_allowed_runs_with_operands_that_cannot_act_as_options() {
         check(&["find", "-x"]).map_err(|r| r.rule),
         Err("unknown-flag")
     );
+    // Short flags together are each checked.
+    assert_eq!(check(&["ls", "-la"]).expect("allowed"), ["-l", "-a", "--"]);
+    assert_eq!(
+        check(&["head", "-qn", "5"]).map_err(|r| r.rule),
+        Err("unknown-flag"),
+        "an option with a value is not a flag to combine"
+    );
     assert_eq!(
         check(&["git", "diff", "--unified=3"]).expect("allowed"),
         ["diff", "--unified", "3", "--"]
     );
-    let plan = Policy::builtin()
+    let plan = policy()
         .check(&argv(&["find", "a", "-newer", "b", "c"]))
         .map_err(|r| r.rule);
     assert_eq!(
@@ -176,7 +197,7 @@ fn what_is_allowed_runs_with_operands_that_cannot_act_as_options() {
         Err("operand-position"),
         "paths come before the expression"
     );
-    let plan = Policy::builtin()
+    let plan = policy()
         .check(&argv(&["find", "a", "b", "-newer", "c"]))
         .expect("allowed");
     let named: Vec<&str> = plan.paths.iter().map(|&i| plan.args[i].as_str()).collect();
@@ -190,7 +211,7 @@ fn what_is_allowed_runs_with_operands_that_cannot_act_as_options() {
 /// Words a fuzzer would try: each program's own flags and options, the dangerous ones the
 /// policy leaves out, shell syntax, and paths of every shape.
 fn word() -> impl Strategy<Value = String> {
-    let policy = Policy::builtin();
+    let policy = policy();
     let mut known: Vec<String> = Vec::new();
     for (name, p) in &policy.programs {
         known.push(name.clone());
@@ -244,7 +265,7 @@ proptest! {
     fn whatever_is_allowed_is_a_policy_program_in_its_grammar_inside_the_root(
         words in proptest::collection::vec(word(), 1..8)
     ) {
-        let policy = Policy::builtin();
+        let policy = policy();
         let Ok(plan) = policy.check(&words) else { return Ok(()); };
         let program = &policy.programs[&plan.program];
         prop_assert_eq!(&plan.program, &words[0]);
