@@ -131,6 +131,15 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cwd: Option<String>,
     },
+    /// The executor's audit log, newest first: the caller's own requests (an `admin` token
+    /// sees everyone's). Answered with `audit_records`.
+    Audit {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since_ms: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
     /// Asks what `exec` would decide, without running anything: `exec_allowed` or
     /// `command_rejected`.
     ExecCheck {
@@ -168,6 +177,7 @@ impl ClientMsg {
             | Self::Reload { id }
             | Self::Shutdown { id }
             | Self::Exec { id, .. }
+            | Self::Audit { id, .. }
             | Self::ExecCheck { id, .. } => id,
         }
     }
@@ -193,6 +203,7 @@ impl ClientMsg {
             Self::Reload { .. } => "reload",
             Self::Shutdown { .. } => "shutdown",
             Self::Exec { .. } => "exec",
+            Self::Audit { .. } => "audit",
             Self::ExecCheck { .. } => "exec_check",
         }
     }

@@ -15,8 +15,8 @@ pub use client::{ClientMsg, GenOptions};
 pub use error::{ErrorBody, ErrorCode};
 pub use server::{GenStats, OllamaStatus, SearchHit, ServerMsg, StatusReply, UserLimits};
 pub use types::{
-    BotInfo, ConversationId, ConversationSummary, MessageId, MessageStatus, ModelInfo, Role,
-    StoredMessage, TextPart,
+    BotInfo, ConversationId, ConversationSummary, ExecRecord, MessageId, MessageStatus, ModelInfo,
+    Role, StoredMessage, TextPart,
 };
 
 /// The protocol version this crate speaks. A `hello` carrying another version is refused with

@@ -3,8 +3,8 @@
 use crate::client::GenOptions;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::types::{
-    BotInfo, ConversationId, ConversationSummary, MessageId, MessageStatus, ModelInfo, Role,
-    StoredMessage, TextPart,
+    BotInfo, ConversationId, ConversationSummary, ExecRecord, MessageId, MessageStatus, ModelInfo,
+    Role, StoredMessage, TextPart,
 };
 use serde::{Deserialize, Serialize};
 
@@ -196,6 +196,11 @@ pub enum ServerMsg {
         /// What confined it: `process-group` for now.
         sandbox: String,
     },
+    /// `audit`: executor requests, newest first.
+    AuditRecords {
+        id: String,
+        items: Vec<ExecRecord>,
+    },
     /// The policy refused the command; nothing was started.
     CommandRejected {
         id: String,
@@ -241,7 +246,8 @@ impl ServerMsg {
             | Self::ExecStarted { id, .. }
             | Self::ExecOutput { id, .. }
             | Self::ExecExit { id, .. }
-            | Self::CommandRejected { id, .. } => id,
+            | Self::CommandRejected { id, .. }
+            | Self::AuditRecords { id, .. } => id,
             Self::Status(s) => &s.id,
         }
     }

@@ -157,6 +157,14 @@ fn client_messages_have_stable_json() {
         json!({"type":"exec","id":"19","argv":["git","status"],"cwd":"/home/a/proj"}),
     );
     golden_client(
+        ClientMsg::Audit {
+            id: "21".into(),
+            since_ms: Some(1_700_000_000_000),
+            limit: Some(50),
+        },
+        json!({"type":"audit","id":"21","since_ms":1_700_000_000_000_i64,"limit":50}),
+    );
+    golden_client(
         ClientMsg::ExecCheck {
             id: "20".into(),
             argv: vec!["find".into(), ".".into(), "-delete".into()],
@@ -536,6 +544,31 @@ fn server_messages_have_stable_json() {
         },
         json!({"type":"exec_allowed","id":"20","program":"/usr/bin/ls","args":["-l","--"],
                "cwd":"/home/a/proj"}),
+    );
+    golden_server(
+        ServerMsg::AuditRecords {
+            id: "21".into(),
+            items: vec![ExecRecord {
+                at_ms: 1_700_000_000_500,
+                user: "ops".into(),
+                token: Some("cw_3f9a2c1b04de".into()),
+                argv: vec!["sh".into(), "-c".into(), "id".into()],
+                cwd: None,
+                check: false,
+                decision: "refused".into(),
+                rule: Some("not-in-policy".into()),
+                code: None,
+                signal: None,
+                timed_out: false,
+                truncated: false,
+                bytes: 0,
+                duration_ms: 0,
+                sandbox: None,
+            }],
+        },
+        json!({"type":"audit_records","id":"21","items":[{"at_ms":1_700_000_000_500_i64,
+               "user":"ops","token":"cw_3f9a2c1b04de","argv":["sh","-c","id"],
+               "decision":"refused","rule":"not-in-policy","bytes":0,"duration_ms":0}]}),
     );
     golden_server(
         ServerMsg::CommandRejected {

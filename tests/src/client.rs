@@ -44,6 +44,24 @@ impl TestClient {
         TestClient { ws }
     }
 
+    /// Connects over the Unix socket and says hello; the refusal's HTTP status (503 when
+    /// the daemon is full) when the daemon says no.
+    pub async fn try_connect(socket: &Path) -> Result<TestClient, u16> {
+        let stream = UnixStream::connect(socket)
+            .await
+            .expect("connect to the daemon socket");
+        let stream: Box<dyn Stream> = Box::new(stream);
+        match tokio_tungstenite::client_async("ws://localhost/", stream).await {
+            Ok((ws, _)) => {
+                let mut c = TestClient { ws };
+                c.hello().await;
+                Ok(c)
+            }
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
+            Err(e) => panic!("the upgrade failed without an HTTP answer: {e}"),
+        }
+    }
+
     /// Upgrades over loopback TCP presenting `token` (if any) as `Authorization: Bearer`;
     /// the refusal's HTTP status when the daemon says no.
     pub async fn try_connect_tcp(

@@ -270,9 +270,21 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = bool>,
 {
+    wait_for(what, || async { pred().await.then_some(()) }).await;
+}
+
+/// Polls `get` until it gives something, and returns it; panics after 20 s naming `what`.
+pub async fn wait_for<T, F, Fut>(what: &str, get: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let mut pause = Duration::from_millis(2);
-    while !pred().await {
+    loop {
+        if let Some(v) = get().await {
+            return v;
+        }
         assert!(
             tokio::time::Instant::now() < deadline,
             "timed out waiting until {what}"

@@ -113,6 +113,25 @@ pub enum Command {
     /// against its policy, with paths confined to the directory it runs in. Output comes as
     /// it is written; the exit status is the command's (7 when the policy refuses it)
     Run(RunArgs),
+    /// The executor's audit log, newest first: every command asked for, allowed or refused,
+    /// and how it ended (yours; the daemon's owner and admin tokens see everyone's)
+    Audit(AuditArgs),
+}
+
+/// `chinwag audit [--since 1h] [--json]`
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Only records this recent: 30m, 2h, 7d
+    #[arg(long, value_name = "AGE")]
+    pub since: Option<String>,
+    /// At most this many records
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `chinwag run [--check] [-C DIR] -- PROGRAM ARGS...`

@@ -1,10 +1,11 @@
 //! `chinwag run [--check] [-C DIR] -- ARGV`: a command through the daemon's executor. The
 //! output is written as it comes (stdout to stdout, stderr to stderr); the exit status is
 //! the command's, 128 + the signal that ended it, 124 when it ran past the timeout, or 7
-//! when the policy refused it (the rule is said on stderr).
+//! when the policy refused it (the rule is said on stderr). `chinwag audit` reads the log
+//! of such requests.
 
 use crate::autostart::connect;
-use crate::cli::{ConnArgs, RunArgs};
+use crate::cli::{AuditArgs, ConnArgs, RunArgs};
 
 use crate::exit::{ClientError, code};
 use chinwag_protocol::{ClientMsg, ServerMsg};
@@ -109,4 +110,90 @@ pub async fn run(conn_args: &ConnArgs, args: &RunArgs) -> Result<(), ClientError
 fn rejected(rule: &str, message: &str) -> Result<(), ClientError> {
     eprintln!("chinwag: refused by the policy ({rule}): {message}");
     Err(ClientError::Exited(code::REJECTED))
+}
+
+/// Milliseconds in an age written `30s`, `30m`, `2h` or `7d`.
+fn age_ms(text: &str) -> Option<i64> {
+    let (digits, unit) = text.split_at(text.len().checked_sub(1)?);
+    let n: i64 = digits.parse().ok()?;
+    let ms = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return None,
+    };
+    n.checked_mul(ms)
+}
+
+pub async fn audit(conn_args: &ConnArgs, args: &AuditArgs) -> Result<(), ClientError> {
+    let since_ms = match &args.since {
+        None => None,
+        Some(age) => {
+            let ms = age_ms(age).ok_or_else(|| {
+                ClientError::Usage(format!("--since {age:?}: give an age like 30m, 2h or 7d"))
+            })?;
+            Some(chinwagd::store::now_ms() - ms)
+        }
+    };
+    let limit = Some(args.limit);
+    let mut conn = connect(conn_args).await?;
+    let reply = conn
+        .call(|id| ClientMsg::Audit {
+            id,
+            since_ms,
+            limit,
+        })
+        .await?;
+    let ServerMsg::AuditRecords { items, .. } = reply else {
+        return Err(ClientError::Connection(format!(
+            "unexpected answer to audit: {reply:?}"
+        )));
+    };
+    let mut out = std::io::stdout();
+    for r in &items {
+        let line = if args.json {
+            serde_json::to_string(r).map_err(|e| ClientError::Other(e.into()))?
+        } else {
+            let when = jiff::Timestamp::from_millisecond(r.at_ms)
+                .map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default();
+            let outcome = match (&r.rule, r.code, r.signal) {
+                (Some(rule), _, _) => format!("refused ({rule})"),
+                _ if r.check => "allowed (check)".to_string(),
+                (None, Some(c), _) => format!("exit {c}"),
+                (None, None, Some(s)) => format!("signal {s}"),
+                (None, None, None) => "running or cut".to_string(),
+            };
+            let flags = [(r.timed_out, " timed out"), (r.truncated, " truncated")]
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, s)| *s)
+                .collect::<String>();
+            format!(
+                "{when}  {:<10} {outcome}{flags}  {}",
+                r.user,
+                r.argv.join(" ")
+            )
+        };
+        if writeln!(out, "{line}").is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::age_ms;
+
+    #[test]
+    fn ages_read_with_their_unit() {
+        assert_eq!(age_ms("30m"), Some(1_800_000));
+        assert_eq!(age_ms("2h"), Some(7_200_000));
+        assert_eq!(age_ms("7d"), Some(604_800_000));
+        assert_eq!(age_ms("5"), None);
+        assert_eq!(age_ms("h"), None);
+        assert_eq!(age_ms(""), None);
+    }
 }

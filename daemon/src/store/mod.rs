@@ -4,6 +4,7 @@
 //! write has been committed. Reads use their own connection and never wait on writes. Every
 //! query that takes an `owner` only ever sees that owner's rows.
 
+mod audit;
 mod errors;
 mod queries;
 pub use queries::{ConversationInfo, MIN_ID_PREFIX};

@@ -84,6 +84,29 @@ CREATE INDEX tokens_by_user ON tokens(user_name);
 "#,
     // v5: one row the readiness check rewrites, to prove the store takes writes.
     "CREATE TABLE probe (id INTEGER PRIMARY KEY CHECK (id = 1), at_ms INTEGER NOT NULL) STRICT;",
+    // v6: the executor's audit log, one row per request, allowed or refused.
+    r#"
+CREATE TABLE exec_audit (
+    id          INTEGER PRIMARY KEY,
+    at_ms       INTEGER NOT NULL,
+    owner       TEXT NOT NULL,
+    user        TEXT NOT NULL,
+    token       TEXT,
+    argv        TEXT NOT NULL,
+    cwd         TEXT,
+    is_check    INTEGER NOT NULL,
+    decision    TEXT NOT NULL,
+    rule        TEXT,
+    code        INTEGER,
+    signal      INTEGER,
+    timed_out   INTEGER NOT NULL DEFAULT 0,
+    truncated   INTEGER NOT NULL DEFAULT 0,
+    bytes       INTEGER NOT NULL DEFAULT 0,
+    duration_ms INTEGER NOT NULL DEFAULT 0,
+    sandbox     TEXT
+) STRICT;
+CREATE INDEX exec_audit_by_owner ON exec_audit(owner, at_ms);
+"#,
 ];
 
 /// WAL, the chosen durability, foreign keys, and a busy timeout for the write connection.

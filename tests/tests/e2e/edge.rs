@@ -231,8 +231,10 @@ async fn connections_over_the_caps_get_429_or_503_with_retry_after() {
     assert_eq!((status, retry.as_deref()), (429, Some("5")));
 
     // In all: with four open (two TCP, two local), the fifth is told the daemon is full.
-    let c = TestClient::connect(&daemon.socket).await;
-    let d = TestClient::connect(&daemon.socket).await;
+    // (The refused socket keeps its place until the daemon has closed it: wait for that.)
+    let room = || async { TestClient::try_connect(&daemon.socket).await.ok() };
+    let c = chinwag_tests::harness::wait_for("room for a third", room).await;
+    let d = chinwag_tests::harness::wait_for("room for a fourth", room).await;
     let unix = tokio::net::UnixStream::connect(&daemon.socket)
         .await
         .expect("unix");

@@ -227,5 +227,69 @@ async fn chinwag_run_prints_as_it_comes_and_exits_with_the_commands_status() {
     let (code, out, _) = run(&["--check", "--", "ls", "-l"]);
     assert_eq!(code, Some(0));
     assert!(out.starts_with("allowed: /usr/bin/ls -l --"), "{out}");
+    // And the log says what was asked.
+    let mut cmd = std::process::Command::new(bin("chinwag"));
+    isolated_env(&mut cmd, dir.path(), &fake.host());
+    let out = cmd
+        .args(["audit", "--since", "1h"])
+        .output()
+        .expect("chinwag audit");
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(log.lines().count(), 5, "{log}");
+    assert!(log.contains("refused (not-in-policy)  sh -c id"), "{log}");
+    assert!(log.contains("exit 1  cat missing.txt"), "{log}");
     chinwag_tests::harness::kill_autostarted(dir.path());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_is_in_the_audit_log_which_each_user_reads_for_themselves() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let (daemon, _, tokens) = daemon(dir.path(), &fake, &[("ops", "exec")]).await;
+    let mut ops = Wire::remote(daemon.tcp.expect("tcp"), &tokens[0]).await;
+    exec(&mut ops, &["cat", "notes.txt"], None).await;
+    exec(&mut ops, &["sh", "-c", "id"], None).await;
+    ops.call(json!({"type": "exec_check", "id": "c", "argv": ["ls"]}))
+        .await;
+    let mut local = Wire::local(&daemon.socket).await;
+    exec(&mut local, &["pwd"], None).await;
+
+    let mine = ops.call(json!({"type": "audit", "id": "a"})).await;
+    let items = mine["items"].as_array().expect("items");
+    assert_eq!(items.len(), 3, "ops sees its own: {mine}");
+    let (check, refused, ran) = (&items[0], &items[1], &items[2]);
+    assert_eq!(
+        (&check["check"], &check["decision"]),
+        (&json!(true), &json!("allowed"))
+    );
+    assert_eq!(
+        (&refused["decision"], &refused["rule"], &refused["argv"]),
+        (
+            &json!("refused"),
+            &json!("not-in-policy"),
+            &json!(["sh", "-c", "id"])
+        )
+    );
+    assert_eq!(
+        (
+            &ran["decision"],
+            &ran["code"],
+            &ran["bytes"],
+            &ran["sandbox"]
+        ),
+        (
+            &json!("allowed"),
+            &json!(0),
+            &json!(8),
+            &json!("process-group")
+        )
+    );
+    assert_eq!(ran["user"], "ops");
+    assert!(ran["token"].as_str().is_some_and(|t| t.starts_with("cw_")));
+    // The daemon's owner reads everyone's.
+    let all = local.call(json!({"type": "audit", "id": "a"})).await;
+    assert_eq!(all["items"].as_array().map(Vec::len), Some(4));
+    assert_eq!(all["items"][0]["argv"], json!(["pwd"]));
+    daemon.stop().await;
 }

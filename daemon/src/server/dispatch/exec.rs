@@ -1,11 +1,13 @@
 //! `exec` and `exec_check`: decide (policy, root, paths), then for `exec` run the command
 //! within the user's cap on commands at once, streaming its output as it comes and its end.
-//! A refused request starts nothing and gets `command_rejected` with the rule.
+//! A refused request starts nothing and gets `command_rejected` with the rule. Every request
+//! is in the audit log (recorded before a command starts, completed when it ends); `audit`
+//! reads it back.
 
 use super::super::outbox::Session;
 use crate::exec::spawn::{self, RunSpec, Stream};
 use crate::exec::{Utf8Carry, decide};
-use chinwag_protocol::{ClientMsg, ErrorBody, ErrorCode, ServerMsg};
+use chinwag_protocol::{ClientMsg, ErrorBody, ErrorCode, ExecRecord, ServerMsg};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -18,10 +20,33 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
     };
     let d = &s.d;
     let config = d.config().exec.clone();
+    let mut record = ExecRecord {
+        at_ms: crate::store::now_ms(),
+        user: s.peer.display.clone(),
+        token: s.peer.token.clone(),
+        argv: argv.clone(),
+        cwd: cwd.clone(),
+        check,
+        decision: "allowed".into(),
+        rule: None,
+        code: None,
+        signal: None,
+        timed_out: false,
+        truncated: false,
+        bytes: 0,
+        duration_ms: 0,
+        sandbox: None,
+    };
     let decision = match decide(&config, &d.exec_policy, &argv, cwd.as_deref()) {
         Ok(decision) => decision,
         Err(refusal) => {
             tracing::info!(rule = refusal.rule, "command rejected");
+            record.decision = "refused".into();
+            record.rule = Some(refusal.rule.to_string());
+            // A refusal is said even if the log cannot take it; the log's failure is logged.
+            if let Err(e) = d.store.record_exec(&s.peer.owner, record).await {
+                tracing::error!(error = %e, "could not record a refused command");
+            }
             s.send(ServerMsg::CommandRejected {
                 id,
                 rule: refusal.rule.to_string(),
@@ -37,6 +62,9 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         decision.cwd.display().to_string(),
     );
     if check {
+        if let Err(e) = d.store.record_exec(&s.peer.owner, record).await {
+            tracing::error!(error = %e, "could not record a command check");
+        }
         s.send(ServerMsg::ExecAllowed {
             id,
             program,
@@ -58,6 +86,12 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
             ),
         ));
     };
+    // No command runs unless its request is in the log first.
+    let row = d
+        .store
+        .record_exec(&s.peer.owner, record.clone())
+        .await
+        .map_err(|e| e.to_body())?;
     let scratch = tempfile::Builder::new()
         .prefix("chinwag-exec-")
         .tempdir()
@@ -108,6 +142,17 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         truncated = exit.truncated,
         "command ended"
     );
+    let sandbox = "process-group";
+    record.code = exit.code;
+    record.signal = exit.signal;
+    record.timed_out = exit.timed_out;
+    record.truncated = exit.truncated;
+    record.bytes = exit.bytes;
+    record.duration_ms = exit.duration.as_millis() as u64;
+    record.sandbox = Some(sandbox.into());
+    if let Err(e) = d.store.finish_exec(row, record).await {
+        tracing::error!(error = %e, "could not complete a command's record");
+    }
     s.send(ServerMsg::ExecExit {
         id,
         code: exit.code,
@@ -116,9 +161,31 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         truncated: exit.truncated,
         bytes: exit.bytes,
         duration_ms: exit.duration.as_millis() as u64,
-        sandbox: "process-group".into(),
+        sandbox: sandbox.into(),
     })
     .await;
+    Ok(())
+}
+
+/// `audit`: the caller's records (everyone's for an `admin` token), newest first.
+pub(super) async fn audit(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> {
+    let ClientMsg::Audit {
+        id,
+        since_ms,
+        limit,
+    } = msg
+    else {
+        return Ok(());
+    };
+    // The daemon's own user owns the daemon; a token with admin reads everyone's too.
+    let everyone = s.peer.scopes.admin;
+    let owner = (!everyone).then_some(s.peer.owner.as_str());
+    let items =
+        s.d.store
+            .exec_records(owner, since_ms.unwrap_or(0), limit.unwrap_or(100))
+            .await
+            .map_err(|e| e.to_body())?;
+    s.send(ServerMsg::AuditRecords { id, items }).await;
     Ok(())
 }
 

@@ -138,6 +138,7 @@ fn needed_scope(msg: &ClientMsg, scopes: Scopes) -> Option<&'static str> {
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } | ClientMsg::Status { .. } => None,
         ClientMsg::Reload { .. } | ClientMsg::Shutdown { .. } => (!scopes.admin).then_some("admin"),
         ClientMsg::Exec { .. } | ClientMsg::ExecCheck { .. } => (!scopes.exec).then_some("exec"),
+        ClientMsg::Audit { .. } => (!scopes.exec && !scopes.admin).then_some("exec"),
         _ => (!scopes.chat).then_some("chat"),
     }
 }
@@ -161,6 +162,7 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
             turns::run(s, msg).await
         }
         ClientMsg::Exec { .. } | ClientMsg::ExecCheck { .. } => exec::run(s, msg).await,
+        ClientMsg::Audit { .. } => exec::audit(s, msg).await,
         ClientMsg::ListConversations { .. }
         | ClientMsg::GetConversation { .. }
         | ClientMsg::GetMessageText { .. }

@@ -327,7 +327,8 @@ impl App {
             | ServerMsg::ExecStarted { .. }
             | ServerMsg::ExecOutput { .. }
             | ServerMsg::ExecExit { .. }
-            | ServerMsg::CommandRejected { .. } => {}
+            | ServerMsg::CommandRejected { .. }
+            | ServerMsg::AuditRecords { .. } => {}
         }
     }
 
