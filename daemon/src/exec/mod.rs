@@ -1,12 +1,14 @@
 //! The safe-command executor (SECURITY.md §1): `policy` decides from the policy's data
-//! alone, `confine` holds every path inside the real root, `spawn` runs the child and
-//! supervises it; this module ties them to the config and decides one request.
+//! alone, `confine` holds every path inside the real root, `sandbox` is the kernel's
+//! Landlock ruleset for the child, `spawn` runs the child and supervises it; this module
+//! ties them to the config and decides one request.
 //!
-//! Still to come (issue 10): Landlock, rlimits and a PID namespace for the child, cancel,
-//! the audit log, `/run` in the chat screen, policy extensions in the config.
+//! Still to come (issue 10): rlimits and a PID namespace for the child, cancel, `/run` in
+//! the chat screen, policy extensions in the config, git.
 
 pub mod confine;
 pub mod policy;
+pub mod sandbox;
 pub mod spawn;
 
 #[cfg(test)]

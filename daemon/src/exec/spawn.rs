@@ -5,10 +5,11 @@
 //! has exited, the group is killed too and the pipes are read only briefly, so a grandchild
 //! that holds them cannot hold the daemon.
 //!
-//! Not yet here (issue 10): Landlock and rlimits, applied by a helper that restricts itself
-//! and then execs the program (so no `unsafe` pre-exec hook), and a PID namespace so a
-//! descendant that left the process group with `setsid` dies with it too.
+//! The child is started from a thread of its own under a Landlock ruleset (`sandbox`), so
+//! it inherits it. Not yet here (issue 10): rlimits, and a PID namespace so a descendant
+//! that left the process group with `setsid` dies with it too.
 
+use super::sandbox::{self, Level};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -63,6 +64,8 @@ pub struct Exit {
     pub truncated: bool,
     pub bytes: u64,
     pub duration: Duration,
+    /// What confined the child.
+    pub sandbox: Level,
 }
 
 /// The environment a child gets from the daemon's own: the allowlisted variables only.
@@ -92,7 +95,22 @@ pub async fn run(spec: &RunSpec, out: mpsc::Sender<(Stream, Vec<u8>)>) -> std::i
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
-    let mut child = cmd.spawn()?;
+    // A thread of its own takes the Landlock ruleset and starts the child, which inherits
+    // it; the thread (and its restriction) ends there.
+    let handle = tokio::runtime::Handle::current();
+    let (root, scratch, program) = (spec.cwd.clone(), spec.scratch.clone(), spec.program.clone());
+    let (spawned_tx, spawned_rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("chinwagd-exec".into())
+        .spawn(move || {
+            let _runtime = handle.enter();
+            let level = sandbox::restrict_this_thread(&root, &scratch, &program);
+            let _ = spawned_tx.send((cmd.spawn(), level));
+        })?;
+    let (child, level) = spawned_rx
+        .await
+        .map_err(|_| std::io::Error::other("the thread that starts commands ended early"))?;
+    let mut child = child?;
     SPAWNED.fetch_add(1, Ordering::Relaxed);
     let group = child
         .id()
@@ -180,6 +198,7 @@ pub async fn run(spec: &RunSpec, out: mpsc::Sender<(Stream, Vec<u8>)>) -> std::i
         truncated,
         bytes,
         duration: started.elapsed(),
+        sandbox: level,
     })
 }
 
@@ -287,9 +306,10 @@ mod tests {
     #[tokio::test]
     async fn a_timeout_kills_the_group_even_with_a_grandchild_holding_stdout() {
         let tmp = tempfile::tempdir().expect("tmp");
+        // Busy loops, as the sandbox lets the shell start no other program (not even sleep).
         let mut s = spec(
             "/bin/sh",
-            &["-c", "sleep 60 & echo $$; sleep 60"],
+            &["-c", "{ while :; do :; done; } & echo $$; wait"],
             tmp.path(),
         );
         s.timeout = Duration::from_millis(300);
@@ -307,6 +327,50 @@ mod tests {
             .parse()
             .expect("the shell's pid, which leads its group");
         assert!(!group_alive(pgid), "nothing of the group survives");
+    }
+
+    #[tokio::test]
+    async fn landlock_confines_writes_to_scratch_execution_to_the_program_and_stops_tcp() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (root, scratch) = (tmp.path().join("root"), tmp.path().join("scratch"));
+        std::fs::create_dir_all(&root).expect("root");
+        std::fs::create_dir_all(&scratch).expect("scratch");
+        std::fs::write(root.join("notes.txt"), "one\n").expect("notes");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("addr").port();
+        let run_in = |program: &str, script: String| {
+            let mut s = spec(program, &["-c", &script], &scratch);
+            s.cwd = root.clone();
+            s
+        };
+        // Reading the root and writing scratch work; writing the root does not.
+        let (exit, out, _) = collect(&run_in(
+            "/bin/sh",
+            "read line < notes.txt; echo \"$line\"; echo ok > \"$TMPDIR/w\" && echo scratch".into(),
+        ))
+        .await;
+        assert_eq!(exit.sandbox, Level::Landlock, "this kernel has Landlock");
+        assert_eq!(String::from_utf8_lossy(&out), "one\nscratch\n");
+        let (exit, _, err) = collect(&run_in("/bin/sh", "echo x > written.txt".into())).await;
+        assert_ne!(exit.code, Some(0), "{}", String::from_utf8_lossy(&err));
+        assert!(!root.join("written.txt").exists());
+        // No other program may start.
+        let (exit, _, err) = collect(&run_in("/bin/sh", "/usr/bin/id".into())).await;
+        assert_ne!(exit.code, Some(0));
+        assert!(
+            String::from_utf8_lossy(&err).contains("denied"),
+            "{}",
+            String::from_utf8_lossy(&err)
+        );
+        // No TCP connection.
+        let (exit, _, _) = collect(&run_in(
+            "/bin/bash",
+            format!("echo hi > /dev/tcp/127.0.0.1/{port}"),
+        ))
+        .await;
+        assert_ne!(exit.code, Some(0));
+        assert!(listener.accept().is_err(), "nothing connected");
     }
 
     #[tokio::test]

@@ -142,7 +142,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         truncated = exit.truncated,
         "command ended"
     );
-    let sandbox = "process-group";
+    let sandbox = exit.sandbox.as_str();
     record.code = exit.code;
     record.signal = exit.signal;
     record.timed_out = exit.timed_out;
