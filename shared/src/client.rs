@@ -140,6 +140,12 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
+    /// Stops the command that the `exec` with id `exec` on this connection started; its
+    /// `exec_exit` says `cancelled`. Answered `ok`, also when nothing runs under that id.
+    CancelExec {
+        id: String,
+        exec: String,
+    },
     /// Asks what `exec` would decide, without running anything: `exec_allowed` or
     /// `command_rejected`.
     ExecCheck {
@@ -178,6 +184,7 @@ impl ClientMsg {
             | Self::Shutdown { id }
             | Self::Exec { id, .. }
             | Self::Audit { id, .. }
+            | Self::CancelExec { id, .. }
             | Self::ExecCheck { id, .. } => id,
         }
     }
@@ -204,6 +211,7 @@ impl ClientMsg {
             Self::Shutdown { .. } => "shutdown",
             Self::Exec { .. } => "exec",
             Self::Audit { .. } => "audit",
+            Self::CancelExec { .. } => "cancel_exec",
             Self::ExecCheck { .. } => "exec_check",
         }
     }

@@ -190,6 +190,9 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         signal: Option<i32>,
         timed_out: bool,
+        /// Stopped by a `cancel_exec`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        cancelled: bool,
         truncated: bool,
         bytes: u64,
         duration_ms: u64,

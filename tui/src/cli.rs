@@ -111,7 +111,8 @@ pub enum Command {
     },
     /// Run a command through the daemon's executor: an argv (never a shell string), checked
     /// against its policy, with paths confined to the directory it runs in. Output comes as
-    /// it is written; the exit status is the command's (7 when the policy refuses it)
+    /// it is written; the exit status is the command's (7 when the policy refuses it). Ctrl-C
+    /// stops it on the daemon
     Run(RunArgs),
     /// The executor's audit log, newest first: every command asked for, allowed or refused,
     /// and how it ended (yours; the daemon's owner and admin tokens see everyone's)

@@ -1,7 +1,8 @@
 //! `chinwag run [--check] [-C DIR] -- ARGV`: a command through the daemon's executor. The
 //! output is written as it comes (stdout to stdout, stderr to stderr); the exit status is
 //! the command's, 128 + the signal that ended it, 124 when it ran past the timeout, or 7
-//! when the policy refused it (the rule is said on stderr). `chinwag audit` reads the log
+//! when the policy refused it (the rule is said on stderr). Ctrl-C stops the command on the
+//! daemon and exits 130. `chinwag audit` reads the log
 //! of such requests.
 
 use crate::autostart::connect;
@@ -48,8 +49,18 @@ pub async fn run(conn_args: &ConnArgs, args: &RunArgs) -> Result<(), ClientError
     })
     .await?;
     let (mut stdout, mut stderr) = (std::io::stdout(), std::io::stderr());
+    let mut interrupted = false;
     loop {
-        let msg = conn.recv().await?;
+        let msg = tokio::select! {
+            m = conn.recv() => m?,
+            // Ctrl-C stops the command on the daemon; its exit then comes as usual.
+            _ = tokio::signal::ctrl_c(), if !interrupted => {
+                interrupted = true;
+                let cancel = ClientMsg::CancelExec { id: conn.next_id(), exec: id.clone() };
+                conn.send(&cancel).await?;
+                continue;
+            }
+        };
         if msg.id() != id {
             continue;
         }
@@ -75,6 +86,9 @@ pub async fn run(conn_args: &ConnArgs, args: &RunArgs) -> Result<(), ClientError
                     eprintln!(
                         "chinwag: the output passed the executor's cap; the command was stopped"
                     );
+                }
+                if interrupted {
+                    return Err(ClientError::Interrupted);
                 }
                 if timed_out {
                     eprintln!(

@@ -61,6 +61,8 @@ pub struct Exit {
     pub code: Option<i32>,
     pub signal: Option<i32>,
     pub timed_out: bool,
+    /// Stopped by a `cancel_exec`.
+    pub cancelled: bool,
     pub truncated: bool,
     pub bytes: u64,
     pub duration: Duration,
@@ -76,8 +78,12 @@ pub fn allowed_env() -> Vec<(String, String)> {
         .collect()
 }
 
-/// Runs `spec`, handing each piece of output to `out` as it comes.
-pub async fn run(spec: &RunSpec, out: mpsc::Sender<(Stream, Vec<u8>)>) -> std::io::Result<Exit> {
+/// Runs `spec`, handing each piece of output to `out` as it comes; `cancel` kills it.
+pub async fn run(
+    spec: &RunSpec,
+    out: mpsc::Sender<(Stream, Vec<u8>)>,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> std::io::Result<Exit> {
     let started = Instant::now();
     #[expect(
         clippy::disallowed_methods,
@@ -153,6 +159,7 @@ pub async fn run(spec: &RunSpec, out: mpsc::Sender<(Stream, Vec<u8>)>) -> std::i
     let mut bytes: u64 = 0;
     let mut truncated = false;
     let mut timed_out = false;
+    let mut cancelled = false;
     let mut status = None;
     let mut pipes_open = true;
     // Until the child exits (or is killed): output as it comes, within the cap.
@@ -170,6 +177,10 @@ pub async fn run(spec: &RunSpec, out: mpsc::Sender<(Stream, Vec<u8>)>) -> std::i
             },
             _ = tokio::time::sleep_until(deadline), if !timed_out => {
                 timed_out = true;
+                kill_group();
+            }
+            _ = cancel.cancelled(), if !cancelled => {
+                cancelled = true;
                 kill_group();
             }
         }
@@ -195,6 +206,7 @@ pub async fn run(spec: &RunSpec, out: mpsc::Sender<(Stream, Vec<u8>)>) -> std::i
         code: status.code(),
         signal: status.signal(),
         timed_out,
+        cancelled,
         truncated,
         bytes,
         duration: started.elapsed(),
@@ -241,7 +253,8 @@ mod tests {
 
     async fn collect(spec: &RunSpec) -> (Exit, Vec<u8>, Vec<u8>) {
         let (tx, mut rx) = mpsc::channel(64);
-        let run = run(spec, tx);
+        let never = tokio_util::sync::CancellationToken::new();
+        let run = run(spec, tx, &never);
         let gather = async {
             let (mut o, mut e) = (Vec::new(), Vec::new());
             while let Some((s, d)) = rx.recv().await {
@@ -371,6 +384,19 @@ mod tests {
         .await;
         assert_ne!(exit.code, Some(0));
         assert!(listener.accept().is_err(), "nothing connected");
+    }
+
+    #[tokio::test]
+    async fn a_cancel_kills_the_command() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let s = spec("/bin/sh", &["-c", "while :; do :; done"], tmp.path());
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let (tx, _rx) = mpsc::channel(4);
+        let stop = cancel.clone();
+        let (exit, ()) = tokio::join!(run(&s, tx, &cancel), async move { stop.cancel() });
+        let exit = exit.expect("ran");
+        assert!(exit.cancelled && !exit.timed_out, "{exit:?}");
+        assert_eq!(exit.signal, Some(9));
     }
 
     #[tokio::test]

@@ -41,6 +41,8 @@ pub(super) struct Session {
     pub hello_done: AtomicBool,
     pub tasks: TaskTracker,
     pub permits: Arc<Semaphore>,
+    /// Commands this connection runs, by the id of the `exec` that started them.
+    pub execs: Mutex<std::collections::HashMap<String, CancellationToken>>,
 }
 
 impl Session {
@@ -61,6 +63,7 @@ impl Session {
             hello_done: AtomicBool::new(false),
             tasks: TaskTracker::new(),
             permits: Arc::new(Semaphore::new(max_inflight)),
+            execs: Mutex::default(),
         });
         (s, rx)
     }

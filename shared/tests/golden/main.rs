@@ -167,6 +167,13 @@ fn client_messages_have_stable_json() {
         json!({"type":"audit","id":"21","since_ms":1_700_000_000_000_i64,"limit":50}),
     );
     golden_client(
+        ClientMsg::CancelExec {
+            id: "22".into(),
+            exec: "19".into(),
+        },
+        json!({"type":"cancel_exec","id":"22","exec":"19"}),
+    );
+    golden_client(
         ClientMsg::ExecCheck {
             id: "20".into(),
             argv: vec!["find".into(), ".".into(), "-delete".into()],

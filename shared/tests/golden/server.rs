@@ -324,6 +324,7 @@ fn server_messages_have_stable_json() {
             code: Some(0),
             signal: None,
             timed_out: false,
+            cancelled: false,
             truncated: false,
             bytes: 15,
             duration_ms: 4,

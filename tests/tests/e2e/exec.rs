@@ -288,3 +288,115 @@ async fn every_request_is_in_the_audit_log_which_each_user_reads_for_themselves(
     assert_eq!(all["items"][0]["argv"], json!(["pwd"]));
     daemon.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_exec_stops_a_running_command_and_its_exit_says_so() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let (daemon, proj, _) = daemon(dir.path(), &fake, &[]).await;
+    // cat of a FIFO nobody writes to blocks until it is stopped.
+    let fifo = proj.join("pipe");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .expect("mkfifo");
+    let mut w = Wire::local(&daemon.socket).await;
+    w.send(json!({"type": "exec", "id": "x", "argv": ["cat", "pipe"]}))
+        .await;
+    let started = w.recv().await;
+    assert_eq!(started["type"], "exec_started", "{started}");
+    let ok = w
+        .call(json!({"type": "cancel_exec", "id": "c", "exec": "x"}))
+        .await;
+    assert_eq!(ok["type"], "ok");
+    let exit = w.until("x", "exec_exit").await.pop().expect("an exit");
+    assert_eq!(
+        (&exit["cancelled"], &exit["signal"]),
+        (&json!(true), &json!(9)),
+        "{exit}"
+    );
+    // Nothing running under that id: still ok.
+    let again = w
+        .call(json!({"type": "cancel_exec", "id": "c2", "exec": "x"}))
+        .await;
+    assert_eq!(again["type"], "ok");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_in_chinwag_run_stops_the_command_on_the_daemon_and_exits_130() {
+    use tokio::io::AsyncReadExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let proj = dir.path().join("home/proj");
+    std::fs::create_dir_all(&proj).expect("proj");
+    let fifo = proj.join("pipe");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .expect("mkfifo");
+    let mut cmd = tokio::process::Command::new(bin("chinwag"));
+    cmd.env_clear()
+        .envs(chinwag_tests::harness::isolated_vars(
+            dir.path(),
+            &fake.host(),
+        ))
+        .arg("run")
+        .arg("-C")
+        .arg(&proj)
+        .args(["--", "cat", "pipe"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().expect("spawn chinwag run");
+    // Feed the pipe one line (opening it waits for cat), and keep it open.
+    let writer = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut w = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&fifo)
+            .expect("open the fifo");
+        w.write_all(b"first line\n").expect("write");
+        w
+    });
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("first line") {
+        let mut buf = [0u8; 256];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(20), stdout.read(&mut buf))
+            .await
+            .expect("output comes")
+            .expect("read");
+        assert!(n > 0, "stdout closed early");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let _held = writer.await.expect("writer");
+    let pid = child
+        .id()
+        .and_then(|p| rustix::process::Pid::from_raw(p as i32))
+        .expect("pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("SIGINT");
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
+        .await
+        .expect("exits")
+        .expect("status");
+    assert_eq!(status.code(), Some(130));
+    // The daemon stopped cat (the pipe is still open, so it would have run on): its record
+    // ends with the kill.
+    let socket = chinwag_tests::harness::isolated_socket(dir.path());
+    chinwag_tests::harness::wait_until("the daemon records cat's end", || async {
+        let mut w = Wire::local(&socket).await;
+        let log = w.call(json!({"type": "audit", "id": "a"})).await;
+        log["items"][0]["signal"] == json!(9)
+    })
+    .await;
+    chinwag_tests::harness::kill_autostarted(dir.path());
+}

@@ -112,6 +112,11 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         cwd: dir,
     })
     .await;
+    // A command dies with its connection, or at a cancel_exec.
+    let cancel = s.cancel.child_token();
+    if let Ok(mut running) = s.execs.lock() {
+        running.insert(id.clone(), cancel.clone());
+    }
     let (tx, mut rx) = mpsc::channel::<(Stream, Vec<u8>)>(16);
     let forward = async {
         let (mut out, mut err) = (Utf8Carry::default(), Utf8Carry::default());
@@ -128,7 +133,10 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
             send_output(s, &id, name, text, lossy).await;
         }
     };
-    let (exit, ()) = tokio::join!(spawn::run(&spec, tx), forward);
+    let (exit, ()) = tokio::join!(spawn::run(&spec, tx, &cancel), forward);
+    if let Ok(mut running) = s.execs.lock() {
+        running.remove(&id);
+    }
     let exit = exit.map_err(|e| {
         ErrorBody::new(
             ErrorCode::Internal,
@@ -158,6 +166,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         code: exit.code,
         signal: exit.signal,
         timed_out: exit.timed_out,
+        cancelled: exit.cancelled,
         truncated: exit.truncated,
         bytes: exit.bytes,
         duration_ms: exit.duration.as_millis() as u64,
@@ -200,4 +209,11 @@ async fn send_output(s: &Session, id: &str, stream: &str, text: String, lossy: b
         lossy,
     })
     .await;
+}
+
+/// Stops the command the `exec` with id `exec` started on this connection, if it runs.
+pub(super) fn cancel(s: &Session, exec: &str) {
+    if let Some(token) = s.execs.lock().ok().and_then(|r| r.get(exec).cloned()) {
+        token.cancel();
+    }
 }

@@ -137,7 +137,9 @@ fn needed_scope(msg: &ClientMsg, scopes: Scopes) -> Option<&'static str> {
     match msg {
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } | ClientMsg::Status { .. } => None,
         ClientMsg::Reload { .. } | ClientMsg::Shutdown { .. } => (!scopes.admin).then_some("admin"),
-        ClientMsg::Exec { .. } | ClientMsg::ExecCheck { .. } => (!scopes.exec).then_some("exec"),
+        ClientMsg::Exec { .. } | ClientMsg::ExecCheck { .. } | ClientMsg::CancelExec { .. } => {
+            (!scopes.exec).then_some("exec")
+        }
         ClientMsg::Audit { .. } => (!scopes.exec && !scopes.admin).then_some("exec"),
         _ => (!scopes.chat).then_some("chat"),
     }
@@ -162,6 +164,11 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
             turns::run(s, msg).await
         }
         ClientMsg::Exec { .. } | ClientMsg::ExecCheck { .. } => exec::run(s, msg).await,
+        ClientMsg::CancelExec { id, exec } => {
+            exec::cancel(s, &exec);
+            s.send(ServerMsg::Ok { id }).await;
+            Ok(())
+        }
         ClientMsg::Audit { .. } => exec::audit(s, msg).await,
         ClientMsg::ListConversations { .. }
         | ClientMsg::GetConversation { .. }
