@@ -3,7 +3,7 @@
 //! Landlock ruleset for the child, `spawn` runs the child and supervises it; this module
 //! ties them to the config and decides one request.
 //!
-//! Still to come (issue 10): rlimits and a PID namespace for the child, cancel, `/run` in
+//! Still to come (issue 10): rlimits and a PID namespace for the child, `/run` in
 //! the chat screen, policy extensions in the config, git.
 
 pub mod confine;
