@@ -293,7 +293,7 @@ proptest! {
                 || grammars.iter().any(|g| g.flags.contains(a));
             let option = grammars.iter().any(|g| g.options.contains_key(a));
             let path = plan.paths.contains(&i);
-            let revision_or_text = !a.starts_with('-') && a != "!";
+            let revision_or_text = !a.starts_with('-');
             prop_assert!(
                 known_flag || option || path || revision_or_text,
                 "{:?} in {:?} is not in {}'s grammar", a, plan.args, plan.program

@@ -56,6 +56,19 @@ async fn exec(w: &mut Wire, argv: &[&str], cwd: Option<&Path>) -> Vec<Value> {
     }
 }
 
+/// A FIFO at `path`: `cat` of it waits for as long as a writer keeps it open.
+fn mkfifo(path: &Path) -> PathBuf {
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .expect("mkfifo");
+    path.to_path_buf()
+}
+
 fn stdout(frames: &[Value]) -> String {
     frames
         .iter()
@@ -295,15 +308,7 @@ async fn cancel_exec_stops_a_running_command_and_its_exit_says_so() {
     let fake = FakeOllama::start().await;
     let (daemon, proj, _) = daemon(dir.path(), &fake, &[]).await;
     // cat of a FIFO nobody writes to blocks until it is stopped.
-    let fifo = proj.join("pipe");
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        &fifo,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .expect("mkfifo");
+    mkfifo(&proj.join("pipe"));
     let mut w = Wire::local(&daemon.socket).await;
     w.send(json!({"type": "exec", "id": "x", "argv": ["cat", "pipe"]}))
         .await;
@@ -334,15 +339,7 @@ async fn ctrl_c_in_chinwag_run_stops_the_command_on_the_daemon_and_exits_130() {
     let fake = FakeOllama::start().await;
     let proj = dir.path().join("home/proj");
     std::fs::create_dir_all(&proj).expect("proj");
-    let fifo = proj.join("pipe");
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        &fifo,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .expect("mkfifo");
+    let fifo = mkfifo(&proj.join("pipe"));
     let mut cmd = tokio::process::Command::new(bin("chinwag"));
     cmd.env_clear()
         .envs(chinwag_tests::harness::isolated_vars(
