@@ -1,7 +1,7 @@
 //! What `/metrics` exposes, in Prometheus' OpenMetrics text format (`prometheus-client`):
 //! connections by transport, replies in flight and waiting, time to first token and reply
 //! duration, output tokens, backend errors and rate-limit refusals by kind, refused upgrades,
-//! turns, the store's commit time, and the build.
+//! turns, the executor's runs and refusals by rule, the store's commit time, and the build.
 
 use chinwag_protocol::ErrorCode;
 use prometheus_client::encoding::text::encode;
@@ -52,6 +52,9 @@ pub struct Metrics {
     backend_errors: Family<Label, Counter>,
     rate_limited: Family<Label, Counter>,
     upgrades_refused: Family<Label, Counter>,
+    /// Commands the executor started.
+    pub exec_runs: Counter,
+    exec_refusals: Family<Label, Counter>,
 }
 
 /// A connection counted under its transport until dropped.
@@ -143,6 +146,18 @@ impl Metrics {
             "WebSocket upgrades refused, by HTTP status",
             upgrades_refused.clone(),
         );
+        let exec_runs = Counter::default();
+        r.register(
+            "exec_runs",
+            "Commands the executor allowed and ran",
+            exec_runs.clone(),
+        );
+        let exec_refusals = Family::<Label, Counter>::default();
+        r.register(
+            "exec_refusals",
+            "Commands the executor's policy refused, by rule",
+            exec_refusals.clone(),
+        );
         r.register_with_unit(
             "store_commit",
             "Time each group commit of the history store takes",
@@ -169,7 +184,14 @@ impl Metrics {
             backend_errors,
             rate_limited,
             upgrades_refused,
+            exec_runs,
+            exec_refusals,
         }
+    }
+
+    /// Counts a command the executor refused under `rule`.
+    pub fn exec_refused(&self, rule: &'static str) {
+        self.exec_refusals.get_or_create(&[("rule", rule)]).inc();
     }
 
     /// Counts a connection under `transport` until the guard drops.
@@ -249,6 +271,8 @@ mod tests {
         m.rate_limited("messages");
         m.upgrade_refused(401);
         m.output_tokens.inc_by(282);
+        m.exec_runs.inc();
+        m.exec_refused("not-in-policy");
         let text = m.encode();
         for line in [
             "chinwag_connections{transport=\"tls\"} 1",
@@ -256,6 +280,8 @@ mod tests {
             "chinwag_rate_limited_total{limit=\"messages\"} 1",
             "chinwag_upgrades_refused_total{status=\"401\"} 1",
             "chinwag_output_tokens_total 282",
+            "chinwag_exec_runs_total 1",
+            "chinwag_exec_refusals_total{rule=\"not-in-policy\"} 1",
             "# TYPE chinwag_store_commit_seconds histogram",
             "# EOF",
         ] {

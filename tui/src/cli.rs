@@ -114,9 +114,42 @@ pub enum Command {
     /// it is written; the exit status is the command's (7 when the policy refuses it). Ctrl-C
     /// stops it on the daemon
     Run(RunArgs),
+    /// Print a completion script for a shell: chinwag completions bash > /etc/bash_completion.d/chinwag
+    Completions {
+        /// bash, zsh or fish
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
     /// The executor's audit log, newest first: every command asked for, allowed or refused,
     /// and how it ended (yours; the daemon's owner and admin tokens see everyone's)
     Audit(AuditArgs),
+}
+
+/// The shells `chinwag completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// The completion script for `shell`, from the same definitions as the man pages.
+pub fn completion_script(shell: CompletionShell) -> String {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    match shell {
+        CompletionShell::Bash => {
+            clap_complete::generate(clap_complete::Shell::Bash, &mut cmd, "chinwag", &mut out)
+        }
+        CompletionShell::Zsh => {
+            clap_complete::generate(clap_complete::Shell::Zsh, &mut cmd, "chinwag", &mut out)
+        }
+        CompletionShell::Fish => {
+            clap_complete::generate(clap_complete::Shell::Fish, &mut cmd, "chinwag", &mut out)
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `chinwag audit [--since 1h] [--json]`

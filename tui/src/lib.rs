@@ -54,6 +54,10 @@ async fn dispatch(cli: Cli) -> Result<(), ClientError> {
         Some(Command::Logout { url }) => login::logout(&url),
         Some(Command::Run(args)) => run::run(&args.conn.or(&cli.conn), &args).await,
         Some(Command::Audit(args)) => run::audit(&args.conn.or(&cli.conn), &args).await,
+        Some(Command::Completions { shell }) => {
+            print!("{}", cli::completion_script(shell));
+            Ok(())
+        }
         Some(Command::History(cmd)) => commands::history(&cli.conn, &cmd).await,
         Some(Command::Models(f)) => commands::models(&f.conn.or(&cli.conn), f.json).await,
         Some(Command::Bots(f)) => commands::bots(&f.conn.or(&cli.conn), f.json).await,

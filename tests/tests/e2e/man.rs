@@ -184,3 +184,29 @@ fn the_packaged_default_config_is_the_generated_one() {
         "packaging/chinwagd.toml is out of date; run UPDATE_MAN=1 cargo nextest run -p chinwag-tests man"
     );
 }
+
+#[test]
+fn the_packaged_completions_are_the_generated_ones() {
+    use chinwag::cli::{CompletionShell, completion_script};
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../packaging/completions");
+    for (shell, file) in [
+        (CompletionShell::Bash, "chinwag.bash"),
+        (CompletionShell::Zsh, "_chinwag"),
+        (CompletionShell::Fish, "chinwag.fish"),
+    ] {
+        let text = completion_script(shell);
+        let path = dir.join(file);
+        if std::env::var_os("UPDATE_MAN").is_some() {
+            std::fs::write(&path, &text).expect("write a completion script");
+        }
+        assert_eq!(
+            std::fs::read_to_string(&path).ok().as_deref(),
+            Some(text.as_str()),
+            "packaging/completions/{file} is out of date; run UPDATE_MAN=1 cargo nextest run -p chinwag-tests man"
+        );
+        assert!(
+            text.contains("audit") && text.contains("completions"),
+            "{file}"
+        );
+    }
+}

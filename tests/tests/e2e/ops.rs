@@ -148,6 +148,28 @@ async fn metrics_parse_as_openmetrics_and_move_with_chats_refusals_and_limits() 
         matches!(limited, chinwag_protocol::ServerMsg::Error { .. }),
         "{limited:?}"
     );
+    // A command run, and one refused.
+    local
+        .send(&chinwag_protocol::ClientMsg::Exec {
+            id: "x1".into(),
+            argv: vec!["pwd".into()],
+            cwd: None,
+        })
+        .await;
+    local
+        .until(|m| matches!(m, chinwag_protocol::ServerMsg::ExecExit { .. }))
+        .await;
+    let refused = local
+        .call(chinwag_protocol::ClientMsg::Exec {
+            id: "x2".into(),
+            argv: vec!["sh".into()],
+            cwd: None,
+        })
+        .await;
+    assert!(
+        matches!(refused, chinwag_protocol::ServerMsg::CommandRejected { .. }),
+        "{refused:?}"
+    );
     // A refused token.
     assert_eq!(
         TestClient::try_connect_tcp(addr, Some("cw_000000000000_00"))
@@ -166,6 +188,11 @@ async fn metrics_parse_as_openmetrics_and_move_with_chats_refusals_and_limits() 
     );
     assert_eq!(
         moved(r#"chinwag_upgrades_refused_total{status="401"}"#),
+        1.0
+    );
+    assert_eq!(moved("chinwag_exec_runs_total{}"), 1.0);
+    assert_eq!(
+        moved(r#"chinwag_exec_refusals_total{rule="not-in-policy"}"#),
         1.0
     );
     assert_eq!(moved("chinwag_first_token_seconds_count{}"), 2.0);

@@ -300,10 +300,13 @@ fn cargo_deb_packages_both_binaries_every_man_page_the_unit_and_its_user() {
             "/usr/bin/chinwagd",
             "/usr/lib/systemd/system/chinwagd.service",
             "/usr/lib/sysusers.d/chinwag.conf",
+            "/usr/share/bash-completion/completions/chinwag",
             "/usr/share/doc/chinwag/README.md",
             "/usr/share/doc/chinwag/copyright",
             "/usr/share/doc/chinwag/examples/chinwagd.toml",
             "/usr/share/doc/chinwag/examples/nginx-chinwag.conf",
+            "/usr/share/fish/vendor_completions.d/chinwag.fish",
+            "/usr/share/zsh/vendor-completions/_chinwag",
         ]
     );
     // Every man page in man/, compressed, in its section, and no other.

@@ -41,6 +41,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         Ok(decision) => decision,
         Err(refusal) => {
             tracing::info!(rule = refusal.rule, "command rejected");
+            d.metrics.exec_refused(refusal.rule);
             record.decision = "refused".into();
             record.rule = Some(refusal.rule.to_string());
             // A refusal is said even if the log cannot take it; the log's failure is logged.
@@ -133,6 +134,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
             send_output(s, &id, name, text, lossy).await;
         }
     };
+    d.metrics.exec_runs.inc();
     let (exit, ()) = tokio::join!(spawn::run(&spec, tx, &cancel), forward);
     if let Ok(mut running) = s.execs.lock() {
         running.remove(&id);

@@ -134,6 +134,8 @@ async fn reload_changes_what_it_can_in_place_lists_the_rest_and_refuses_a_broken
             default_model: None,
         };
         c.source = Some((dirs, flags));
+        // What a reload of the file gives back (the file cannot set the loading notice).
+        c.timeouts.loading_notice = chinwagd::config::Timeouts::default().loading_notice;
         c.log_dir = dir.path().into();
     })
     .await;

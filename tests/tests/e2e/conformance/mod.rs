@@ -45,6 +45,9 @@ impl Rig {
         let fake = FakeOllama::start().await;
         let mut config = test_config(dir.path(), &fake.host());
         config.listen = Some("127.0.0.1:0".parse().expect("addr"));
+        // A `loading` notice only where a test asks for one: on a loaded machine the first
+        // token of a held reply can take longer than the default second.
+        config.timeouts.loading_notice = std::time::Duration::from_secs(60);
         adjust(&mut config);
         let mut tokens = HashMap::new();
         for (user, scopes) in users {
