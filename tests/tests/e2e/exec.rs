@@ -295,6 +295,10 @@ async fn every_request_is_in_the_audit_log_which_each_user_reads_for_themselves(
     );
     assert_eq!(ran["user"], "ops");
     assert!(ran["token"].as_str().is_some_and(|t| t.starts_with("cw_")));
+    let zero = ops
+        .call(json!({"type": "audit", "id": "z", "limit": 0}))
+        .await;
+    assert_eq!(zero["code"], "invalid_request", "{zero}");
     // The daemon's owner reads everyone's.
     let all = local.call(json!({"type": "audit", "id": "a"})).await;
     assert_eq!(all["items"].as_array().map(Vec::len), Some(4));

@@ -154,7 +154,8 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
     }
     if let ClientMsg::ListConversations { limit: Some(0), .. }
     | ClientMsg::History { limit: Some(0), .. }
-    | ClientMsg::Search { limit: Some(0), .. } = &msg
+    | ClientMsg::Search { limit: Some(0), .. }
+    | ClientMsg::Audit { limit: Some(0), .. } = &msg
     {
         return Err(invalid("limit must be at least 1"));
     }
