@@ -21,7 +21,7 @@ pub const FRAME_TIMEOUT: Duration = Duration::from_secs(15);
 
 #[derive(Debug)]
 pub struct TestClient {
-    ws: WebSocketStream<Box<dyn Stream>>,
+    ws: Ws,
 }
 
 /// An upgrade the daemon refused: its HTTP status and `Retry-After`.
@@ -31,35 +31,72 @@ pub struct HttpRefusal {
     pub retry_after: Option<String>,
 }
 
+/// A WebSocket to the daemon, past the upgrade and before any frame.
+pub type Ws = WebSocketStream<Box<dyn Stream>>;
+
+/// The daemon's HTTP answer to a refused upgrade.
+pub type Refused = tokio_tungstenite::tungstenite::http::Response<Option<Vec<u8>>>;
+
+/// Upgrades over the Unix socket; the daemon's refusal when it says no (anything else
+/// panics).
+pub async fn upgrade_unix(socket: &Path) -> Result<Ws, Box<Refused>> {
+    let stream = UnixStream::connect(socket)
+        .await
+        .expect("connect to the daemon socket");
+    upgrade(
+        Box::new(stream),
+        "ws://localhost/".into_client_request().expect("request"),
+    )
+    .await
+}
+
+/// Upgrades over loopback TCP with these extra headers; the daemon's refusal when it says no.
+pub async fn upgrade_tcp(
+    addr: std::net::SocketAddr,
+    headers: &[(&str, &str)],
+) -> Result<Ws, Box<Refused>> {
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("tcp connect");
+    let mut req = format!("ws://{addr}/")
+        .into_client_request()
+        .expect("request");
+    for (k, v) in headers {
+        let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(k.as_bytes())
+            .expect("header name");
+        req.headers_mut()
+            .insert(name, v.parse().expect("header value"));
+    }
+    upgrade(Box::new(stream), req).await
+}
+
+async fn upgrade(
+    stream: Box<dyn Stream>,
+    req: tokio_tungstenite::tungstenite::handshake::client::Request,
+) -> Result<Ws, Box<Refused>> {
+    match tokio_tungstenite::client_async(req, stream).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp),
+        Err(e) => panic!("the upgrade failed without an HTTP answer: {e}"),
+    }
+}
+
 impl TestClient {
     /// Connects without saying hello.
     pub async fn connect_raw(socket: &Path) -> TestClient {
-        let stream = UnixStream::connect(socket)
-            .await
-            .expect("connect to the daemon socket");
-        let stream: Box<dyn Stream> = Box::new(stream);
-        let (ws, _) = tokio_tungstenite::client_async("ws://localhost/", stream)
-            .await
-            .expect("upgrade");
+        let ws = upgrade_unix(socket).await.expect("upgrade");
         TestClient { ws }
     }
 
     /// Connects over the Unix socket and says hello; the refusal's HTTP status (503 when
     /// the daemon is full) when the daemon says no.
     pub async fn try_connect(socket: &Path) -> Result<TestClient, u16> {
-        let stream = UnixStream::connect(socket)
+        let ws = upgrade_unix(socket)
             .await
-            .expect("connect to the daemon socket");
-        let stream: Box<dyn Stream> = Box::new(stream);
-        match tokio_tungstenite::client_async("ws://localhost/", stream).await {
-            Ok((ws, _)) => {
-                let mut c = TestClient { ws };
-                c.hello().await;
-                Ok(c)
-            }
-            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
-            Err(e) => panic!("the upgrade failed without an HTTP answer: {e}"),
-        }
+            .map_err(|r| r.status().as_u16())?;
+        let mut c = TestClient { ws };
+        c.hello().await;
+        Ok(c)
     }
 
     /// Upgrades over loopback TCP presenting `token` (if any) as `Authorization: Bearer`;
@@ -82,35 +119,19 @@ impl TestClient {
         addr: std::net::SocketAddr,
         headers: &[(&str, &str)],
     ) -> Result<TestClient, HttpRefusal> {
-        let stream = tokio::net::TcpStream::connect(addr)
+        let ws = upgrade_tcp(addr, headers)
             .await
-            .expect("tcp connect");
-        let stream: Box<dyn Stream> = Box::new(stream);
-        let mut req = format!("ws://{addr}/")
-            .into_client_request()
-            .expect("request");
-        for (k, v) in headers {
-            let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(k.as_bytes())
-                .expect("header name");
-            req.headers_mut()
-                .insert(name, v.parse().expect("header value"));
-        }
-        match tokio_tungstenite::client_async(req, stream).await {
-            Ok((ws, _)) => {
-                let mut c = TestClient { ws };
-                c.hello().await;
-                Ok(c)
-            }
-            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(HttpRefusal {
+            .map_err(|resp| HttpRefusal {
                 status: resp.status().as_u16(),
                 retry_after: resp
                     .headers()
                     .get("retry-after")
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string),
-            }),
-            Err(e) => panic!("the upgrade failed without an HTTP answer: {e}"),
-        }
+            })?;
+        let mut c = TestClient { ws };
+        c.hello().await;
+        Ok(c)
     }
 
     async fn hello(&mut self) {

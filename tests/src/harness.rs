@@ -248,6 +248,19 @@ impl Drop for DaemonProcess {
     }
 }
 
+/// Sends SIGINT (Ctrl-C) to `child` and waits (at most 20 s) for its exit status.
+pub async fn interrupt(child: &mut tokio::process::Child) -> std::process::ExitStatus {
+    let pid = child
+        .id()
+        .and_then(|p| rustix::process::Pid::from_raw(p as i32))
+        .expect("a running child");
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("SIGINT");
+    tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("the child exits after SIGINT")
+        .expect("its status")
+}
+
 /// A free loopback port (bound and released: the daemon or server under test binds it next).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

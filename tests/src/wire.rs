@@ -2,19 +2,17 @@
 //! the protocol crate, so what it checks is the document, not our own serde. Every wait is
 //! bounded: a daemon that says nothing fails the test instead of hanging it.
 
-use crate::client::{FRAME_TIMEOUT, Stream};
+use crate::client::{FRAME_TIMEOUT, Ws, upgrade_tcp, upgrade_unix};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::path::Path;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 
 /// One connection, speaking JSON.
 #[derive(Debug)]
 pub struct Wire {
-    ws: WebSocketStream<Box<dyn Stream>>,
+    ws: Ws,
 }
 
 /// How a connection ended, as the client saw it.
@@ -29,30 +27,14 @@ pub enum Ended {
 impl Wire {
     /// Upgrades over the Unix socket (no hello yet).
     pub async fn unix(socket: &Path) -> Wire {
-        let stream = tokio::net::UnixStream::connect(socket)
-            .await
-            .expect("connect to the daemon socket");
-        let stream: Box<dyn Stream> = Box::new(stream);
-        let (ws, _) = tokio_tungstenite::client_async("ws://localhost/", stream)
-            .await
-            .expect("upgrade");
+        let ws = upgrade_unix(socket).await.expect("upgrade");
         Wire { ws }
     }
 
     /// Upgrades over loopback TCP with `Authorization: Bearer token` (no hello yet).
     pub async fn tcp(addr: std::net::SocketAddr, token: &str) -> Wire {
-        let stream = tokio::net::TcpStream::connect(addr)
-            .await
-            .expect("tcp connect");
-        let stream: Box<dyn Stream> = Box::new(stream);
-        let mut req = format!("ws://{addr}/")
-            .into_client_request()
-            .expect("request");
-        req.headers_mut().insert(
-            "authorization",
-            format!("Bearer {token}").parse().expect("header"),
-        );
-        let (ws, _) = tokio_tungstenite::client_async(req, stream)
+        let auth = format!("Bearer {token}");
+        let ws = upgrade_tcp(addr, &[("authorization", &auth)])
             .await
             .expect("upgrade");
         Wire { ws }

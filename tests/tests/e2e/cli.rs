@@ -219,15 +219,7 @@ async fn ctrl_c_cancels_the_generation_on_the_daemon_and_exits_130() {
         assert!(n > 0, "stdout closed early");
         seen.extend_from_slice(&buf[..n]);
     }
-    let pid = child
-        .id()
-        .and_then(|p| rustix::process::Pid::from_raw(p as i32))
-        .expect("pid");
-    rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("SIGINT");
-    let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
-        .await
-        .expect("exits")
-        .expect("status");
+    let status = chinwag_tests::harness::interrupt(&mut child).await;
     assert_eq!(status.code(), Some(130));
     fake.wait_for("the daemon to close Ollama's stream", |s| s.hangups == 1)
         .await;

@@ -380,15 +380,7 @@ async fn ctrl_c_in_chinwag_run_stops_the_command_on_the_daemon_and_exits_130() {
         seen.extend_from_slice(&buf[..n]);
     }
     let _held = writer.await.expect("writer");
-    let pid = child
-        .id()
-        .and_then(|p| rustix::process::Pid::from_raw(p as i32))
-        .expect("pid");
-    rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("SIGINT");
-    let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
-        .await
-        .expect("exits")
-        .expect("status");
+    let status = chinwag_tests::harness::interrupt(&mut child).await;
     assert_eq!(status.code(), Some(130));
     // The daemon stopped cat (the pipe is still open, so it would have run on): its record
     // ends with the kill.
