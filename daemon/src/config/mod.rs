@@ -66,6 +66,9 @@ pub struct FileExec {
     pub timeout_secs: Option<u64>,
     pub output_cap_bytes: Option<usize>,
     pub max_running_per_user: Option<usize>,
+    pub memory_bytes: Option<u64>,
+    pub file_size_bytes: Option<u64>,
+    pub max_processes: Option<u64>,
 }
 
 /// `[timeouts]`, in whole seconds.

@@ -308,6 +308,27 @@ pub const KEYS: &[Key] = &[
         "Commands one user may run at once; more get rate_limited.",
     ),
     key(
+        "exec",
+        "memory_bytes",
+        "4294967296",
+        "",
+        "A command's address space (RLIMIT_AS); CPU time is held to timeout_secs + 1.",
+    ),
+    key(
+        "exec",
+        "file_size_bytes",
+        "67108864",
+        "",
+        "The largest file a command may write, in its scratch directory (RLIMIT_FSIZE).",
+    ),
+    key(
+        "exec",
+        "max_processes",
+        "64",
+        "",
+        "Processes and threads a command may add (RLIMIT_NPROC, above the tasks running now).",
+    ),
+    key(
         "tls",
         "cert",
         "",

@@ -3,11 +3,11 @@
 //! Landlock ruleset for the child, `spawn` runs the child and supervises it; this module
 //! ties them to the config and decides one request.
 //!
-//! Still to come (issue 10): rlimits and a PID namespace for the child, `/run` in
-//! the chat screen, policy extensions in the config, git.
+//! `reap` ends what a run left behind.
 
 pub mod confine;
 pub mod policy;
+pub mod reap;
 pub mod sandbox;
 pub mod spawn;
 
@@ -32,6 +32,8 @@ pub struct ExecConfig {
     pub timeout: Duration,
     pub output_cap: usize,
     pub max_running_per_user: usize,
+    /// The child's rlimits.
+    pub limits: spawn::Limits,
 }
 
 impl Default for ExecConfig {
@@ -41,6 +43,7 @@ impl Default for ExecConfig {
             timeout: Duration::from_secs(30),
             output_cap: 256 * 1024,
             max_running_per_user: 4,
+            limits: spawn::Limits::default(),
         }
     }
 }
@@ -53,11 +56,19 @@ impl ExecConfig {
             timeout: f.timeout_secs.map_or(d.timeout, Duration::from_secs),
             output_cap: f.output_cap_bytes.unwrap_or(d.output_cap),
             max_running_per_user: f.max_running_per_user.unwrap_or(d.max_running_per_user),
+            limits: spawn::Limits {
+                address_space: f.memory_bytes.unwrap_or(d.limits.address_space),
+                file_size: f.file_size_bytes.unwrap_or(d.limits.file_size),
+                processes: f.max_processes.unwrap_or(d.limits.processes),
+            },
         };
         if c.timeout.is_zero() || c.output_cap == 0 || c.max_running_per_user == 0 {
             bail!(
                 "[exec] timeout_secs, output_cap_bytes and max_running_per_user must be at least 1"
             );
+        }
+        if c.limits.address_space < 64 << 20 || c.limits.file_size == 0 {
+            bail!("[exec] memory_bytes must be at least 64 MiB and file_size_bytes at least 1");
         }
         if c.root.as_ref().is_some_and(|r| !r.is_absolute()) {
             bail!("[exec] root must be an absolute path");

@@ -6,9 +6,12 @@
 //! that holds them cannot hold the daemon.
 //!
 //! The child is started from a thread of its own under a Landlock ruleset (`sandbox`), so
-//! it inherits it. Not yet here (issue 10): rlimits, and a PID namespace so a descendant
-//! that left the process group with `setsid` dies with it too.
+//! it inherits it. Its rlimits (CPU, address space, file size, processes) are set from the
+//! daemon with `prlimit` as soon as it exists: the workspace has no `unsafe`, which a
+//! `pre_exec` hook needs, so the child's first microseconds run under the daemon's own
+//! limits. When the child has exited, what is left of its tree is ended by `reap`.
 
+use super::reap;
 use super::sandbox::{self, Level};
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -46,6 +49,30 @@ pub struct RunSpec {
     pub timeout: Duration,
     /// Most bytes of stdout and stderr together.
     pub output_cap: usize,
+    pub limits: Limits,
+}
+
+/// The child's rlimits besides CPU time, which follows the timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// RLIMIT_AS, bytes.
+    pub address_space: u64,
+    /// RLIMIT_FSIZE: the largest file it may write (only scratch is writable), bytes.
+    pub file_size: u64,
+    /// Processes and threads it may add. RLIMIT_NPROC counts every task of the daemon's
+    /// user, so the limit is this many above the tasks the whole machine has now: a bound
+    /// on a fork bomb, never a refusal of a normal run. Root is not held by it.
+    pub processes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            address_space: 4 << 30,
+            file_size: 64 << 20,
+            processes: 64,
+        }
+    }
 }
 
 /// Which stream a piece of output came on.
@@ -106,18 +133,33 @@ pub async fn run(
     let handle = tokio::runtime::Handle::current();
     let (root, scratch, program) = (spec.cwd.clone(), spec.scratch.clone(), spec.program.clone());
     let (spawned_tx, spawned_rx) = tokio::sync::oneshot::channel();
+    reap::become_subreaper();
     std::thread::Builder::new()
         .name("chinwagd-exec".into())
         .spawn(move || {
             let _runtime = handle.enter();
             let level = sandbox::restrict_this_thread(&root, &scratch, &program);
-            let _ = spawned_tx.send((cmd.spawn(), level));
+            // Registered before any sweep can see it as a stray.
+            let mut registry = reap::registry();
+            let child = cmd.spawn();
+            let registered = child.as_ref().ok().and_then(|c| c.id()).map(|id| {
+                registry.insert(id as i32);
+                reap::Registered(id as i32)
+            });
+            drop(registry);
+            let _ = spawned_tx.send((child, registered, level));
         })?;
-    let (child, level) = spawned_rx
+    let (child, _registered, level) = spawned_rx
         .await
         .map_err(|_| std::io::Error::other("the thread that starts commands ended early"))?;
     let mut child = child?;
     SPAWNED.fetch_add(1, Ordering::Relaxed);
+    if let Some(pid) = child
+        .id()
+        .and_then(|id| rustix::process::Pid::from_raw(id as i32))
+    {
+        set_limits(pid, spec);
+    }
     let group = child
         .id()
         .and_then(|id| rustix::process::Pid::from_raw(id as i32));
@@ -185,9 +227,16 @@ pub async fn run(
             }
         }
     }
-    // The child is gone; anything of its group that lingers goes too, and what the pipes
-    // still hold is read only briefly (a grandchild outside the group may keep them open).
+    // The child is gone; anything of its group that lingers goes too, then whatever of its
+    // tree left the group, and what the pipes still hold is read only briefly.
     kill_group();
+    let scratch = spec.scratch.clone();
+    let swept = tokio::task::spawn_blocking(move || reap::sweep(&scratch))
+        .await
+        .unwrap_or(0);
+    if swept > 0 {
+        tracing::info!(swept, "ended processes that had left the command's group");
+    }
     let drain_until = tokio::time::Instant::now() + DRAIN_AFTER_EXIT;
     while pipes_open && !truncated {
         tokio::select! {
@@ -212,6 +261,41 @@ pub async fn run(
         duration: started.elapsed(),
         sandbox: level,
     })
+}
+
+/// Sets the child's rlimits; one that cannot be set is logged, and the run goes on.
+fn set_limits(pid: rustix::process::Pid, spec: &RunSpec) {
+    use rustix::process::{Resource, Rlimit, getrlimit, prlimit};
+    let tasks_now = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(3)?
+                .split_once('/')?
+                .1
+                .parse::<u64>()
+                .ok()
+        })
+        .unwrap_or(0);
+    let limits = [
+        (Resource::Cpu, spec.timeout.as_secs() + 1),
+        (Resource::As, spec.limits.address_space),
+        (Resource::Fsize, spec.limits.file_size),
+        (Resource::Nproc, tasks_now + spec.limits.processes),
+    ];
+    for (resource, value) in limits {
+        // Never above the daemon's own hard limit, which the child has inherited.
+        let value = getrlimit(resource)
+            .maximum
+            .map_or(value, |hard| hard.min(value));
+        let limit = Rlimit {
+            current: Some(value),
+            maximum: Some(value),
+        };
+        if let Err(e) = prlimit(Some(pid), resource, limit) {
+            tracing::warn!(?resource, error = %e, "a command's rlimit could not be set");
+        }
+    }
 }
 
 /// Hands on what of `data` fits under `cap` (counting in `bytes`); `false` when some did not.
@@ -248,6 +332,7 @@ mod tests {
             scratch: scratch.to_path_buf(),
             timeout: Duration::from_secs(5),
             output_cap: 256 * 1024,
+            limits: Limits::default(),
         }
     }
 
@@ -346,6 +431,137 @@ mod tests {
             assert!(Instant::now() < deadline, "nothing of the group survives");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+
+    /// Whether `pid` is alive (a zombie is dead), from /proc.
+    fn alive(pid: i32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| Some(s.rsplit_once(')')?.1.split_whitespace().next()? != "Z"))
+            .unwrap_or(false)
+    }
+
+    fn pids(out: &[u8]) -> Vec<i32> {
+        std::str::from_utf8(out)
+            .expect("utf8")
+            .split_whitespace()
+            .map(|p| p.parse().expect("a pid"))
+            .collect()
+    }
+
+    /// A Python child that leaves descendants outside its process group: one that called
+    /// setsid and stays its child, and one that called setsid and was orphaned by a double
+    /// fork. Each prints its pid and keeps stdout open. The child then sleeps (`stay`) or
+    /// exits. Python, because the sandbox lets a shell start no other program.
+    const SETSID_TREE: &str = r#"
+import os, sys, time
+if os.fork() == 0:
+    os.setsid()
+    print(os.getpid(), flush=True)
+    while True: time.sleep(1)
+if os.fork() == 0:
+    if os.fork() == 0:
+        os.setsid()
+        time.sleep(0.05)
+        print(os.getpid(), flush=True)
+        while True: time.sleep(1)
+    os._exit(0)
+os.wait()
+time.sleep(0.2)
+if sys.argv[1] == "stay":
+    while True: time.sleep(1)
+"#;
+
+    #[tokio::test]
+    async fn a_timeout_ends_descendants_that_called_setsid_even_when_orphaned() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut s = spec("/usr/bin/python3", &["-c", SETSID_TREE, "stay"], tmp.path());
+        s.timeout = Duration::from_millis(1500);
+        let started = Instant::now();
+        let (exit, out, err) = collect(&s).await;
+        assert!(exit.timed_out, "{exit:?} {}", String::from_utf8_lossy(&err));
+        assert!(started.elapsed() < s.timeout + Duration::from_secs(3));
+        let pids = pids(&out);
+        assert_eq!(pids.len(), 2, "both descendants started: {pids:?}");
+        for pid in pids {
+            assert!(!alive(pid), "{pid} outlived the run");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_child_that_exits_leaves_nothing_behind_and_is_not_a_timeout() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut s = spec("/usr/bin/python3", &["-c", SETSID_TREE, "go"], tmp.path());
+        s.timeout = Duration::from_secs(30);
+        let (exit, out, err) = collect(&s).await;
+        assert_eq!(
+            exit.code,
+            Some(0),
+            "{exit:?} {}",
+            String::from_utf8_lossy(&err)
+        );
+        assert!(!exit.timed_out);
+        let pids = pids(&out);
+        assert_eq!(pids.len(), 2, "{pids:?}");
+        for pid in pids {
+            assert!(!alive(pid), "{pid} outlived the run");
+        }
+    }
+
+    #[tokio::test]
+    async fn rlimits_hold_memory_file_size_and_cpu_time() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let python = |script: &str| {
+            let mut s = spec("/usr/bin/python3", &["-c", script], tmp.path());
+            s.limits = Limits {
+                address_space: 256 << 20,
+                file_size: 1 << 20,
+                processes: 64,
+            };
+            s.timeout = Duration::from_secs(1);
+            s
+        };
+        let (exit, out, _) = collect(&python(
+            "try:\n b = bytearray(512 << 20)\n print('allocated')\nexcept MemoryError:\n print('refused')",
+        ))
+        .await;
+        assert_eq!(
+            (exit.code, String::from_utf8_lossy(&out).trim()),
+            (Some(0), "refused")
+        );
+        let (exit, _, _) = collect(&python(
+            "import os, signal\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n\
+             f = open(os.environ['TMPDIR'] + '/big', 'wb')\ntry:\n f.write(b'x' * (2 << 20)); f.flush()\n\
+             except OSError as e:\n print(e.errno); raise SystemExit(9)",
+        ))
+        .await;
+        assert_eq!(exit.code, Some(9), "a write past the limit fails: {exit:?}");
+        assert!(
+            std::fs::metadata(tmp.path().join("big"))
+                .expect("big")
+                .len()
+                <= 1 << 20,
+            "nothing past the limit was written"
+        );
+        // CPU time follows the timeout; the process count sits above the machine's tasks.
+        // (The sandbox does not let the child read /proc, so it asks the kernel itself.)
+        let (_, out, _) = collect(&python(
+            "import resource as r\nfor k in 'CPU AS FSIZE NPROC'.split(): print(*r.getrlimit(getattr(r, 'RLIMIT_' + k)))",
+        ))
+        .await;
+        let rows: Vec<Vec<u64>> = String::from_utf8_lossy(&out)
+            .lines()
+            .map(|l| l.split(' ').map(|v| v.parse().expect("a number")).collect())
+            .collect();
+        assert_eq!(
+            rows[..3],
+            [
+                vec![2, 2],
+                vec![256 << 20, 256 << 20],
+                vec![1 << 20, 1 << 20]
+            ]
+        );
+        assert!(rows[3][0] > 64 && rows[3][0] < 1 << 22, "{rows:?}");
     }
 
     #[tokio::test]

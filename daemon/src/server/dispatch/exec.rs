@@ -105,6 +105,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         scratch: scratch.path().to_path_buf(),
         timeout: config.timeout,
         output_cap: config.output_cap,
+        limits: config.limits,
     };
     s.send(ServerMsg::ExecStarted {
         id: id.clone(),
