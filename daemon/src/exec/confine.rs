@@ -65,6 +65,49 @@ impl Root {
         Err(outside("cannot be resolved"))
     }
 
+    /// Moves each operand `plan` took as a revision for want of a `--` after the `--` when
+    /// it names something that exists (git's own reading: `git log src/`, `git blame
+    /// a.txt`), where it becomes a path to check.
+    pub fn settle(&self, mut plan: Plan) -> Plan {
+        let moved: Vec<usize> = plan
+            .revisions
+            .iter()
+            .copied()
+            .filter(|&i| {
+                plan.args
+                    .get(i)
+                    .is_some_and(|a| self.0.join(a).symlink_metadata().is_ok())
+            })
+            .collect();
+        if moved.is_empty() {
+            return plan;
+        }
+        let shift = |i: usize| i - moved.iter().filter(|&&m| m < i).count();
+        let mut args = Vec::with_capacity(plan.args.len());
+        let mut tail = Vec::new();
+        for (i, a) in plan.args.into_iter().enumerate() {
+            if moved.contains(&i) {
+                tail.push(a);
+            } else {
+                args.push(a);
+            }
+        }
+        let mut paths: Vec<usize> = plan.paths.iter().map(|&i| shift(i)).collect();
+        for a in tail {
+            paths.push(args.len());
+            args.push(a);
+        }
+        plan.revisions = plan
+            .revisions
+            .iter()
+            .filter(|i| !moved.contains(i))
+            .map(|&i| shift(i))
+            .collect();
+        plan.args = args;
+        plan.paths = paths;
+        plan
+    }
+
     /// Checks every path of `plan`.
     pub fn check(&self, plan: &Plan) -> Result<(), Refusal> {
         for &i in &plan.paths {

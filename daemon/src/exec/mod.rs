@@ -12,6 +12,8 @@ pub mod sandbox;
 pub mod spawn;
 
 #[cfg(test)]
+mod git_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::config::FileExec;
@@ -81,8 +83,13 @@ impl ExecConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     pub program: PathBuf,
+    /// The policy's fixed arguments, then the checked plan's.
     pub args: Vec<String>,
     pub cwd: PathBuf,
+    /// Added to the allowlisted environment.
+    pub env: Vec<(String, String)>,
+    /// The run must not start unless the whole Landlock ruleset is enforced.
+    pub needs_sandbox: bool,
 }
 
 fn refuse(rule: &'static str, reason: impl Into<String>) -> Refusal {
@@ -135,22 +142,50 @@ pub fn decide(
             here
         }
     };
-    let plan = policy.check(argv)?;
+    let plan = root.settle(policy.check(argv)?);
     root.check(&plan)?;
-    let program = policy
-        .programs
-        .get(&plan.program)
-        .and_then(|p| p.paths.iter().find(|path| path.is_file()))
+    let entry = policy.programs.get(&plan.program).ok_or_else(|| {
+        refuse(
+            "not-in-policy",
+            format!("{} is not in the policy", plan.program),
+        )
+    })?;
+    let program = entry
+        .paths
+        .iter()
+        .find(|path| path.is_file())
         .ok_or_else(|| {
             refuse(
                 "program-missing",
                 format!("{} is in the policy but not installed here", plan.program),
             )
         })?;
+    if entry.needs_sandbox && sandbox::available() != sandbox::Level::Landlock {
+        return Err(refuse(
+            "needs-sandbox",
+            format!(
+                "{} runs only where the kernel enforces the whole Landlock ruleset, and here it is {}",
+                plan.program,
+                sandbox::available().as_str()
+            ),
+        ));
+    }
+    let parent = root
+        .path()
+        .parent()
+        .unwrap_or(root.path())
+        .display()
+        .to_string();
     Ok(Decision {
         program: program.clone(),
-        args: plan.args,
+        args: entry.fixed.iter().cloned().chain(plan.args).collect(),
         cwd: root.path().to_path_buf(),
+        env: entry
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.replace("{root-parent}", &parent)))
+            .collect(),
+        needs_sandbox: entry.needs_sandbox,
     })
 }
 

@@ -20,10 +20,6 @@ pub const MAX_ARGV_BYTES: usize = 64 * 1024;
 /// The built-in policy (daemon/src/exec/default_policy.toml).
 pub const DEFAULT_POLICY: &str = include_str!("default_policy.toml");
 
-/// git's grammar, not offered until the child's sandbox can stop a repository's config
-/// from running programs (see git_policy.toml).
-pub const GIT_POLICY: &str = include_str!("git_policy.toml");
-
 /// The policy: programs by bare name.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,6 +38,16 @@ pub struct Program {
     pub global: Vec<String>,
     #[serde(default)]
     pub subcommands: BTreeMap<String, Grammar>,
+    /// Arguments put before the caller's.
+    #[serde(default)]
+    pub fixed: Vec<String>,
+    /// Variables added to the child's environment; `{root-parent}` in a value is the parent
+    /// of the directory the command runs in.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Offered only where the whole Landlock ruleset is enforced.
+    #[serde(default)]
+    pub needs_sandbox: bool,
     #[serde(flatten)]
     pub grammar: Grammar,
 }
@@ -50,6 +56,9 @@ pub struct Program {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Grammar {
+    /// For a subcommand: arguments put right after its name, before the caller's.
+    #[serde(default)]
+    pub fixed: Vec<String>,
     /// Flags that take no value.
     #[serde(default)]
     pub flags: Vec<String>,
@@ -109,6 +118,10 @@ pub struct Plan {
     pub args: Vec<String>,
     /// Indexes into `args` of the arguments that are paths (operands or option values).
     pub paths: Vec<usize>,
+    /// Indexes into `args` of operands taken as revisions only because no `--` came before
+    /// them (git); `confine` moves one that names an existing path after the `--`, as git
+    /// itself would read it.
+    pub revisions: Vec<usize>,
 }
 
 /// Why not, with the rule that says so.
@@ -138,6 +151,16 @@ impl Policy {
             if prog.paths.is_empty() || prog.paths.iter().any(|p| !p.is_absolute()) {
                 return Err(format!(
                     "program {name}: paths must be absolute, and at least one"
+                ));
+            }
+            if let Some(bad) = prog.env.keys().find(|k| {
+                k.is_empty()
+                    || !k
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            }) {
+                return Err(format!(
+                    "program {name}: env name {bad:?} is not an upper-case variable name"
                 ));
             }
         }
@@ -196,13 +219,15 @@ impl Policy {
                 )
             })?;
             args.push(sub.clone());
+            args.extend(grammar.fixed.iter().cloned());
             (grammar, &rest[i + 1..])
         };
-        apply(name, grammar, rest, &mut args, &mut paths)?;
+        let revisions = apply(name, grammar, rest, &mut args, &mut paths)?;
         Ok(Plan {
             program: name.clone(),
             args,
             paths,
+            revisions,
         })
     }
 }
@@ -310,14 +335,16 @@ fn check_value(name: &str, opt: &str, kind: &ValueKind, v: &str) -> Result<(), R
     }
 }
 
-/// Checks `rest` against `grammar`, appending the plan's arguments.
+/// Checks `rest` against `grammar`, appending the plan's arguments; returns the indexes of
+/// operands read as revisions for want of a `--`.
 fn apply(
     name: &str,
     g: &Grammar,
     rest: &[String],
     args: &mut Vec<String>,
     paths: &mut Vec<usize>,
-) -> Result<(), Refusal> {
+) -> Result<Vec<usize>, Refusal> {
+    let mut revisions = Vec::new();
     let start = args.len();
     let mut operands: Vec<&String> = Vec::new();
     let mut after_dashes: Vec<&String> = Vec::new();
@@ -471,11 +498,14 @@ fn apply(
                         format!("{name}: revision {r:?} looks like an option"),
                     ));
                 }
+                if !seen_dashes {
+                    revisions.push(args.len());
+                }
                 args.push((*r).clone());
             }
             args.push("--".into());
             push_paths(&after_dashes, args, paths)?;
         }
     }
-    Ok(())
+    Ok(revisions)
 }

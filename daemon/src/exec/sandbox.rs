@@ -46,6 +46,20 @@ const LOADERS: &[&str] = &[
     "/usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1",
 ];
 
+/// What this kernel enforces, found once by taking the ruleset on a thread that then ends.
+pub fn available() -> Level {
+    static LEVEL: std::sync::OnceLock<Level> = std::sync::OnceLock::new();
+    *LEVEL.get_or_init(|| {
+        let scratch = std::env::temp_dir();
+        std::thread::Builder::new()
+            .name("chinwagd-landlock-probe".into())
+            .spawn(move || restrict_this_thread(Path::new("/"), &scratch, Path::new("/")))
+            .ok()
+            .and_then(|t| t.join().ok())
+            .unwrap_or(Level::ProcessGroup)
+    })
+}
+
 fn existing(paths: impl IntoIterator<Item = PathBuf>) -> Vec<PathBuf> {
     paths.into_iter().filter(|p| p.exists()).collect()
 }

@@ -50,6 +50,8 @@ pub struct RunSpec {
     /// Most bytes of stdout and stderr together.
     pub output_cap: usize,
     pub limits: Limits,
+    /// Start nothing unless the whole Landlock ruleset is enforced.
+    pub needs_sandbox: bool,
 }
 
 /// The child's rlimits besides CPU time, which follows the timeout.
@@ -132,6 +134,7 @@ pub async fn run(
     // it; the thread (and its restriction) ends there.
     let handle = tokio::runtime::Handle::current();
     let (root, scratch, program) = (spec.cwd.clone(), spec.scratch.clone(), spec.program.clone());
+    let needs_sandbox = spec.needs_sandbox;
     let (spawned_tx, spawned_rx) = tokio::sync::oneshot::channel();
     reap::become_subreaper();
     std::thread::Builder::new()
@@ -139,6 +142,15 @@ pub async fn run(
         .spawn(move || {
             let _runtime = handle.enter();
             let level = sandbox::restrict_this_thread(&root, &scratch, &program);
+            if needs_sandbox && level != Level::Landlock {
+                let refused = std::io::Error::other(format!(
+                    "{} needs the whole Landlock ruleset, and the kernel gave {}",
+                    program.display(),
+                    level.as_str()
+                ));
+                let _ = spawned_tx.send((Err(refused), None, level));
+                return;
+            }
             // Registered before any sweep can see it as a stray.
             let mut registry = reap::registry();
             let child = cmd.spawn();
@@ -333,6 +345,7 @@ mod tests {
             timeout: Duration::from_secs(5),
             output_cap: 256 * 1024,
             limits: Limits::default(),
+            needs_sandbox: false,
         }
     }
 

@@ -10,14 +10,8 @@ fn argv(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| (*w).to_string()).collect()
 }
 
-/// The built-in policy with git's grammar, which is kept apart until the sandbox lands.
 fn policy() -> Policy {
-    Policy::parse(&format!(
-        "{}\n{}",
-        super::policy::DEFAULT_POLICY,
-        super::policy::GIT_POLICY
-    ))
-    .expect("the policies")
+    Policy::parse(super::policy::DEFAULT_POLICY).expect("the built-in policy")
 }
 
 fn check(words: &[&str]) -> Result<Vec<String>, Refusal> {
@@ -42,8 +36,8 @@ fn the_builtin_policy_parses_and_lists_no_shell_interpreter_or_launcher() {
         assert!(!p.programs.contains_key(never), "{never} is in the policy");
     }
     assert!(
-        !p.programs.contains_key("git"),
-        "git is not offered until the sandbox stops a repository's config from running programs"
+        p.programs.get("git").is_some_and(|g| g.needs_sandbox),
+        "git runs only under the whole sandbox: a repository's config can name programs"
     );
 }
 
@@ -162,6 +156,8 @@ fn what_is_allowed_runs_with_operands_that_cannot_act_as_options() {
         [
             "--no-pager",
             "log",
+            "--no-ext-diff",
+            "--no-textconv",
             "--oneline",
             "-n",
             "5",
@@ -187,7 +183,14 @@ fn what_is_allowed_runs_with_operands_that_cannot_act_as_options() {
     );
     assert_eq!(
         check(&["git", "diff", "--unified=3"]).expect("allowed"),
-        ["diff", "--unified", "3", "--"]
+        [
+            "diff",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--unified",
+            "3",
+            "--"
+        ]
     );
     let plan = policy()
         .check(&argv(&["find", "a", "-newer", "b", "c"]))

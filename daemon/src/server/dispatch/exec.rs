@@ -101,11 +101,15 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         program: decision.program,
         args: decision.args,
         cwd: decision.cwd,
-        env: spawn::allowed_env(),
+        env: spawn::allowed_env()
+            .into_iter()
+            .chain(decision.env)
+            .collect(),
         scratch: scratch.path().to_path_buf(),
         timeout: config.timeout,
         output_cap: config.output_cap,
         limits: config.limits,
+        needs_sandbox: decision.needs_sandbox,
     };
     s.send(ServerMsg::ExecStarted {
         id: id.clone(),
