@@ -273,7 +273,8 @@ proptest! {
         let program = &policy.programs[&plan.program];
         prop_assert_eq!(&plan.program, &words[0]);
         // Every argument before the `--` (or all, where there is none) is a known flag, an
-        // option with its value, the subcommand, a global flag, or a path/revision operand
+        // option with its value, the subcommand, a global flag, the policy's own fixed
+        // argument, or a path/revision operand
         // placed where the grammar says; and nothing after `--` can be an option.
         let dashes = plan.args.iter().position(|a| a == "--");
         if let Some(d) = dashes {
@@ -293,7 +294,7 @@ proptest! {
             let a = &plan.args[i];
             let known_flag = program.global.contains(a)
                 || program.subcommands.contains_key(a)
-                || grammars.iter().any(|g| g.flags.contains(a));
+                || grammars.iter().any(|g| g.flags.contains(a) || g.fixed.contains(a));
             let option = grammars.iter().any(|g| g.options.contains_key(a));
             let path = plan.paths.contains(&i);
             let revision_or_text = !a.starts_with('-');
