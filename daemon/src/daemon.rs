@@ -42,8 +42,6 @@ pub struct Daemon {
     pub connections: AtomicU64,
     /// What `/metrics` exposes.
     pub metrics: Arc<Metrics>,
-    /// The executor's policy (the built-in one, for now).
-    pub exec_policy: crate::exec::policy::Policy,
     /// Commands running now, per user.
     pub exec_running: Arc<crate::exec::Running>,
     started: Instant,
@@ -73,7 +71,6 @@ impl Daemon {
             cut: CancellationToken::new(),
             connections: AtomicU64::new(0),
             metrics,
-            exec_policy: crate::exec::policy::Policy::builtin(),
             exec_running: Arc::default(),
             started: Instant::now(),
             listening: Mutex::new(Vec::new()),

@@ -46,6 +46,9 @@ _chinwag() {
             chinwag,models)
                 cmd="chinwag__subcmd__models"
                 ;;
+            chinwag,policy)
+                cmd="chinwag__subcmd__policy"
+                ;;
             chinwag,run)
                 cmd="chinwag__subcmd__run"
                 ;;
@@ -235,6 +238,9 @@ _chinwag() {
             chinwag__subcmd__help,models)
                 cmd="chinwag__subcmd__help__subcmd__models"
                 ;;
+            chinwag__subcmd__help,policy)
+                cmd="chinwag__subcmd__help__subcmd__policy"
+                ;;
             chinwag__subcmd__help,run)
                 cmd="chinwag__subcmd__help__subcmd__run"
                 ;;
@@ -356,7 +362,7 @@ _chinwag() {
 
     case "${cmd}" in
         chinwag)
-            opts="-m -b -c -C -h -V --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --help --version ask history models bots status daemon login logout run completions audit help"
+            opts="-m -b -c -C -h -V --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --help --version ask history models bots status daemon login logout run completions audit policy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1438,7 +1444,7 @@ _chinwag() {
             return 0
             ;;
         chinwag__subcmd__help)
-            opts="ask history models bots status daemon login logout run completions audit help"
+            opts="ask history models bots status daemon login logout run completions audit policy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1886,6 +1892,20 @@ _chinwag() {
             return 0
             ;;
         chinwag__subcmd__help__subcmd__models)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chinwag__subcmd__help__subcmd__policy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2349,6 +2369,44 @@ _chinwag() {
                     return 0
                     ;;
                 --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chinwag__subcmd__policy)
+            opts="-C -h --socket --url --no-autostart --token-file --ca-file --fingerprint --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

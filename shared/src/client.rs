@@ -140,6 +140,13 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
+    /// The executor's policy in force: its programs and their grammar, the root a
+    /// command would run in (`cwd`, as for `exec`), and the sandbox. Answered `policy`.
+    GetPolicy {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cwd: Option<String>,
+    },
     /// Stops the command that the `exec` with id `exec` on this connection started; its
     /// `exec_exit` says `cancelled`. Answered `ok`, also when nothing runs under that id.
     CancelExec {
@@ -184,6 +191,7 @@ impl ClientMsg {
             | Self::Shutdown { id }
             | Self::Exec { id, .. }
             | Self::Audit { id, .. }
+            | Self::GetPolicy { id, .. }
             | Self::CancelExec { id, .. }
             | Self::ExecCheck { id, .. } => id,
         }
@@ -211,6 +219,7 @@ impl ClientMsg {
             Self::Shutdown { .. } => "shutdown",
             Self::Exec { .. } => "exec",
             Self::Audit { .. } => "audit",
+            Self::GetPolicy { .. } => "get_policy",
             Self::CancelExec { .. } => "cancel_exec",
             Self::ExecCheck { .. } => "exec_check",
         }

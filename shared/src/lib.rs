@@ -16,7 +16,7 @@ pub use error::{ErrorBody, ErrorCode};
 pub use server::{GenStats, OllamaStatus, SearchHit, ServerMsg, StatusReply, UserLimits};
 pub use types::{
     BotInfo, ConversationId, ConversationSummary, ExecRecord, MessageId, MessageStatus, ModelInfo,
-    Role, StoredMessage, TextPart,
+    PolicyGrammar, PolicyProgram, Role, StoredMessage, TextPart,
 };
 
 /// The protocol version this crate speaks. A `hello` carrying another version is refused with

@@ -4,7 +4,7 @@ use crate::client::GenOptions;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::types::{
     BotInfo, ConversationId, ConversationSummary, ExecRecord, MessageId, MessageStatus, ModelInfo,
-    Role, StoredMessage, TextPart,
+    PolicyProgram, Role, StoredMessage, TextPart,
 };
 use serde::{Deserialize, Serialize};
 
@@ -196,8 +196,21 @@ pub enum ServerMsg {
         truncated: bool,
         bytes: u64,
         duration_ms: u64,
-        /// What confined it: `process-group` for now.
+        /// What confined it: `landlock`, `landlock-partial` or `process-group`.
         sandbox: String,
+    },
+    /// `get_policy`: the executor's policy in force.
+    Policy {
+        id: String,
+        /// The directory a command would run in and be confined to; absent when the
+        /// executor has no root (it then refuses everything).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        root: Option<String>,
+        /// What would confine a command here: `landlock`, `landlock-partial` or
+        /// `process-group`.
+        sandbox: String,
+        /// By name.
+        programs: Vec<PolicyProgram>,
     },
     /// `audit`: executor requests, newest first.
     AuditRecords {
@@ -250,7 +263,8 @@ impl ServerMsg {
             | Self::ExecOutput { id, .. }
             | Self::ExecExit { id, .. }
             | Self::CommandRejected { id, .. }
-            | Self::AuditRecords { id, .. } => id,
+            | Self::AuditRecords { id, .. }
+            | Self::Policy { id, .. } => id,
             Self::Status(s) => &s.id,
         }
     }

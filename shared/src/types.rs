@@ -1,6 +1,7 @@
 //! Value types shared by requests and replies: ids, roles, message status, listings.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// A conversation's id: an opaque string (the daemon uses UUIDv7, so ids sort by creation).
@@ -158,6 +159,53 @@ pub struct BotInfo {
     pub system: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+/// One program of the executor's policy, as `policy` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyProgram {
+    /// The name a request's `argv[0]` gives.
+    pub name: String,
+    /// The absolute path that runs here; absent when none of the policy's paths exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The rule that keeps it from running here (`program-missing`, `needs-sandbox`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+    /// From the daemon's config, not built in.
+    #[serde(default)]
+    pub configured: bool,
+    /// What it accepts (for a program with subcommands: nothing; see `subcommands`).
+    #[serde(flatten)]
+    pub grammar: PolicyGrammar,
+    /// Flags allowed before the subcommand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub global: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub subcommands: BTreeMap<String, PolicyGrammar>,
+    /// Variables added to its environment.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+}
+
+/// What a program or subcommand accepts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyGrammar {
+    /// Flags without a value.
+    #[serde(default)]
+    pub flags: Vec<String>,
+    /// Options with a value, by the value's type: `number`, `text`, `path`, or the words
+    /// allowed, joined by `|`.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// `none`, `paths`, `text`, `pattern-then-paths`, `paths-first` or
+    /// `revisions-then-paths`.
+    pub operands: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_operands: Option<usize>,
+    /// Arguments put before the caller's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixed: Vec<String>,
 }
 
 /// One executor request as the audit log keeps it: who asked what, where, what was decided,

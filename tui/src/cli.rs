@@ -123,6 +123,22 @@ pub enum Command {
     /// The executor's audit log, newest first: every command asked for, allowed or refused,
     /// and how it ended (yours; the daemon's owner and admin tokens see everyone's)
     Audit(AuditArgs),
+    /// The executor's policy in force: each program, the path that runs, what it accepts,
+    /// and the root and sandbox a command would get
+    Policy(PolicyArgs),
+}
+
+/// `chinwag policy [-C DIR] [--json]`
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Show the root a command run in this directory would get [default: the executor's root]
+    #[arg(short = 'C', value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The shells `chinwag completions` writes for.

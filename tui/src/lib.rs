@@ -9,6 +9,7 @@ pub mod conn;
 pub mod daemon_ctl;
 pub mod exit;
 pub mod login;
+pub mod policy;
 pub mod remotes;
 pub mod render;
 pub mod run;
@@ -54,6 +55,7 @@ async fn dispatch(cli: Cli) -> Result<(), ClientError> {
         Some(Command::Logout { url }) => login::logout(&url),
         Some(Command::Run(args)) => run::run(&args.conn.or(&cli.conn), &args).await,
         Some(Command::Audit(args)) => run::audit(&args.conn.or(&cli.conn), &args).await,
+        Some(Command::Policy(args)) => policy::show(&args.conn.or(&cli.conn), &args).await,
         Some(Command::Completions { shell }) => {
             print!("{}", cli::completion_script(shell));
             Ok(())

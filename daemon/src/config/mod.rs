@@ -69,6 +69,12 @@ pub struct FileExec {
     pub memory_bytes: Option<u64>,
     pub file_size_bytes: Option<u64>,
     pub max_processes: Option<u64>,
+    /// Built-in programs to drop from the policy.
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// Programs added to the policy, or replacing built-in ones whole.
+    #[serde(default)]
+    pub programs: BTreeMap<String, crate::exec::policy::Program>,
 }
 
 /// `[timeouts]`, in whole seconds.

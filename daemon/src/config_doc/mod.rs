@@ -72,6 +72,12 @@ pub const TABLES: &[(&str, &str)] = &[
          beyond loopback unless trust_proxy names the proxy in front.",
     ),
     (
+        "exec.programs.PROGRAM",
+        "A program added to the executor's policy, or a built-in one replaced whole (chinwag \
+         policy shows the result). Add only programs that read: no flag listed may run \
+         another program or write where it is told.",
+    ),
+    (
         "bots.NAME",
         "A bot: a model and a system prompt under a name; chats may name it.",
     ),
@@ -329,6 +335,83 @@ pub const KEYS: &[Key] = &[
         "Processes and threads a command may add (RLIMIT_NPROC, above the tasks running now).",
     ),
     key(
+        "exec",
+        "disable",
+        "[]",
+        "",
+        "Built-in programs to take out of the policy, by name.",
+    ),
+    key(
+        "exec.programs.PROGRAM",
+        "paths",
+        "",
+        "[\"/usr/bin/nl\"]",
+        "Absolute paths to look for; the first that exists runs (required).",
+    ),
+    key(
+        "exec.programs.PROGRAM",
+        "flags",
+        "",
+        "[\"-p\"]",
+        "Flags without a value it may have (default: none); any other is refused.",
+    ),
+    key(
+        "exec.programs.PROGRAM",
+        "options",
+        "",
+        "{ \"-w\" = \"number\", \"-s\" = \"text\", \"-b\" = [\"a\", \"t\", \"n\"] }",
+        "Options with a value, by the value's type: \"number\", \"text\", \"path\" (confined to the root) or a list of words.",
+    ),
+    key(
+        "exec.programs.PROGRAM",
+        "operands",
+        "",
+        "\"paths\"",
+        "What its operands are: \"none\" (default), \"paths\", \"text\", \"pattern-then-paths\" (grep's shape: the pattern is passed with -e), \"paths-first\" (find's) or \"revisions-then-paths\" (git's).",
+    ),
+    key(
+        "exec.programs.PROGRAM",
+        "max_operands",
+        "",
+        "8",
+        "At most this many operands (default: no bound besides the argv's size).",
+    ),
+    key(
+        "exec.programs.PROGRAM",
+        "global",
+        "",
+        "[]",
+        "For a program with subcommands: the flags allowed before the subcommand.",
+    ),
+    key(
+        "exec.programs.PROGRAM",
+        "subcommands",
+        "",
+        "{}",
+        "Subcommands by name, each with flags, options, operands, max_operands and fixed of its own.",
+    ),
+    key(
+        "exec.programs.PROGRAM",
+        "fixed",
+        "",
+        "[\"-n\", \"rn\"]",
+        "Arguments put before the caller's.",
+    ),
+    key(
+        "exec.programs.PROGRAM",
+        "env",
+        "",
+        "{ LC_ALL = \"C.UTF-8\" }",
+        "Variables added to its environment; {root-parent} in a value is the parent of the directory it runs in.",
+    ),
+    key(
+        "exec.programs.PROGRAM",
+        "needs_sandbox",
+        "",
+        "false",
+        "Offer it only where the kernel enforces the whole Landlock ruleset.",
+    ),
+    key(
         "tls",
         "cert",
         "",
@@ -412,6 +495,7 @@ pub const KEYS: &[Key] = &[
 fn shown(table: &str) -> String {
     table
         .replace("NAME", "coder")
+        .replace("PROGRAM", "nl")
         .replace("ID", "cw_3f9a2c1b04de")
 }
 

@@ -53,9 +53,27 @@ fn every_key_the_parser_takes_is_described() {
     let mut described = documented("");
     described.sort_unstable();
     assert_eq!(top, described, "top-level keys");
+    let exec: Vec<&str> = fields::<crate::config::FileExec>()
+        .into_iter()
+        .filter(|f| *f != "programs")
+        .collect();
+    // A program's own keys and its grammar's (flattened into it, so serde cannot list
+    // them: the first list is held to the struct by hand).
+    let mut program = vec![
+        "paths",
+        "global",
+        "subcommands",
+        "fixed",
+        "env",
+        "needs_sandbox",
+    ];
+    program.extend(fields::<crate::exec::policy::Grammar>());
+    program.sort_unstable();
+    program.dedup();
     for (fields, table) in [
         (fields::<FileTimeouts>(), "timeouts"),
-        (fields::<crate::config::FileExec>(), "exec"),
+        (exec, "exec"),
+        (program, "exec.programs.PROGRAM"),
         (fields::<crate::tls::TlsFiles>(), "tls"),
         (fields::<BotOptions>(), "bots.NAME.options"),
     ] {

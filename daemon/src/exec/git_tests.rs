@@ -2,7 +2,6 @@
 //! config for (fsmonitor, a clean filter, textconv, diff.external, the pager, gpg). Plain
 //! git runs that program; git through the executor runs it never, and still works.
 
-use super::policy::Policy;
 use super::spawn::{self, Exit, RunSpec, Stream};
 use super::{ExecConfig, decide, sandbox};
 use std::path::Path;
@@ -82,7 +81,7 @@ async fn through_executor(
     scratch: &Path,
 ) -> (Exit, String, String) {
     let argv: Vec<String> = argv.iter().map(|a| (*a).to_string()).collect();
-    let d = decide(config, &Policy::builtin(), &argv, None).expect("allowed");
+    let d = decide(config, &argv, None).expect("allowed");
     let spec = RunSpec {
         program: d.program,
         args: d.args,
@@ -137,12 +136,7 @@ async fn a_hostile_repository_config_runs_nothing_through_the_executor() {
         ..ExecConfig::default()
     };
     if sandbox::available() != sandbox::Level::Landlock {
-        let refused = decide(
-            &config,
-            &Policy::builtin(),
-            &["git".into(), "status".into()],
-            None,
-        );
+        let refused = decide(&config, &["git".into(), "status".into()], None);
         assert_eq!(refused.map_err(|r| r.rule), Err("needs-sandbox"));
         return;
     }
@@ -208,12 +202,7 @@ fn git_searches_for_its_repository_no_higher_than_the_root() {
         root: Some(root.clone()),
         ..ExecConfig::default()
     };
-    let Ok(d) = decide(
-        &config,
-        &Policy::builtin(),
-        &["git".into(), "status".into()],
-        None,
-    ) else {
+    let Ok(d) = decide(&config, &["git".into(), "status".into()], None) else {
         assert_ne!(sandbox::available(), sandbox::Level::Landlock);
         return;
     };

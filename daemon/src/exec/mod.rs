@@ -9,6 +9,7 @@ pub mod confine;
 pub mod policy;
 pub mod reap;
 pub mod sandbox;
+pub mod show;
 pub mod spawn;
 
 #[cfg(test)]
@@ -36,6 +37,8 @@ pub struct ExecConfig {
     pub max_running_per_user: usize,
     /// The child's rlimits.
     pub limits: spawn::Limits,
+    /// The built-in policy with the owner's changes.
+    pub policy: Arc<Policy>,
 }
 
 impl Default for ExecConfig {
@@ -46,6 +49,7 @@ impl Default for ExecConfig {
             output_cap: 256 * 1024,
             max_running_per_user: 4,
             limits: spawn::Limits::default(),
+            policy: Arc::new(Policy::builtin()),
         }
     }
 }
@@ -63,6 +67,11 @@ impl ExecConfig {
                 file_size: f.file_size_bytes.unwrap_or(d.limits.file_size),
                 processes: f.max_processes.unwrap_or(d.limits.processes),
             },
+            policy: Arc::new(
+                d.policy
+                    .extended(&f.programs, &f.disable)
+                    .map_err(|e| anyhow::anyhow!("[exec] policy: {e}"))?,
+            ),
         };
         if c.timeout.is_zero() || c.output_cap == 0 || c.max_running_per_user == 0 {
             bail!(
@@ -103,10 +112,10 @@ fn refuse(rule: &'static str, reason: impl Into<String>) -> Refusal {
 /// paths, and the program's path. Starts nothing.
 pub fn decide(
     config: &ExecConfig,
-    policy: &Policy,
     argv: &[String],
     cwd: Option<&str>,
 ) -> Result<Decision, Refusal> {
+    let policy = &config.policy;
     let allowed = config.root.as_deref().ok_or_else(|| {
         refuse(
             "no-root",

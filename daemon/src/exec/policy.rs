@@ -21,14 +21,14 @@ pub const MAX_ARGV_BYTES: usize = 64 * 1024;
 pub const DEFAULT_POLICY: &str = include_str!("default_policy.toml");
 
 /// The policy: programs by bare name.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     pub programs: BTreeMap<String, Program>,
 }
 
 /// One program the policy allows.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Program {
     /// Absolute paths to look for, in order; the first that exists is run.
@@ -53,7 +53,7 @@ pub struct Program {
 }
 
 /// What a program (or a subcommand) accepts.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Grammar {
     /// For a subcommand: arguments put right after its name, before the caller's.
@@ -144,7 +144,34 @@ impl Policy {
     /// Parses a policy; an unknown key or type is an error that names it.
     pub fn parse(text: &str) -> Result<Policy, String> {
         let p: Policy = toml::from_str(text).map_err(|e| e.to_string())?;
-        for (name, prog) in &p.programs {
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// The built-in policy as the daemon's owner changed it: `disable` names built-in
+    /// programs to drop, `programs` adds programs or replaces built-in ones whole.
+    pub fn extended(
+        &self,
+        programs: &BTreeMap<String, Program>,
+        disable: &[String],
+    ) -> Result<Policy, String> {
+        let mut p = self.clone();
+        for name in disable {
+            if p.programs.remove(name).is_none() {
+                return Err(format!(
+                    "disable names {name}, which the built-in policy does not have"
+                ));
+            }
+        }
+        p.programs
+            .extend(programs.iter().map(|(k, v)| (k.clone(), v.clone())));
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// What the types cannot say: bare names, absolute paths, variable names.
+    fn validate(&self) -> Result<(), String> {
+        for (name, prog) in &self.programs {
             if !is_bare_name(name) {
                 return Err(format!("program {name:?} is not a bare name"));
             }
@@ -164,7 +191,7 @@ impl Policy {
                 ));
             }
         }
-        Ok(p)
+        Ok(())
     }
 
     /// The built-in policy.

@@ -320,3 +320,53 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_owner_adds_replaces_and_disables_programs_and_mistakes_are_refused() {
+    let base = policy();
+    let file: crate::config::FileExec = toml::from_str(
+        "disable = [\"find\"]\n\
+         [programs.ls]\npaths = [\"/usr/bin/ls\"]\nflags = [\"-l\"]\noperands = \"paths\"\n\
+         [programs.nl]\npaths = [\"/usr/bin/nl\"]\nfixed = [\"-n\", \"rn\"]\n\
+         options = { \"-w\" = \"number\", \"-b\" = [\"a\", \"t\", \"n\"] }\noperands = \"paths\"\n",
+    )
+    .expect("[exec]");
+    let p = base
+        .extended(&file.programs, &file.disable)
+        .expect("extended");
+    let rule = |words: &[&str]| {
+        p.check(&argv(words))
+            .map(|plan| plan.args)
+            .map_err(|r| r.rule)
+    };
+    assert_eq!(rule(&["find", "."]), Err("not-in-policy"));
+    assert_eq!(rule(&["ls", "-a"]), Err("unknown-flag"), "replaced whole");
+    assert_eq!(rule(&["ls", "-l"]), Ok(argv(&["-l", "--"])));
+    assert_eq!(
+        rule(&["nl", "-w", "3", "a.txt"]),
+        Ok(argv(&["-w", "3", "--", "a.txt"])),
+        "added (its fixed arguments are put first by decide)"
+    );
+    assert_eq!(rule(&["nl", "-b", "x", "a.txt"]), Err("bad-value"));
+    assert_eq!(
+        rule(&["cat", "x"]),
+        Ok(argv(&["--", "x"])),
+        "the rest stays"
+    );
+    for (bad, says) in [
+        ("disable = [\"nope\"]", "does not have"),
+        ("[programs.x]\npaths = [\"x\"]", "absolute"),
+        ("[programs.\"a b\"]\npaths = [\"/bin/x\"]", "bare name"),
+        (
+            "[programs.x]\npaths = [\"/bin/x\"]\nenv = { \"lower\" = \"1\" }",
+            "variable name",
+        ),
+    ] {
+        let file: crate::config::FileExec = toml::from_str(bad).expect("parses");
+        let err = base.extended(&file.programs, &file.disable).expect_err(bad);
+        assert!(err.contains(says), "{bad}: {err}");
+    }
+    let unknown =
+        toml::from_str::<crate::config::FileExec>("[programs.x]\npaths = [\"/bin/x\"]\nflagz = []");
+    assert!(unknown.is_err(), "an unknown key is refused");
+}

@@ -194,6 +194,8 @@ async fn a_token_needs_the_exec_scope() {
         .call(json!({"type": "exec", "id": "x", "argv": ["ls"]}))
         .await;
     assert_eq!(refused["code"], "forbidden", "{refused}");
+    let refused = alice.call(json!({"type": "get_policy", "id": "p"})).await;
+    assert_eq!(refused["code"], "forbidden", "{refused}");
     let mut ops = Wire::remote(addr, &tokens[1]).await;
     let frames = exec(&mut ops, &["cat", "notes.txt"], None).await;
     assert_eq!(stdout(&frames), "one\ntwo\n");
@@ -390,5 +392,75 @@ async fn ctrl_c_in_chinwag_run_stops_the_command_on_the_daemon_and_exits_130() {
         log["items"][0]["signal"] == json!(9)
     })
     .await;
+    chinwag_tests::harness::kill_autostarted(dir.path());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_extends_the_policy_in_config_chinwag_policy_shows_it_and_a_reload_changes_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let proj = dir.path().join("home/proj");
+    std::fs::create_dir_all(&proj).expect("proj");
+    let config = dir.path().join("config/chinwag");
+    std::fs::create_dir_all(&config).expect("config dir");
+    let write_config = |toml: &str| {
+        std::fs::write(config.join("chinwagd.toml"), toml).expect("config");
+    };
+    let chinwag = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(bin("chinwag"));
+        isolated_env(&mut cmd, dir.path(), &fake.host());
+        let out = cmd.args(args).output().expect("run chinwag");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let proj_arg = proj.display().to_string();
+    let say = ["run", "-C", proj_arg.as_str(), "--", "say", "hello"];
+    write_config(
+        "[exec]\ndisable = [\"tree\"]\n\
+         [exec.programs.say]\npaths = [\"/usr/bin/echo\", \"/bin/echo\"]\noperands = \"text\"\n",
+    );
+    let (code, out, err) = chinwag(&["policy"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("\nsay  /usr/bin/echo  [config]\n"), "{out}");
+    assert!(out.contains("\ncat  /usr/bin/cat\n"), "{out}");
+    assert!(!out.contains("\ntree "), "disabled: {out}");
+    assert!(out.starts_with("root     "), "{out}");
+    let (code, out, err) = chinwag(&say);
+    assert_eq!((code, out.as_str()), (Some(0), "hello\n"), "{err}");
+    // As JSON, for scripts; with -C, the root a command there would get.
+    let (code, out, err) = chinwag(&["policy", "--json", "-C", &proj_arg]);
+    assert_eq!(code, Some(0), "{err}");
+    let policy: Value = serde_json::from_str(&out).expect("JSON");
+    let canonical = proj.canonicalize().expect("canonical");
+    assert_eq!(policy["root"], json!(canonical.display().to_string()));
+    assert!(policy["sandbox"].is_string());
+    let names: Vec<&str> = policy["programs"]
+        .as_array()
+        .expect("programs")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"say") && !names.contains(&"tree"),
+        "{names:?}"
+    );
+
+    // A reload takes the program away again; a broken policy is refused, the old one stays.
+    write_config("[exec.programs.say]\npaths = [\"echo\"]\n");
+    let (code, _, err) = chinwag(&["daemon", "reload"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("paths must be absolute"), "{err}");
+    let (code, _, err) = chinwag(&say);
+    assert_eq!(code, Some(0), "the old policy stays: {err}");
+    write_config("");
+    let (code, _, err) = chinwag(&["daemon", "reload"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("exec"), "{err}");
+    let (code, _, err) = chinwag(&say);
+    assert_eq!(code, Some(7), "{err}");
+    assert!(err.contains("not-in-policy"), "{err}");
     chinwag_tests::harness::kill_autostarted(dir.path());
 }

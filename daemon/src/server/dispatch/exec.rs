@@ -37,7 +37,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         duration_ms: 0,
         sandbox: None,
     };
-    let decision = match decide(&config, &d.exec_policy, &argv, cwd.as_deref()) {
+    let decision = match decide(&config, &argv, cwd.as_deref()) {
         Ok(decision) => decision,
         Err(refusal) => {
             tracing::info!(rule = refusal.rule, "command rejected");

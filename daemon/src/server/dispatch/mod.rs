@@ -137,9 +137,10 @@ fn needed_scope(msg: &ClientMsg, scopes: Scopes) -> Option<&'static str> {
     match msg {
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } | ClientMsg::Status { .. } => None,
         ClientMsg::Reload { .. } | ClientMsg::Shutdown { .. } => (!scopes.admin).then_some("admin"),
-        ClientMsg::Exec { .. } | ClientMsg::ExecCheck { .. } | ClientMsg::CancelExec { .. } => {
-            (!scopes.exec).then_some("exec")
-        }
+        ClientMsg::Exec { .. }
+        | ClientMsg::ExecCheck { .. }
+        | ClientMsg::CancelExec { .. }
+        | ClientMsg::GetPolicy { .. } => (!scopes.exec).then_some("exec"),
         ClientMsg::Audit { .. } => (!scopes.exec && !scopes.admin).then_some("exec"),
         _ => (!scopes.chat).then_some("chat"),
     }
@@ -171,6 +172,18 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
             Ok(())
         }
         ClientMsg::Audit { .. } => exec::audit(s, msg).await,
+        ClientMsg::GetPolicy { id, cwd } => {
+            let (root, sandbox, programs) =
+                crate::exec::show::describe(&s.d.config().exec, cwd.as_deref());
+            s.send(ServerMsg::Policy {
+                id,
+                root,
+                sandbox,
+                programs,
+            })
+            .await;
+            Ok(())
+        }
         ClientMsg::ListConversations { .. }
         | ClientMsg::GetConversation { .. }
         | ClientMsg::GetMessageText { .. }

@@ -328,7 +328,8 @@ impl App {
             | ServerMsg::ExecOutput { .. }
             | ServerMsg::ExecExit { .. }
             | ServerMsg::CommandRejected { .. }
-            | ServerMsg::AuditRecords { .. } => {}
+            | ServerMsg::AuditRecords { .. }
+            | ServerMsg::Policy { .. } => {}
         }
     }
 
