@@ -295,7 +295,7 @@ fn config_caps(d: &Daemon) -> (usize, usize) {
 
 /// A refusal by the rate limits, as the client sees it: `rate_limited`, with an honest
 /// `retry_after_ms` when waiting helps.
-fn refused(r: Refused) -> ErrorBody {
+pub(crate) fn refused(r: Refused) -> ErrorBody {
     // Over a rate: the error says why and when the next message is allowed.
     let wait = |why: String, retry_after: std::time::Duration| {
         let ms = retry_after.as_millis().max(1) as u64;

@@ -216,6 +216,17 @@ impl<C: Clock<Instant = Instant> + Clone> Limits<C> {
                 retry_after,
                 per_minute,
             })?;
+        self.count(key, limiter, config)
+    }
+
+    /// Counts one request against the caller's message rate (the executor's `exec` is one,
+    /// like a chat message); a refused one uses up nothing.
+    pub fn admit_message(&self, owner: &str, token: Option<&str>) -> Result<(), Refused> {
+        let (key, limiter, config) = self.pick(owner, token);
+        self.count(key, limiter, config)
+    }
+
+    fn count(&self, key: &str, limiter: &Keyed<C>, config: LimitConfig) -> Result<(), Refused> {
         match limiter.check_key(&key.to_string()) {
             Ok(snapshot) => {
                 let at = self.clock.now();

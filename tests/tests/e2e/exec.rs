@@ -203,6 +203,46 @@ async fn a_token_needs_the_exec_scope() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_run_counts_against_the_users_message_rate_and_a_check_does_not() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let proj = dir.path().join("proj");
+    std::fs::create_dir_all(&proj).expect("proj");
+    let mut config = test_config(dir.path(), &fake.host());
+    config.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    config.exec.root = Some(proj);
+    config.limits.burst = 2;
+    config.limits.messages_per_minute = 1;
+    let token = make_token(&config.database, "ops", "exec", None).await;
+    let daemon = TestDaemon::start(dir.path(), config).await;
+    let mut ops = Wire::remote(daemon.tcp.expect("tcp"), &token).await;
+    for _ in 0..3 {
+        let checked = ops
+            .call(json!({"type": "exec_check", "id": "c", "argv": ["true"]}))
+            .await;
+        assert_eq!(checked["type"], "exec_allowed", "{checked}");
+    }
+    for _ in 0..2 {
+        let frames = exec(&mut ops, &["true"], None).await;
+        let end = frames.last().expect("an end");
+        assert_eq!(
+            (end["type"].as_str(), end["code"].as_i64()),
+            (Some("exec_exit"), Some(0))
+        );
+    }
+    let before = spawned();
+    let frames = exec(&mut ops, &["true"], None).await;
+    let refused = frames.last().expect("an answer");
+    assert_eq!(refused["code"], "rate_limited", "{refused}");
+    assert!(
+        refused["retry_after_ms"].as_u64().is_some_and(|ms| ms > 0),
+        "{refused}"
+    );
+    assert_eq!(spawned(), before, "nothing started");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chinwag_run_prints_as_it_comes_and_exits_with_the_commands_status() {
     let dir = tempfile::tempdir().expect("tmp");
     let fake = FakeOllama::start().await;

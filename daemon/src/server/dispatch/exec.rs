@@ -75,6 +75,10 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         .await;
         return Ok(());
     }
+    // A run counts against the caller's message rate, as a chat message does.
+    d.limits()
+        .admit_message(&s.peer.owner, s.peer.token.as_deref())
+        .map_err(crate::chat::refused)?;
     let Some(_slot) = d
         .exec_running
         .take(&s.peer.owner, config.max_running_per_user)
