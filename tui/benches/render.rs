@@ -27,6 +27,7 @@ fn new_app() -> App {
         bot: None,
         open: Open::New,
         session: "bench".into(),
+        cwd: None,
     });
     app.update(Event::Resize {
         width: W,

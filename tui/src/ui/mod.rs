@@ -1,6 +1,7 @@
 //! The interactive TUI: `chinwag` with no subcommand.
 
 pub mod app;
+pub mod command_block;
 pub mod config;
 pub mod drafts;
 pub mod event;

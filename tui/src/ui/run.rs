@@ -46,6 +46,9 @@ pub fn settings(chat: &ChatArgs) -> Result<Settings, ClientError> {
         bot: chat.bot.clone(),
         open,
         session: uuid::Uuid::new_v4().simple().to_string(),
+        cwd: std::env::current_dir()
+            .ok()
+            .map(|d| d.display().to_string()),
     })
 }
 

@@ -4,6 +4,7 @@
 //! Drawing a frame touches only the messages on screen, so its cost does not grow with the
 //! length of the conversation; a streaming reply re-renders only itself.
 
+use super::command_block::CommandBlock;
 use super::markdown::{self, Rendered};
 use super::theme::Theme;
 use super::wrap::{self, Mode};
@@ -21,6 +22,8 @@ pub struct Entry {
     pub model: Option<String>,
     pub error: Option<String>,
     pub show_thinking: bool,
+    /// A command run from this screen (`/run`), drawn as its own block; never stored.
+    pub command: Option<Box<CommandBlock>>,
     cache: Option<(usize, Rendered)>,
 }
 
@@ -35,8 +38,16 @@ impl Entry {
             model: None,
             error: None,
             show_thinking: false,
+            command: None,
             cache: None,
         }
+    }
+
+    /// A `/run` block.
+    pub fn command(block: CommandBlock) -> Entry {
+        let mut e = Entry::new(Role::System, block.line());
+        e.command = Some(Box::new(block));
+        e
     }
 
     pub fn from_stored(m: StoredMessage) -> Entry {
@@ -49,6 +60,7 @@ impl Entry {
             model: m.model,
             error: m.error,
             show_thinking: false,
+            command: None,
             cache: None,
         }
     }
@@ -76,6 +88,11 @@ impl Entry {
 
     fn render(&self, width: usize, theme: &Theme) -> Rendered {
         let mut out = Rendered::default();
+        if let Some(block) = &self.command {
+            out.lines = block.render(width, theme);
+            out.lines.push(Line::default());
+            return out;
+        }
         let (who, style) = match self.role {
             Role::User => ("You".to_string(), theme.user),
             Role::Assistant => (

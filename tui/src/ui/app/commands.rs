@@ -40,6 +40,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "copy the last reply, its Nth code block, or the whole chat",
     ),
     ("export", "[FILE]", "write this conversation as Markdown"),
+    (
+        "run",
+        "[--share] ARGV",
+        "run a command on the daemon (--share: its output joins your next message)",
+    ),
     ("help", "", "keys and commands"),
     ("quit", "", "leave chinwag (the daemon keeps running)"),
 ];
@@ -96,6 +101,7 @@ impl App {
         self.remember_prompt(&text);
         self.set_input("");
         self.notice = None;
+        let content = self.with_shared(content);
         self.send_chat_replacing(content, None, fx);
     }
 
@@ -165,6 +171,7 @@ impl App {
         };
         match name {
             "new" => self.new_conversation(),
+            "run" => self.run_command(arg, fx),
             "model" if arg.is_empty() => self.open_picker(PickKind::Model, fx),
             "model" => {
                 self.model = Some(arg.to_string());

@@ -52,7 +52,7 @@ impl App {
             Action::Send => self.submit(fx),
             Action::Newline => self.input.insert_newline(),
             Action::Cancel => {
-                if !self.cancel_generation(fx) {
+                if !self.cancel_generation(fx) && !self.cancel_command(fx) {
                     if self.editing.take().is_some() {
                         self.set_input("");
                         self.notice = Some(Notice::info("edit dropped; the old prompt stays"));
@@ -67,7 +67,7 @@ impl App {
                 }
             }
             Action::Interrupt => {
-                if self.cancel_generation(fx) {
+                if self.cancel_generation(fx) || self.cancel_command(fx) {
                     return;
                 }
                 // A typed draft is never lost to one stray Ctrl+C: the next key must confirm.
@@ -223,12 +223,17 @@ impl App {
             KeyCode::Char('y') => {
                 let i = self.selected.or_else(|| self.transcript.last_reply());
                 if let Some(e) = i.and_then(|i| self.transcript.entries.get(i)) {
+                    let (text, what) = match &e.command {
+                        Some(c) => (c.text(), "the command's output"),
+                        None => (e.content.clone(), "the message"),
+                    };
                     fx.push(Effect::Copy {
-                        text: e.content.clone(),
-                        what: "the message".into(),
+                        text,
+                        what: what.into(),
                     });
                 }
             }
+            KeyCode::Char('s') => self.share_selected(),
             KeyCode::Char(c @ '1'..='9') => {
                 let n = c as usize - '0' as usize;
                 self.copy_code_block(self.selected, n, fx);

@@ -3,6 +3,7 @@
 //! with keys and server messages and look at the state and the effects.
 
 mod commands;
+mod exec;
 mod keys;
 pub mod overlay;
 mod paging;
@@ -40,6 +41,8 @@ pub struct Settings {
     pub open: Open,
     /// Makes idempotency keys unique to this run (random in the binary, fixed in tests).
     pub session: String,
+    /// The directory `/run` runs in, on a daemon of this machine (the screen's own).
+    pub cwd: Option<String>,
 }
 
 /// Where keys go.
@@ -102,6 +105,8 @@ enum Req {
     Older(ConversationId),
     /// A slice of a message too big for one frame.
     Text,
+    /// A `/run`: its output and end come under this id.
+    Exec,
 }
 
 /// The conversation list panel.
@@ -170,6 +175,10 @@ pub struct App {
     /// `/edit` is on: sending replaces this prompt.
     editing: Option<MessageId>,
     chord: bool,
+    /// Where `/run` runs (local daemons only).
+    cwd: Option<String>,
+    /// Command outputs shared into the next message.
+    shared: Vec<String>,
 }
 
 /// Rows of the input box: its lines plus the border, within limits.
@@ -228,6 +237,8 @@ impl App {
             open: settings.open,
             editing: None,
             chord: false,
+            cwd: settings.cwd,
+            shared: Vec::new(),
         }
     }
 
@@ -486,10 +497,12 @@ impl App {
             LinkEvent::Reconnecting { attempt, why } => {
                 self.link = LinkState::Reconnecting { attempt, why };
                 self.requests.clear();
+                self.commands_cut();
             }
             LinkEvent::Refused { why } => {
                 self.link = LinkState::Refused;
                 self.requests.clear();
+                self.commands_cut();
                 self.notice = Some(Notice::error(why));
             }
         }

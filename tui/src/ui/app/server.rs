@@ -189,7 +189,13 @@ impl App {
                     .iter()
                     .any(|m| m.status == MessageStatus::Streaming);
                 self.fetch_missing(&conversation.id, &messages, has_more, fx);
-                self.transcript.entries = messages.into_iter().map(Entry::from_stored).collect();
+                let old = std::mem::replace(
+                    &mut self.transcript.entries,
+                    messages.into_iter().map(Entry::from_stored).collect(),
+                );
+                if same {
+                    self.keep_commands(old);
+                }
                 self.transcript.scroll = scroll;
                 if let Some(target) = jump.and_then(|m| self.transcript.find(&m)) {
                     self.transcript.jump_to(target);
@@ -289,6 +295,14 @@ impl App {
                 retry_after_ms,
             } => {
                 let req = self.requests.remove(&id);
+                if req == Some(Req::Exec) {
+                    if code == ErrorCode::RateLimited {
+                        self.rate_limited_until_ms =
+                            Some(self.now_ms + retry_after_ms.unwrap_or(1000));
+                    }
+                    self.command_failed(&id, code, &message);
+                    return;
+                }
                 self.error_reply(req, code, &message, retry_after_ms, fx);
             }
             ServerMsg::Status(s) => {
@@ -319,15 +333,14 @@ impl App {
                     self.text_slice(message, part, offset, text, total_bytes, fx);
                 }
             }
-            // The chat screen sends no `exec` yet (`/run` comes with the executor's clients).
+            ServerMsg::ExecOutput { .. }
+            | ServerMsg::ExecExit { .. }
+            | ServerMsg::CommandRejected { .. } => self.exec_reply(msg),
             ServerMsg::Hello { .. }
             | ServerMsg::Pong { .. }
             | ServerMsg::Reloaded { .. }
             | ServerMsg::ExecAllowed { .. }
             | ServerMsg::ExecStarted { .. }
-            | ServerMsg::ExecOutput { .. }
-            | ServerMsg::ExecExit { .. }
-            | ServerMsg::CommandRejected { .. }
             | ServerMsg::AuditRecords { .. }
             | ServerMsg::Policy { .. } => {}
         }

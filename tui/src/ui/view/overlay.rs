@@ -188,6 +188,7 @@ const PAGER_KEYS: &[(&str, &str)] = &[
     ("g G", "top / end (follow)"),
     ("[ ]", "previous / next message"),
     ("y 1-9", "copy message / code block"),
+    ("s", "share a /run output"),
     ("t r e n", "thinking/retry/edit/new"),
     ("i Enter", "back to the input"),
     ("q", "quit"),

@@ -239,3 +239,57 @@ fn a_remote_daemon_shows_its_host_and_tls_state_in_the_status_line() {
         "{s}"
     );
 }
+
+#[test]
+fn run_blocks_streaming_ended_and_refused() {
+    use chinwag_protocol::ClientMsg;
+    let mut app = app();
+    connect(&mut app);
+    let mut exec_id = |app: &mut App, line: &str| {
+        type_text(app, line);
+        key(app, KeyCode::Enter)
+            .into_iter()
+            .find_map(|e| match e {
+                crate::ui::event::Effect::Send(ClientMsg::Exec { id, .. }) => Some(id),
+                _ => None,
+            })
+            .expect("an exec")
+    };
+    let done_id = exec_id(&mut app, "/run --share git status --short");
+    for (stream, text) in [
+        ("stdout", " M src/main.rs\n?? notes.txt\n"),
+        ("stderr", "warning: a\ttab\n"),
+    ] {
+        app.update(Event::Server(ServerMsg::ExecOutput {
+            id: done_id.clone(),
+            stream: stream.into(),
+            text: text.into(),
+            lossy: false,
+        }));
+    }
+    app.update(Event::Server(ServerMsg::ExecExit {
+        id: done_id,
+        code: Some(0),
+        signal: None,
+        timed_out: false,
+        cancelled: false,
+        truncated: false,
+        bytes: 40,
+        duration_ms: 1234,
+        sandbox: "landlock".into(),
+    }));
+    let refused = exec_id(&mut app, "/run sh -c 'id'");
+    app.update(Event::Server(ServerMsg::CommandRejected {
+        id: refused,
+        rule: "not-in-policy".into(),
+        message: "sh is not in the policy (chinwag policy lists what is)".into(),
+    }));
+    let running = exec_id(&mut app, "/run rg TODO");
+    app.update(Event::Server(ServerMsg::ExecOutput {
+        id: running,
+        stream: "stdout".into(),
+        text: "src/lib.rs:3:// TODO".into(),
+        lossy: false,
+    }));
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}

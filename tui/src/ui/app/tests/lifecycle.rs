@@ -349,6 +349,7 @@ fn continue_with_nothing_to_continue_brings_the_new_chat_draft_and_never_erases_
         bot: None,
         open: Open::Latest,
         session: "s".into(),
+        cwd: Some("/home/me/proj".into()),
     });
     let connected = connect(&mut app);
     assert!(
@@ -363,6 +364,7 @@ fn continue_with_nothing_to_continue_brings_the_new_chat_draft_and_never_erases_
         bot: None,
         open: Open::Latest,
         session: "s".into(),
+        cwd: Some("/home/me/proj".into()),
     });
     connect(&mut early);
     let fx = press(&mut early, KeyCode::Char('c'), KeyModifiers::CONTROL);

@@ -14,6 +14,7 @@ pub(crate) fn app() -> App {
         bot: None,
         open: Open::New,
         session: "s".into(),
+        cwd: Some("/home/me/proj".into()),
     });
     app.update(Event::Resize {
         width: 80,
@@ -566,4 +567,5 @@ fn a_refused_retry_brings_the_old_turn_back() {
     assert_eq!(app.input_text(), "question");
 }
 
+mod exec;
 mod lifecycle;
