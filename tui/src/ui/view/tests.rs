@@ -245,7 +245,7 @@ fn run_blocks_streaming_ended_and_refused() {
     use chinwag_protocol::ClientMsg;
     let mut app = app();
     connect(&mut app);
-    let mut exec_id = |app: &mut App, line: &str| {
+    let exec_id = |app: &mut App, line: &str| {
         type_text(app, line);
         key(app, KeyCode::Enter)
             .into_iter()
