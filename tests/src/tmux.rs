@@ -29,6 +29,19 @@ impl Tmux {
         width: u16,
         height: u16,
     ) -> Tmux {
+        Tmux::start_in(dir, dir, env, program, args, width, height)
+    }
+
+    /// As [`Tmux::start`], with the program's working directory `cwd`.
+    pub fn start_in(
+        dir: &Path,
+        cwd: &Path,
+        env: &[(&str, String)],
+        program: &Path,
+        args: &[&str],
+        width: u16,
+        height: u16,
+    ) -> Tmux {
         // A fresh server socket each time: a server being killed may still hold the last one.
         static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -59,6 +72,8 @@ impl Tmux {
             &width.to_string(),
             "-y",
             &height.to_string(),
+            "-c",
+            &cwd.to_string_lossy(),
             "sh",
             "-c",
             &script,

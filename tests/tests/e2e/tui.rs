@@ -195,3 +195,63 @@ async fn ctrl_e_edits_in_a_real_editor_and_a_draft_survives_ctrl_c_and_comes_bac
     tui.keys(&["C-c"]);
     tui.wait_text("[exit 0, tty restored]").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_in_the_chat_screen_streams_shows_refusals_and_shares_into_the_next_message() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+    fake.script(reply("llama3.2", &["Two lines, it seems."]));
+    // The screen runs in a project inside the daemon's root (the isolated home).
+    let proj = dir.path().join("home/proj");
+    std::fs::create_dir_all(&proj).expect("proj");
+    std::fs::write(proj.join("notes.txt"), "alpha\nbeta\n").expect("notes");
+    let env = isolated_vars(dir.path(), &fake.host());
+    let tui = Tmux::start_in(
+        dir.path(),
+        &proj,
+        &env,
+        &bin("chinwag"),
+        &["-m", "llama3.2"],
+        100,
+        30,
+    );
+    tui.wait_text("● local").await;
+
+    tui.type_text("/run cat notes.txt");
+    tui.keys(&["Enter"]);
+    let s = tui
+        .wait_for("the output and the exit", |s| {
+            s.contains("$ cat notes.txt") && s.contains("│ beta") && s.contains("└ exit 0")
+        })
+        .await;
+    assert!(s.contains("│ alpha"), "{s}");
+
+    tui.type_text("/run sh -c 'touch pwned'");
+    tui.keys(&["Enter"]);
+    tui.wait_text("refused (not-in-policy)").await;
+    assert!(!proj.join("pwned").exists());
+
+    tui.type_text("/run --share wc -l notes.txt");
+    tui.keys(&["Enter"]);
+    tui.wait_text("shared: goes with your next message").await;
+    tui.type_text("how many lines?");
+    tui.keys(&["Enter"]);
+    tui.wait_text("Two lines, it seems.").await;
+    let chats = fake.chats();
+    let sent = chats
+        .last()
+        .and_then(|c| c["messages"].as_array())
+        .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_str())
+        .expect("the prompt reached Ollama")
+        .to_string();
+    assert!(
+        sent.starts_with("Output of `wc -l notes.txt` (exit 0")
+            && sent.contains("2 notes.txt")
+            && sent.ends_with("how many lines?"),
+        "{sent}"
+    );
+    tui.keys(&["C-c"]);
+    tui.wait_text("[exit 0, tty restored]").await;
+}
