@@ -504,3 +504,42 @@ async fn the_owner_extends_the_policy_in_config_chinwag_policy_shows_it_and_a_re
     assert!(err.contains("not-in-policy"), "{err}");
     chinwag_tests::harness::kill_autostarted(dir.path());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_sees_only_the_allowlisted_environment_not_the_daemons_secrets() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    std::fs::create_dir_all(dir.path().join("home")).expect("home");
+    // The owner adds printenv, which shows a command its whole environment.
+    let config = dir.path().join("config/chinwag");
+    std::fs::create_dir_all(&config).expect("config dir");
+    std::fs::write(
+        config.join("chinwagd.toml"),
+        "[exec.programs.printenv]\npaths = [\"/usr/bin/printenv\"]\n",
+    )
+    .expect("config");
+    let daemon = chinwag_tests::harness::DaemonProcess::start_with(
+        dir.path(),
+        &fake.host(),
+        &[
+            ("AWS_SECRET_ACCESS_KEY", "hunter2"),
+            ("CHINWAG_TOKEN", "cw_0123456789ab_secret"),
+            ("LANG", "C.UTF-8"),
+            ("LD_PRELOAD", "/tmp/evil.so"),
+        ],
+    )
+    .await;
+    let mut w = Wire::local(&daemon.socket).await;
+    let frames = exec(&mut w, &["printenv"], None).await;
+    let end = frames.last().expect("an end");
+    assert_eq!(end["code"], 0, "{frames:?}");
+    let env = stdout(&frames);
+    let mut names: Vec<&str> = env
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k))
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["HOME", "LANG", "PATH", "TMPDIR"], "{env}");
+    assert!(!env.contains("hunter2") && !env.contains("secret"), "{env}");
+    daemon.terminate().await;
+}
