@@ -53,7 +53,10 @@ async fn main() -> anyhow::Result<()> {
     std::fs::write(
         config_dir.join("chinwagd.toml"),
         format!(
-            "[exec]\noutput_cap_bytes = {}\ntimeout_secs = 600\n",
+            // Each run counts against the local user's message rate: this measures the
+            // executor, not the limiter.
+            "[exec]\noutput_cap_bytes = {}\ntimeout_secs = 600\n\
+             [limits.local]\nmessages_per_minute = 1000000\nburst = 100000\n",
             (flood_mib + 1) * 1024 * 1024
         ),
     )?;
