@@ -237,7 +237,7 @@ complete -c chinwag -n "__fish_chinwag_using_subcommand run" -l url -d 'A daemon
 complete -c chinwag -n "__fish_chinwag_using_subcommand run" -l token-file -d 'A file holding the bearer token for a daemon reached by --url [env: CHINWAG_TOKEN holds the token itself]' -r -F
 complete -c chinwag -n "__fish_chinwag_using_subcommand run" -l ca-file -d 'Trust the CA certificates in this PEM file for a wss:// daemon' -r -F
 complete -c chinwag -n "__fish_chinwag_using_subcommand run" -l fingerprint -d 'Accept a wss:// daemon whose certificate has this SHA-256 fingerprint (and no other), for a self-signed certificate' -r
-complete -c chinwag -n "__fish_chinwag_using_subcommand run" -s C -d 'Run in this directory (it must lie inside the executor\'s root) [default: here]' -r -F
+complete -c chinwag -n "__fish_chinwag_using_subcommand run" -s C -d 'Run in this directory (it must lie inside the executor\'s root) [default: here on a local daemon; a remote one uses its root]' -r -F
 complete -c chinwag -n "__fish_chinwag_using_subcommand run" -l no-autostart -d 'Never start a local daemon; fail if none runs'
 complete -c chinwag -n "__fish_chinwag_using_subcommand run" -l check -d 'Say what the policy decides, and why, without running anything'
 complete -c chinwag -n "__fish_chinwag_using_subcommand run" -s h -l help -d 'Print help'

@@ -192,7 +192,7 @@ pub struct RunArgs {
     /// Say what the policy decides, and why, without running anything
     #[arg(long)]
     pub check: bool,
-    /// Run in this directory (it must lie inside the executor's root) [default: here]
+    /// Run in this directory (it must lie inside the executor's root) [default: here on a local daemon; a remote one uses its root]
     #[arg(short = 'C', value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// The program and its arguments, after --

@@ -13,17 +13,29 @@ use chinwag_protocol::{ClientMsg, ServerMsg};
 use std::io::Write;
 
 pub async fn run(conn_args: &ConnArgs, args: &RunArgs) -> Result<(), ClientError> {
-    let dir = match &args.dir {
-        Some(d) => d.clone(),
-        None => std::env::current_dir()
-            .map_err(|e| ClientError::Usage(format!("cannot tell the current directory: {e}")))?,
-    };
-    let dir = dir
-        .canonicalize()
-        .map_err(|e| ClientError::Usage(format!("{}: {e}", dir.display())))?;
-    let cwd = Some(dir.display().to_string());
     let argv = args.argv.clone();
     let mut conn = connect(conn_args).await?;
+    // `-C DIR` is sent as given; without it, the current directory means something only to
+    // a daemon on this machine (a remote one runs in its own root).
+    let local = matches!(conn.endpoint, crate::conn::Endpoint::Unix(_));
+    let cwd =
+        match &args.dir {
+            Some(d) => Some(d.clone()),
+            None if local => Some(std::env::current_dir().map_err(|e| {
+                ClientError::Usage(format!("cannot tell the current directory: {e}"))
+            })?),
+            None => None,
+        };
+    let cwd = match cwd {
+        Some(dir) if local => Some(
+            dir.canonicalize()
+                .map_err(|e| ClientError::Usage(format!("{}: {e}", dir.display())))?
+                .display()
+                .to_string(),
+        ),
+        Some(dir) => Some(dir.display().to_string()),
+        None => None,
+    };
     if args.check {
         let reply = conn
             .call(|id| ClientMsg::ExecCheck { id, argv, cwd })

@@ -199,6 +199,28 @@ async fn a_token_needs_the_exec_scope() {
     let mut ops = Wire::remote(addr, &tokens[1]).await;
     let frames = exec(&mut ops, &["cat", "notes.txt"], None).await;
     assert_eq!(stdout(&frames), "one\ntwo\n");
+    // `chinwag run` over a URL runs in the daemon's root: this machine's directory means
+    // nothing there, so it is not sent.
+    let token_file = dir.path().join("ops.token");
+    std::fs::write(&token_file, &tokens[1]).expect("token file");
+    let mut cmd = std::process::Command::new(bin("chinwag"));
+    isolated_env(&mut cmd, dir.path(), &fake.host());
+    let out = cmd
+        .current_dir(dir.path())
+        .args(["run", "--url", &format!("ws://{addr}"), "--token-file"])
+        .arg(&token_file)
+        .args(["--", "cat", "notes.txt"])
+        .output()
+        .expect("chinwag run");
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).as_ref()
+        ),
+        (Some(0), "one\ntwo\n"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     daemon.stop().await;
 }
 
