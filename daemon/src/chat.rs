@@ -3,10 +3,11 @@
 //! Knows nothing of sockets: a session calls [`start_chat`] and forwards what it returns.
 
 use crate::auth::Identity;
+use crate::backend::{Turn, TurnMessage};
 use crate::daemon::Daemon;
 use crate::generation::{GenEnd, GenJob, Generation, Usage, conclude, run_generation};
 use crate::limits::Refused;
-use crate::ollama::{ChatRequest, WireMessage, keep_alive_value, options_map};
+use crate::ollama::keep_alive_value;
 use crate::store::{NewTurn, TurnIds, TurnOutcome, new_id};
 use chinwag_protocol::model_name::normalize_model;
 use chinwag_protocol::{
@@ -85,14 +86,13 @@ pub async fn start_chat(
     if p.replace_from.is_some() && p.conversation.is_none() {
         return Err(invalid("replace_from needs the conversation it belongs to"));
     }
-    let keep_alive = match &p.options.keep_alive {
-        None => None,
-        Some(raw) => Some(keep_alive_value(raw).ok_or_else(|| {
-            invalid(format!(
-                "keep_alive {raw:?} is not a duration (\"5m\", \"1h\") or whole seconds"
-            ))
-        })?),
-    };
+    if let Some(raw) = &p.options.keep_alive
+        && keep_alive_value(raw).is_none()
+    {
+        return Err(invalid(format!(
+            "keep_alive {raw:?} is not a duration (\"5m\", \"1h\") or whole seconds"
+        )));
+    }
     // A resend of a stored turn attaches to it, live or stored, before anything is reserved:
     // its reply may still be generating in this very conversation.
     if let Some(key) = &p.idempotency_key
@@ -162,9 +162,10 @@ pub async fn start_chat(
             }
         }
     };
-    // Checked against Ollama's list before anything is stored: a typo or a down Ollama
-    // creates no conversation and never becomes "the model you used last".
-    let model = d.models.require(&d.ollama, &model).await?;
+    // Checked against its backend's list before anything is stored: a typo or a down
+    // backend creates no conversation and never becomes "the model you used last".
+    let model = d.models.require(&d.backends, &model).await?;
+    let routed = d.backends.route(&model);
     let bot_options = bot.map(|b| b.gen_options()).unwrap_or_default();
     let system = match p.options.system.clone() {
         Some(s) if s.trim().is_empty() => None,
@@ -247,12 +248,13 @@ pub async fn start_chat(
             return Err(body);
         }
     };
-    let request = ChatRequest {
-        model: model.clone(),
-        messages: wire_history(system.as_deref(), &history, &turn.assistant_message),
-        stream: true,
-        options: options_map(&options),
-        keep_alive,
+    let request = Turn {
+        model: routed.model.clone(),
+        messages: turn_history(system.as_deref(), &history, &turn.assistant_message),
+        options: GenOptions {
+            system: None,
+            ..options
+        },
     };
     d.metrics.turns.inc();
     let span = tracing::info_span!(
@@ -266,7 +268,7 @@ pub async fn start_chat(
             generation: Arc::clone(&generation),
             request,
             store: d.store.clone(),
-            ollama: d.ollama.clone(),
+            backend: routed.backend.clone(),
             registry: Arc::clone(&d.generations),
             shutdown: d.cut.clone(),
             timeouts: config.timeouts,
@@ -338,17 +340,17 @@ async fn resume(d: &Daemon, owner: &str, turn: TurnIds) -> Result<ChatStart, Err
     Ok(ChatStart::Resumed { turn, live, stored })
 }
 
-/// The conversation as Ollama should see it: the system prompt, then every message with text,
-/// except the reply being generated.
-pub fn wire_history(
+/// The conversation as the backend should see it: the system prompt, then every message
+/// with text, except the reply being generated.
+pub fn turn_history(
     system: Option<&str>,
     history: &[StoredMessage],
     skip: &MessageId,
-) -> Vec<WireMessage> {
+) -> Vec<TurnMessage> {
     let mut out = Vec::with_capacity(history.len() + 1);
     if let Some(s) = system {
-        out.push(WireMessage {
-            role: "system",
+        out.push(TurnMessage {
+            role: Role::System,
             content: s.to_string(),
         });
     }
@@ -356,13 +358,8 @@ pub fn wire_history(
         if &m.id == skip || m.content.is_empty() {
             continue;
         }
-        let role = match m.role {
-            Role::System => "system",
-            Role::User => "user",
-            Role::Assistant => "assistant",
-        };
-        out.push(WireMessage {
-            role,
+        out.push(TurnMessage {
+            role: m.role,
             content: m.content.clone(),
         });
     }
@@ -372,12 +369,12 @@ pub fn wire_history(
 /// The model a chat without one uses: configured, else last used, else Ollama's newest.
 pub async fn default_model(d: &Daemon, owner: &str) -> Result<String, ErrorBody> {
     if let Some(m) = &d.config().default_model {
-        return Ok(normalize_model(m));
+        return Ok(crate::models::canonical(&d.backends, m));
     }
     if let Ok(Some(m)) = d.store.last_used_model(owner).await {
-        return Ok(normalize_model(&m));
+        return Ok(crate::models::canonical(&d.backends, &m));
     }
-    let models = d.models.list(&d.ollama, false).await?;
+    let models = d.models.list_default(&d.backends, false).await?;
     models
         .into_iter()
         .next()

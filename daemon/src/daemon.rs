@@ -21,6 +21,8 @@ pub struct Daemon {
     config: RwLock<Arc<Config>>,
     pub store: Store,
     pub ollama: OllamaClient,
+    /// The default Ollama and `[backends]` (fixed until restart).
+    pub backends: crate::backend::Backends,
     /// Ollama's model list, briefly cached; every chat's model is checked against it.
     pub models: ModelCatalog,
     /// The bearer tokens TCP peers may present, kept fresh from the store.
@@ -51,6 +53,13 @@ pub struct Daemon {
 impl Daemon {
     pub fn new(config: Config, store: Store, shutdown: CancellationToken) -> Arc<Daemon> {
         let ollama = OllamaClient::new(config.ollama.clone(), &config.ollama_roots);
+        let http = crate::backend::http_client(&config.ollama_roots);
+        let backends = crate::backend::Backends::new(ollama.clone(), &config.backends, &http)
+            .unwrap_or_else(|e| {
+                // The config was checked at load; a key unset since then leaves the backend out.
+                tracing::error!(error = %e, "backends not started; only Ollama is used");
+                crate::backend::Backends::only(ollama.clone())
+            });
         let limits = Limits::new(config.limits, config.local_limits)
             .with_users(&config.user_limits)
             .with_tokens(&config.token_limits);
@@ -60,6 +69,7 @@ impl Daemon {
             config: RwLock::new(Arc::new(config)),
             store,
             ollama,
+            backends,
             models: ModelCatalog::default(),
             tokens: TokenIndex::default(),
             limits: RwLock::new(Arc::new(limits)),

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod backend;
 pub mod chat;
 pub mod cli;
 pub mod config;

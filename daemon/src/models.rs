@@ -1,47 +1,97 @@
-//! Which models Ollama has, cached for a few seconds, and the check every chat's model passes
-//! before anything is stored: a name Ollama does not have is refused with the closest one it
-//! does have, and a down Ollama is reported before a conversation is created.
+//! Which models each backend has, cached for a few seconds, and the check every chat's
+//! model passes before anything is stored: a name the backend does not have is refused with
+//! the closest one it does have, and a down backend is reported before a conversation is
+//! created. Models of a named backend are listed as `NAME:id`.
 
-use crate::ollama::OllamaClient;
+use crate::backend::{Backend, Backends};
 use chinwag_protocol::model_name::{normalize_model, same_model};
 use chinwag_protocol::{ErrorBody, ErrorCode, ModelInfo};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How long a fetched model list answers checks before it is fetched again.
 const FRESH_FOR: Duration = Duration::from_secs(10);
 
-/// Ollama's model list, fetched on demand and kept briefly.
+/// Each backend's model list (by backend name; `""` for the default Ollama), fetched on
+/// demand and kept briefly.
 #[derive(Debug, Default)]
 pub struct ModelCatalog {
-    cached: Mutex<Option<(Instant, Vec<ModelInfo>)>>,
+    cached: Mutex<HashMap<String, (Instant, Vec<ModelInfo>)>>,
+}
+
+/// A model's name as it is stored: Ollama's shortest form for the default backend, the
+/// server's own id (after `NAME:`) for a named one.
+pub fn canonical(backends: &Backends, model: &str) -> String {
+    match backends.route(model).name {
+        Some(_) => model.to_string(),
+        None => normalize_model(model),
+    }
 }
 
 impl ModelCatalog {
-    /// Ollama's models now (from the cache while it is fresh, unless `refresh`).
-    pub async fn list(
+    /// The default Ollama's models now (from the cache while it is fresh, unless `refresh`).
+    pub async fn list_default(
         &self,
-        ollama: &OllamaClient,
+        backends: &Backends,
+        refresh: bool,
+    ) -> Result<Vec<ModelInfo>, ErrorBody> {
+        self.list(&backends.default, "", refresh).await
+    }
+
+    /// Every backend's models, the named ones' as `NAME:id`. A named backend that cannot
+    /// be asked is left out (and logged); the default one's error is the answer.
+    pub async fn list_all(&self, backends: &Backends) -> Result<Vec<ModelInfo>, ErrorBody> {
+        let mut all = self.list(&backends.default, "", true).await?;
+        for (name, b) in &backends.named {
+            match self.list(b, name, true).await {
+                Ok(models) => all.extend(models.into_iter().map(|m| ModelInfo {
+                    name: format!("{name}:{}", m.name),
+                    ..m
+                })),
+                Err(e) => {
+                    tracing::warn!(backend = %name, error = %e.message, "cannot list a backend's models")
+                }
+            }
+        }
+        Ok(all)
+    }
+
+    async fn list(
+        &self,
+        backend: &Backend,
+        key: &str,
         refresh: bool,
     ) -> Result<Vec<ModelInfo>, ErrorBody> {
         if !refresh
             && let Ok(c) = self.cached.lock()
-            && let Some((at, models)) = c.as_ref()
+            && let Some((at, models)) = c.get(key)
             && at.elapsed() < FRESH_FOR
         {
             return Ok(models.clone());
         }
-        let models = ollama.list_models().await.map_err(|e| e.to_body())?;
+        let models = backend.list_models().await.map_err(|e| e.to_body())?;
         if let Ok(mut c) = self.cached.lock() {
-            *c = Some((Instant::now(), models.clone()));
+            c.insert(key.to_string(), (Instant::now(), models.clone()));
         }
         Ok(models)
     }
 
-    /// The normalised name of `model` if Ollama has it (a stale cache is refreshed once
+    /// The stored name of `model` if its backend has it (a stale cache is refreshed once
     /// before refusing, so a model pulled a moment ago is found); `model_not_found` with a
-    /// suggestion otherwise, or Ollama's own error when it cannot be asked.
-    pub async fn require(&self, ollama: &OllamaClient, model: &str) -> Result<String, ErrorBody> {
+    /// suggestion otherwise, or the backend's own error when it cannot be asked.
+    pub async fn require(&self, backends: &Backends, model: &str) -> Result<String, ErrorBody> {
+        let routed = backends.route(model);
+        if let Some(name) = &routed.name {
+            let find = |models: &[ModelInfo]| models.iter().any(|m| m.name == routed.model);
+            if find(&self.list(&routed.backend, name, false).await?)
+                || find(&self.list(&routed.backend, name, true).await?)
+            {
+                return Ok(model.to_string());
+            }
+            let have = self.list(&routed.backend, name, false).await?;
+            return Err(not_on_backend(name, &routed.model, &have));
+        }
         let name = normalize_model(model);
         let find = |models: &[ModelInfo]| {
             models
@@ -49,12 +99,30 @@ impl ModelCatalog {
                 .find(|m| same_model(&m.name, &name))
                 .map(|m| normalize_model(&m.name))
         };
-        if let Some(found) = find(&self.list(ollama, false).await?) {
+        if let Some(found) = find(&self.list(&routed.backend, "", false).await?) {
             return Ok(found);
         }
-        let fresh = self.list(ollama, true).await?;
+        let fresh = self.list(&routed.backend, "", true).await?;
         find(&fresh).ok_or_else(|| not_found(model, &fresh))
     }
+}
+
+/// `model_not_found` for a named backend, listing a few of the models it has.
+fn not_on_backend(backend: &str, model: &str, have: &[ModelInfo]) -> ErrorBody {
+    let names: Vec<String> = have
+        .iter()
+        .take(5)
+        .map(|m| format!("{backend}:{}", m.name))
+        .collect();
+    let message = if names.is_empty() {
+        format!("model '{backend}:{model}' not found — the backend {backend} lists no models")
+    } else {
+        format!(
+            "model '{backend}:{model}' not found — {backend} has {}",
+            names.join(", ")
+        )
+    };
+    ErrorBody::new(ErrorCode::ModelNotFound, message)
 }
 
 /// `model_not_found`, naming the closest model Ollama has when one is close.

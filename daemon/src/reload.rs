@@ -41,6 +41,7 @@ pub fn reload(d: &Daemon) -> Result<ReloadReport, String> {
         log_dir: old.log_dir.clone(),
         log_keep: old.log_keep,
         tls: old.tls.clone(),
+        backends: old.backends.clone(),
         ..new
     };
     if tls.is_some() {
@@ -102,6 +103,7 @@ pub fn compare(old: &Config, new: &Config) -> ReloadReport {
         "max_generations",
         false,
     );
+    note(old.backends == new.backends, "backends", false);
     note(old.socket == new.socket, "socket", false);
     note(old.listen == new.listen, "listen", false);
     note(old.database == new.database, "database", false);

@@ -132,8 +132,9 @@ pub struct ConversationSummary {
     pub message_count: u64,
 }
 
-/// A model Ollama has locally (from `/api/tags`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A model a backend offers: Ollama's local models (from `/api/tags`), or an
+/// OpenAI-compatible server's (from `/v1/models`, named `backend:id`; only the name is known).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModelInfo {
     pub name: String,
     #[serde(default)]

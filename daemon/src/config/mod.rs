@@ -56,6 +56,9 @@ pub struct FileConfig {
     pub bots: BTreeMap<String, BotConfig>,
     #[serde(default)]
     pub exec: FileExec,
+    /// Servers besides the default Ollama, by name.
+    #[serde(default)]
+    pub backends: BTreeMap<String, crate::backend::BackendConfig>,
 }
 
 /// `[exec]`: the command executor.
@@ -345,6 +348,8 @@ pub struct Config {
     pub source: Option<(Dirs, Overrides)>,
     /// The command executor.
     pub exec: crate::exec::ExecConfig,
+    /// `[backends.NAME]`, checked (names, keys present) at load.
+    pub backends: BTreeMap<String, crate::backend::BackendConfig>,
 }
 
 /// The XDG folders chinwag uses.
@@ -494,6 +499,10 @@ impl Config {
                 .or(file.listen),
             trust_proxy: file.trust_proxy.clone(),
             exec: crate::exec::ExecConfig::from_file(&file.exec)?,
+            backends: {
+                crate::backend::Backends::check(&file.backends)?;
+                file.backends.clone()
+            },
             database: flags
                 .database
                 .clone()

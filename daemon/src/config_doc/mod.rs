@@ -78,6 +78,11 @@ pub const TABLES: &[(&str, &str)] = &[
          another program or write where it is told.",
     ),
     (
+        "backends.BACKEND",
+        "A server besides Ollama at OLLAMA_HOST. Its models are named BACKEND:model (chinwag \
+         -m lan:qwen2.5); chinwag models lists them. Changing backends needs a restart.",
+    ),
+    (
         "bots.NAME",
         "A bot: a model and a system prompt under a name; chats may name it.",
     ),
@@ -412,6 +417,27 @@ pub const KEYS: &[Key] = &[
         "Offer it only where the kernel enforces the whole Landlock ruleset.",
     ),
     key(
+        "backends.BACKEND",
+        "kind",
+        "",
+        "\"openai\"",
+        "\"openai\" for an OpenAI-compatible server (llama.cpp's server, vLLM, LM Studio, LocalAI, hosted APIs), or \"ollama\" for another Ollama.",
+    ),
+    key(
+        "backends.BACKEND",
+        "url",
+        "",
+        "\"http://10.0.0.2:8080\"",
+        "Its base URL, with or without /v1.",
+    ),
+    key(
+        "backends.BACKEND",
+        "api_key_env",
+        "",
+        "\"LAN_API_KEY\"",
+        "The variable in the daemon's environment that holds its API key (sent as a bearer token; never logged or shown).",
+    ),
+    key(
         "tls",
         "cert",
         "",
@@ -496,6 +522,7 @@ fn shown(table: &str) -> String {
     table
         .replace("NAME", "coder")
         .replace("PROGRAM", "nl")
+        .replace("BACKEND", "lan")
         .replace("ID", "cw_3f9a2c1b04de")
 }
 

@@ -44,7 +44,7 @@ fn documented(table: &str) -> Vec<&'static str> {
 #[test]
 fn every_key_the_parser_takes_is_described() {
     use crate::config::{BotConfig, BotOptions, FileConfig, FileLimits, FileTimeouts};
-    let tables = ["timeouts", "limits", "tls", "bots", "exec"];
+    let tables = ["timeouts", "limits", "tls", "bots", "exec", "backends"];
     let mut top: Vec<&str> = fields::<FileConfig>()
         .into_iter()
         .filter(|f| !tables.contains(f))
@@ -74,6 +74,10 @@ fn every_key_the_parser_takes_is_described() {
         (fields::<FileTimeouts>(), "timeouts"),
         (exec, "exec"),
         (program, "exec.programs.PROGRAM"),
+        (
+            fields::<crate::backend::BackendConfig>(),
+            "backends.BACKEND",
+        ),
         (fields::<crate::tls::TlsFiles>(), "tls"),
         (fields::<BotOptions>(), "bots.NAME.options"),
     ] {

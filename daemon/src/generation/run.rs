@@ -1,10 +1,10 @@
-//! The runner: streams one reply from Ollama into the generation and the store.
+//! The runner: streams one reply from its backend into the generation and the store.
 
 use super::{GenEnd, Generation, Generations};
+use crate::backend::{Backend, BackendError, StreamEvent, Turn};
 use crate::config::Timeouts;
 use crate::limits::Limits;
 use crate::metrics::{Held, Metrics};
-use crate::ollama::{ChatRequest, OllamaClient, OllamaError, StreamEvent};
 use crate::store::{INTERRUPTED_REPLY, ReplyEnd, Store, StoreError};
 use chinwag_protocol::{ErrorBody, ErrorCode, GenStats, MessageStatus};
 use std::sync::Arc;
@@ -17,9 +17,9 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug)]
 pub struct GenJob {
     pub generation: Arc<Generation>,
-    pub request: ChatRequest,
+    pub request: Turn,
     pub store: Store,
-    pub ollama: OllamaClient,
+    pub backend: Backend,
     pub registry: Arc<Generations>,
     /// Cancelled when a stopping daemon's grace is over: the reply is stored `incomplete`.
     pub shutdown: CancellationToken,
@@ -42,7 +42,7 @@ pub struct Usage {
 }
 
 impl Usage {
-    /// Charges what a reply produced: Ollama's `eval_count` when it reported one, else (a
+    /// Charges what a reply produced: the backend's token count when it reported one, else (a
     /// reply cut short) about a token for every four bytes streamed. Returns the tokens.
     fn charge(&self, eval_count: Option<u64>, streamed_bytes: usize) -> u64 {
         let tokens = eval_count.unwrap_or(streamed_bytes.div_ceil(4) as u64);
@@ -59,11 +59,11 @@ enum Outcome {
     },
     Cancelled,
     ShuttingDown,
-    Backend(OllamaError),
+    Backend(BackendError),
     Storage(ErrorBody),
 }
 
-/// Text streamed from Ollama but not yet stored (so not yet shown to anyone).
+/// Text streamed from the backend but not yet stored (so not yet shown to anyone).
 #[derive(Default)]
 struct Pending {
     content: String,
@@ -218,10 +218,7 @@ async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
                 "waiting for the first token; is the model still loading?",
             )
         };
-        Outcome::Backend(OllamaError::Stalled {
-            secs: limit.as_secs(),
-            what,
-        })
+        Outcome::Backend(job.backend.stalled(limit.as_secs(), what))
     };
     // A place among the replies in flight first (held to the end), then the request; the
     // wait counts towards the first token, and watchers hear `loading` meanwhile.
@@ -232,7 +229,7 @@ async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
         let active = Held::new(&job.metrics.generations_active);
         (
             slot.map(|s| (s, active)),
-            job.ollama.chat(&job.request).await,
+            job.backend.chat(&job.request).await,
         )
     };
     tokio::pin!(chat);
@@ -297,9 +294,7 @@ async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
                     break Outcome::Done { done_reason, stats };
                 }
                 Ok(None) => {
-                    break Outcome::Backend(OllamaError::Dropped {
-                        detail: "stream ended".into(),
-                    });
+                    break Outcome::Backend(job.backend.dropped("stream ended"));
                 }
                 Err(e) => break Outcome::Backend(e),
             },

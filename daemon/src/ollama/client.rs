@@ -4,7 +4,8 @@ use super::error::OllamaError;
 use super::host::OllamaUrl;
 use super::ndjson::{LineDecoder, MAX_LINE_BYTES};
 use super::wire::{ChatChunk, ChatRequest, ErrorReply, TagsReply, VersionReply};
-use chinwag_protocol::{GenStats, ModelInfo};
+use crate::backend::{StreamEvent, Turn, error_chain};
+use chinwag_protocol::ModelInfo;
 use rustls::pki_types::CertificateDer;
 use std::time::Duration;
 
@@ -15,43 +16,15 @@ pub struct OllamaClient {
     base: OllamaUrl,
 }
 
-/// One step of a streaming reply.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StreamEvent {
-    /// More text (either part may be empty).
-    Delta { content: String, thinking: String },
-    /// The final chunk's metadata. Any content it carried came as a `Delta` just before.
-    Done {
-        done_reason: Option<String>,
-        stats: GenStats,
-    },
-}
-
 impl OllamaClient {
     /// A client for `base`; for `https://` it trusts Mozilla's roots and `extra_roots` (an
     /// Ollama behind a proxy with a private CA).
     pub fn new(base: OllamaUrl, extra_roots: &[CertificateDer<'static>]) -> Self {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let (_added, _ignored) = roots.add_parsable_certificates(extra_roots.iter().cloned());
-        let tls = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
-            .with_safe_default_protocol_versions()
-            .map(|b| b.with_root_certificates(roots).with_no_client_auth());
-        let builder = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .tcp_nodelay(true)
-            .user_agent(concat!("chinwagd/", env!("CARGO_PKG_VERSION")));
-        let builder = match tls {
-            Ok(config) => builder.tls_backend_preconfigured(config),
-            Err(e) => {
-                tracing::error!(error = %e, "no TLS for Ollama; https:// will fail");
-                builder
-            }
-        };
-        let http = builder.build().unwrap_or_else(|e| {
-            tracing::error!(error = %e, "building the HTTP client; using the defaults");
-            reqwest::Client::new()
-        });
+        Self::with_http(crate::backend::http_client(extra_roots), base)
+    }
+
+    /// A client for `base` over an HTTP client already built.
+    pub fn with_http(http: reqwest::Client, base: OllamaUrl) -> Self {
         Self { http, base }
     }
 
@@ -72,8 +45,9 @@ impl OllamaClient {
     /// Starts a streaming chat. Errors that Ollama reports before any output (unknown model,
     /// busy, bad request) come back here; later ones come from [`ChatStream::next_event`].
     /// Dropping the stream closes the connection, which makes Ollama stop generating.
-    pub async fn chat(&self, req: &ChatRequest) -> Result<ChatStream, OllamaError> {
-        let body = serde_json::to_vec(req).map_err(|e| OllamaError::Protocol {
+    pub async fn chat(&self, turn: &Turn) -> Result<ChatStream, OllamaError> {
+        let req = ChatRequest::from_turn(turn);
+        let body = serde_json::to_vec(&req).map_err(|e| OllamaError::Protocol {
             detail: format!("encoding the request: {e}"),
         })?;
         let resp = self
@@ -156,18 +130,6 @@ async fn check_status(
             message,
         },
     })
-}
-
-/// `e` and its sources, for logs ("error sending request: connection refused").
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        cur = s.source();
-    }
-    out
 }
 
 /// A reply being streamed from `/api/chat`.

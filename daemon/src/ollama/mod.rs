@@ -10,7 +10,7 @@ mod host;
 mod ndjson;
 mod wire;
 
-pub use client::{ChatStream, OllamaClient, StreamEvent};
+pub use client::{ChatStream, OllamaClient};
 pub use error::{BUSY_RETRY_MS, OllamaError};
 pub use host::{OllamaUrl, parse_ollama_host};
 pub use ndjson::{LineDecoder, LineTooLong, MAX_LINE_BYTES};

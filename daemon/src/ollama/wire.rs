@@ -1,6 +1,7 @@
 //! Ollama's JSON shapes, as `api/types.go` defines them: what we send and what we read.
 
-use chinwag_protocol::{GenOptions, GenStats, ModelInfo};
+use crate::backend::Turn;
+use chinwag_protocol::{GenOptions, GenStats, ModelInfo, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -15,6 +16,34 @@ pub struct ChatRequest {
     pub options: Map<String, Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_alive: Option<Value>,
+}
+
+impl ChatRequest {
+    /// Ollama's request for a neutral turn: streamed, with its options and `keep_alive`.
+    pub fn from_turn(turn: &Turn) -> ChatRequest {
+        ChatRequest {
+            model: turn.model.clone(),
+            messages: turn
+                .messages
+                .iter()
+                .map(|m| WireMessage {
+                    role: match m.role {
+                        Role::System => "system",
+                        Role::User => "user",
+                        Role::Assistant => "assistant",
+                    },
+                    content: m.content.clone(),
+                })
+                .collect(),
+            stream: true,
+            options: options_map(&turn.options),
+            keep_alive: turn
+                .options
+                .keep_alive
+                .as_deref()
+                .and_then(keep_alive_value),
+        }
+    }
 }
 
 /// One message of the history sent to Ollama.
@@ -136,10 +165,13 @@ pub struct VersionReply {
 pub fn options_map(o: &GenOptions) -> Map<String, Value> {
     let mut m = Map::new();
     if let Some(v) = o.temperature {
-        m.insert("temperature".into(), Value::from(decimal(v)));
+        m.insert(
+            "temperature".into(),
+            Value::from(crate::backend::decimal(v)),
+        );
     }
     if let Some(v) = o.top_p {
-        m.insert("top_p".into(), Value::from(decimal(v)));
+        m.insert("top_p".into(), Value::from(crate::backend::decimal(v)));
     }
     if let Some(v) = o.seed {
         m.insert("seed".into(), Value::from(v));
@@ -154,12 +186,6 @@ pub fn options_map(o: &GenOptions) -> Map<String, Value> {
         m.insert("stop".into(), Value::from(o.stop.clone()));
     }
     m
-}
-
-/// An `f32` as the `f64` with the same shortest decimal form, so 0.2 is sent as `0.2`, not
-/// `0.20000000298023224`.
-fn decimal(v: f32) -> f64 {
-    v.to_string().parse().unwrap_or(f64::from(v))
 }
 
 /// `keep_alive` as Ollama takes it: whole seconds as a number, or a Go duration string.
