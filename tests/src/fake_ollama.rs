@@ -216,7 +216,10 @@ impl FakeOllama {
     async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(&self, mut stream: S) {
         let mut buf = Vec::new();
         loop {
-            let Some((method, path, body)) = read_request(&mut stream, &mut buf).await else {
+            let Some(Request {
+                method, path, body, ..
+            }) = read_request(&mut stream, &mut buf).await
+            else {
                 return;
             };
             let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
@@ -327,11 +330,20 @@ impl FakeOllama {
     }
 }
 
+/// One HTTP/1.1 request as a fake reads it.
+pub(crate) struct Request {
+    pub method: String,
+    pub path: String,
+    /// Header names lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
 /// Reads one HTTP/1.1 request; `None` at EOF or on garbage.
-async fn read_request<S: AsyncRead + Unpin>(
+pub(crate) async fn read_request<S: AsyncRead + Unpin>(
     stream: &mut S,
     buf: &mut Vec<u8>,
-) -> Option<(String, String, Vec<u8>)> {
+) -> Option<Request> {
     let head_end = loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i;
@@ -347,10 +359,14 @@ async fn read_request<S: AsyncRead + Unpin>(
     let mut lines = head.split("\r\n");
     let mut first = lines.next()?.split(' ');
     let (method, path) = (first.next()?.to_string(), first.next()?.to_string());
-    let len: usize = lines
+    let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse().ok())
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
     let body_start = head_end + 4;
     while buf.len() < body_start + len {
@@ -363,21 +379,32 @@ async fn read_request<S: AsyncRead + Unpin>(
     }
     let body = buf[body_start..body_start + len].to_vec();
     buf.drain(..body_start + len);
-    Some((method, path, body))
+    Some(Request {
+        method,
+        path,
+        headers,
+        body,
+    })
 }
 
-fn reason(code: u16) -> &'static str {
+pub(crate) fn reason(code: u16) -> &'static str {
     match code {
         200 => "OK",
         400 => "Bad Request",
+        401 => "Unauthorized",
         404 => "Not Found",
+        429 => "Too Many Requests",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
         _ => "Status",
     }
 }
 
-async fn respond_json<S: AsyncWrite + Unpin>(stream: &mut S, code: u16, body: &Value) -> bool {
+pub(crate) async fn respond_json<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    code: u16,
+    body: &Value,
+) -> bool {
     let body = body.to_string();
     let head = format!(
         "HTTP/1.1 {code} {}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
@@ -388,7 +415,11 @@ async fn respond_json<S: AsyncWrite + Unpin>(stream: &mut S, code: u16, body: &V
         && stream.write_all(body.as_bytes()).await.is_ok()
 }
 
-async fn respond_text<S: AsyncWrite + Unpin>(stream: &mut S, code: u16, body: &str) -> bool {
+pub(crate) async fn respond_text<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    code: u16,
+    body: &str,
+) -> bool {
     let head = format!(
         "HTTP/1.1 {code} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
         reason(code),

@@ -9,6 +9,7 @@
 pub mod bench;
 pub mod client;
 pub mod fake_ollama;
+pub mod fake_openai;
 pub mod harness;
 pub mod http;
 pub mod other_user;

@@ -23,6 +23,7 @@ mod limits;
 mod local;
 mod logs;
 mod man;
+mod openai;
 mod ops;
 mod packaging;
 mod shutdown;
