@@ -226,7 +226,7 @@ impl ClientMsg {
     }
 }
 
-/// Per-request generation options, passed to Ollama. Absent fields use the bot's, then
+/// Per-request generation options, passed to the model's backend. Absent fields use the bot's, then
 /// the model's defaults. `system` also becomes the conversation's system prompt.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GenOptions {

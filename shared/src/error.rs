@@ -29,17 +29,17 @@ pub enum ErrorCode {
     RateLimited,
     /// The message is larger than the daemon accepts.
     MessageTooLarge,
-    /// Ollama does not have the model; pull it first.
+    /// The model's backend does not have it (for Ollama: pull it first).
     ModelNotFound,
-    /// No model given, none configured, and Ollama has none.
+    /// No model given, none configured, and the default backend has none.
     NoModel,
-    /// Ollama cannot be reached.
+    /// The backend cannot be reached.
     BackendUnavailable,
-    /// Ollama is overloaded (its queue is full); `retry_after_ms` suggests a wait.
+    /// The backend is overloaded (a full queue, a 429); `retry_after_ms` suggests a wait.
     BackendBusy,
-    /// Ollama answered with an error, or the stream broke.
+    /// The backend answered with an error, or the stream broke.
     BackendError,
-    /// Ollama sent no token within the time-to-first-token or between-tokens limit.
+    /// The backend sent no token within the time-to-first-token or between-tokens limit.
     BackendTimeout,
     /// The history store failed; nothing was acknowledged.
     StorageError,

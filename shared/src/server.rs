@@ -270,7 +270,8 @@ impl ServerMsg {
     }
 }
 
-/// Token counts and timings of a finished reply, from Ollama's final chunk.
+/// Token counts and timings of a finished reply, from the backend's last chunk (an
+/// OpenAI-compatible server reports the token counts only).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GenStats {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -263,7 +263,10 @@ async fn the_api_key_goes_to_its_server_and_nowhere_else() {
         .flat_map(|e| walk(&e.path()))
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .collect::<String>();
-    assert!(log.contains("generation ended"), "the daemon's log was read");
+    assert!(
+        log.contains("generation ended"),
+        "the daemon's log was read"
+    );
     assert!(!log.contains("sk-test"), "the key is not logged");
 }
 
