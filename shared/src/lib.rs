@@ -13,7 +13,9 @@ mod types;
 
 pub use client::{ClientMsg, GenOptions};
 pub use error::{ErrorBody, ErrorCode};
-pub use server::{GenStats, OllamaStatus, SearchHit, ServerMsg, StatusReply, UserLimits};
+pub use server::{
+    BackendStatus, GenStats, OllamaStatus, SearchHit, ServerMsg, StatusReply, UserLimits,
+};
 pub use types::{
     BotInfo, ConversationId, ConversationSummary, ExecRecord, MessageId, MessageStatus, ModelInfo,
     PolicyGrammar, PolicyProgram, Role, StoredMessage, TextPart,

@@ -328,6 +328,22 @@ pub struct StatusReply {
     /// The caller's rate limits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<UserLimits>,
+    /// The daemon's other backends (`[backends.NAME]`), each asked just now.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backends: Vec<BackendStatus>,
+}
+
+/// Whether one of the daemon's named backends answered just now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackendStatus {
+    /// The prefix its models take (`NAME:model`).
+    pub name: String,
+    /// `openai` or `ollama`.
+    pub kind: String,
+    pub url: String,
+    pub reachable: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// A user's rate limits: chat messages a minute (after a burst) and replies at once, and

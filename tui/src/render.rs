@@ -199,6 +199,18 @@ pub fn status(st: &StatusReply) -> String {
         "NOT reachable".to_string()
     };
     let _ = writeln!(out, "ollama     {} — {ollama}", st.ollama.url);
+    for b in &st.backends {
+        let state = match (&b.error, b.reachable) {
+            (_, true) => "reachable".to_string(),
+            (Some(e), false) => format!("NOT reachable: {e}"),
+            (None, false) => "NOT reachable".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "backend    {} ({}, {}) — {state}",
+            b.name, b.kind, b.url
+        );
+    }
     let _ = writeln!(
         out,
         "model      {}",

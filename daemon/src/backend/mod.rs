@@ -92,6 +92,22 @@ impl Backend {
         })
     }
 
+    /// Whether it answers now (Ollama's version, the server's model list).
+    pub async fn probe(&self) -> Result<(), BackendError> {
+        match self {
+            Backend::Ollama(c) => c.version().await.map(|_| ()).map_err(Into::into),
+            Backend::OpenAi(c) => c.list_models().await.map(|_| ()).map_err(Into::into),
+        }
+    }
+
+    /// `openai` or `ollama`, and its base URL.
+    pub fn describe(&self) -> (&'static str, String) {
+        match self {
+            Backend::Ollama(c) => ("ollama", c.base_url().to_string()),
+            Backend::OpenAi(c) => ("openai", c.base_url().to_string()),
+        }
+    }
+
     /// No token came in time.
     pub fn stalled(&self, secs: u64, what: &'static str) -> BackendError {
         match self {

@@ -272,12 +272,20 @@ fn server_messages_have_stable_json() {
             active_generations: 0,
             connections: 1,
             limits: None,
+            backends: vec![BackendStatus {
+                name: "lan".into(),
+                kind: "openai".into(),
+                url: "http://10.0.0.2:8080/v1".into(),
+                reachable: true,
+                error: None,
+            }],
         }),
         json!({"type":"status","id":"14","version":"0.1.0","protocol":1,"pid":4242,"uptime_ms":1000,
                "listening":["/run/user/1000/chinwag/chinwagd.sock"],
                "store_path":"/home/a/.local/share/chinwag/history.db","user":"alice",
                "ollama":{"url":"http://127.0.0.1:11434","reachable":false,"error":"connection refused"},
-               "active_generations":0,"connections":1}),
+               "active_generations":0,"connections":1,
+               "backends":[{"name":"lan","kind":"openai","url":"http://10.0.0.2:8080/v1","reachable":true}]}),
     );
     golden_server(
         ServerMsg::Ok { id: "8".into() },

@@ -207,6 +207,17 @@ async fn models_of_every_backend_are_listed_and_ollamas_still_answer() {
     let names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
     assert!(names.contains(&"lan:qwen2.5"), "{names:?}");
     assert!(names.iter().any(|n| n.starts_with("llama3.2")), "{names:?}");
+    // status asks each backend.
+    let st = c.status().await;
+    assert_eq!(st.backends.len(), 1, "{st:?}");
+    assert_eq!(
+        (
+            st.backends[0].name.as_str(),
+            st.backends[0].kind.as_str(),
+            st.backends[0].reachable
+        ),
+        ("lan", "openai", true)
+    );
     // A model name with a colon that names no backend is Ollama's.
     ollama.script(chinwag_tests::fake_ollama::reply("llama3.2", &["Hi."]));
     let msgs = turn(&mut c, "llama3.2:latest").await;
@@ -282,4 +293,46 @@ fn walk(p: &std::path::Path) -> Vec<std::path::PathBuf> {
     } else {
         vec![p.to_path_buf()]
     }
+}
+
+#[tokio::test]
+async fn a_backend_that_is_down_is_said_so_and_its_models_are_left_out() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ollama = FakeOllama::start().await;
+    let mut config = test_config(dir.path(), &ollama.host());
+    // Nothing listens there.
+    let port = chinwag_tests::harness::free_port();
+    config.backends.insert(
+        "gone".into(),
+        BackendConfig {
+            kind: BackendKind::OpenAi,
+            url: format!("http://127.0.0.1:{port}"),
+            api_key_env: None,
+        },
+    );
+    let daemon = TestDaemon::start(dir.path(), config).await;
+    let mut c = TestClient::connect(&daemon.socket).await;
+    let st = c.status().await;
+    assert!(!st.backends[0].reachable, "{st:?}");
+    assert!(
+        st.backends[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("cannot reach the backend gone")),
+        "{st:?}"
+    );
+    let ServerMsg::Models { models, .. } = c.call(ClientMsg::ListModels { id: "m".into() }).await
+    else {
+        panic!("models")
+    };
+    assert!(
+        models.iter().all(|m| !m.name.starts_with("gone:")),
+        "{models:?}"
+    );
+    let msgs = turn(&mut c, "gone:qwen2.5").await;
+    let Some(ServerMsg::Error { code, .. }) = msgs.last() else {
+        panic!("{msgs:?}")
+    };
+    assert_eq!(*code, ErrorCode::BackendUnavailable);
+    assert!(c.conversations().await.is_empty(), "nothing stored");
 }

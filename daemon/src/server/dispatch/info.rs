@@ -58,6 +58,20 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
                 Ok(v) => (true, Some(v), None),
                 Err(e) => (false, None, Some(e.to_body().message)),
             };
+            let backends = futures_util::future::join_all(d.backends.named.iter().map(
+                |(name, b)| async move {
+                    let (kind, url) = b.describe();
+                    let probe = b.probe().await;
+                    chinwag_protocol::BackendStatus {
+                        name: name.clone(),
+                        kind: kind.into(),
+                        url,
+                        reachable: probe.is_ok(),
+                        error: probe.err().map(|e| e.to_body().message),
+                    }
+                },
+            ))
+            .await;
             let default_model = if reachable {
                 default_model(d, owner).await.ok()
             } else {
@@ -96,6 +110,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
                         output_tokens_left: limits.output_tokens_left(owner, token),
                     }
                 }),
+                backends,
             }))
             .await;
         }

@@ -232,6 +232,7 @@ fn status(id: &str, reachable: bool) -> ServerMsg {
         active_generations: 0,
         connections: 1,
         limits: None,
+        backends: Vec::new(),
     })
 }
 
