@@ -9,4 +9,4 @@ mod wire;
 
 pub use client::{OpenAiClient, SseStream};
 pub use error::OpenAiError;
-pub use sse::{EventTooLong, SseDecoder};
+pub use sse::{EventTooLong, MAX_EVENT_BYTES, SseDecoder};
