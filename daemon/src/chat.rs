@@ -86,6 +86,13 @@ pub async fn start_chat(
     if p.replace_from.is_some() && p.conversation.is_none() {
         return Err(invalid("replace_from needs the conversation it belongs to"));
     }
+    if let Some(t) = &p.options.think
+        && !t.is_valid()
+    {
+        return Err(invalid(
+            "think is true, false, or one of \"low\", \"medium\", \"high\", \"max\"",
+        ));
+    }
     if let Some(raw) = &p.options.keep_alive
         && keep_alive_value(raw).is_none()
     {

@@ -65,6 +65,7 @@ complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l max-tokens -d 'M
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l num-ctx -d 'Context window in tokens (Ollama\'s num_ctx)' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l stop -d 'Stop generating at this text (repeatable)' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l keep-alive -d 'How long Ollama keeps the model loaded (5m, 1h, 0, or seconds)' -r
+complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l think -d 'Whether a thinking model thinks first: on, off, or low, medium, high, max' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l no-autostart -d 'Never start a local daemon; fail if none runs'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s c -l continue -d 'Continue the most recent conversation'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l new -d 'Start a new conversation (the default)'

@@ -250,6 +250,42 @@ pub struct GenOptions {
     /// whole seconds as a string (`"300"`); negative keeps it loaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_alive: Option<String>,
+    /// Whether a thinking model thinks first: `true`, `false`, or a level (`"low"`,
+    /// `"medium"`, `"high"`, `"max"`) for models that take one. Absent: the model's default.
+    /// Ollama's `think`; an OpenAI-compatible backend has no such switch and is not sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub think: Option<Think>,
+}
+
+/// A thinking switch: on, off, or a level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Think {
+    Switch(bool),
+    Level(String),
+}
+
+impl Think {
+    /// The levels a model may take besides on and off.
+    pub const LEVELS: &'static [&'static str] = &["low", "medium", "high", "max"];
+
+    /// `on`/`true`, `off`/`false`, or a level; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Think> {
+        match s {
+            "on" | "true" => Some(Think::Switch(true)),
+            "off" | "false" => Some(Think::Switch(false)),
+            l if Self::LEVELS.contains(&l) => Some(Think::Level(l.to_string())),
+            _ => None,
+        }
+    }
+
+    /// Whether it is a value Ollama accepts.
+    pub fn is_valid(&self) -> bool {
+        match self {
+            Think::Switch(_) => true,
+            Think::Level(l) => Self::LEVELS.contains(&l.as_str()),
+        }
+    }
 }
 
 impl GenOptions {
@@ -273,6 +309,7 @@ impl GenOptions {
                 self.stop
             },
             keep_alive: self.keep_alive.or_else(|| base.keep_alive.clone()),
+            think: self.think.or_else(|| base.think.clone()),
         }
     }
 }

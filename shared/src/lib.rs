@@ -11,7 +11,7 @@ pub mod paths;
 mod server;
 mod types;
 
-pub use client::{ClientMsg, GenOptions};
+pub use client::{ClientMsg, GenOptions, Think};
 pub use error::{ErrorBody, ErrorCode};
 pub use server::{
     BackendStatus, GenStats, OllamaStatus, SearchHit, ServerMsg, StatusReply, UserLimits,

@@ -40,6 +40,7 @@ fn options(a: &AskArgs) -> GenOptions {
         num_ctx: a.num_ctx,
         stop: a.stop.clone(),
         keep_alive: a.keep_alive.clone(),
+        think: a.think.clone(),
     }
 }
 

@@ -200,6 +200,11 @@ pub struct RunArgs {
     pub argv: Vec<String>,
 }
 
+fn parse_think(s: &str) -> Result<chinwag_protocol::Think, String> {
+    chinwag_protocol::Think::parse(s)
+        .ok_or_else(|| format!("{s:?}: give on, off, low, medium, high or max"))
+}
+
 /// `chinwag login`.
 #[derive(Debug, Clone, Args)]
 pub struct LoginArgs {
@@ -319,6 +324,9 @@ pub struct AskArgs {
     /// How long Ollama keeps the model loaded (5m, 1h, 0, or seconds)
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub keep_alive: Option<String>,
+    /// Whether a thinking model thinks first: on, off, or low, medium, high, max
+    #[arg(long, value_name = "ON|OFF|LEVEL", value_parser = parse_think)]
+    pub think: Option<chinwag_protocol::Think>,
     /// Print one JSON event per line instead of the reply text
     #[arg(long, conflicts_with = "no_stream")]
     pub json: bool,

@@ -265,6 +265,7 @@ pub struct BotOptions {
     #[serde(default)]
     pub stop: Vec<String>,
     pub keep_alive: Option<String>,
+    pub think: Option<chinwag_protocol::Think>,
 }
 
 impl BotConfig {
@@ -280,6 +281,7 @@ impl BotConfig {
             num_ctx: o.num_ctx,
             stop: o.stop.clone(),
             keep_alive: o.keep_alive.clone(),
+            think: o.think.clone(),
         }
     }
 

@@ -515,6 +515,13 @@ pub const KEYS: &[Key] = &[
         "\"5m\"",
         "How long Ollama keeps the model loaded after a reply.",
     ),
+    key(
+        "bots.NAME.options",
+        "think",
+        "",
+        "\"high\"",
+        "Whether a thinking model thinks first: true, false, or \"low\", \"medium\", \"high\", \"max\" (Ollama's think).",
+    ),
 ];
 
 /// The tables shown with their example name filled in, for the default config.

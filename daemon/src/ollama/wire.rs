@@ -16,6 +16,9 @@ pub struct ChatRequest {
     pub options: Map<String, Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_alive: Option<Value>,
+    /// Whether a thinking model thinks (or how much); absent: the model's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub think: Option<chinwag_protocol::Think>,
 }
 
 impl ChatRequest {
@@ -42,6 +45,7 @@ impl ChatRequest {
                 .keep_alive
                 .as_deref()
                 .and_then(keep_alive_value),
+            think: turn.options.think.clone(),
         }
     }
 }

@@ -65,6 +65,7 @@ fn client_messages_have_stable_json() {
                 num_ctx: Some(8192),
                 stop: vec!["END".into()],
                 keep_alive: Some("5m".into()),
+                think: Some(Think::Level("high".into())),
             },
             idempotency_key: Some("k-1".into()),
             replace_from: None,
@@ -72,7 +73,8 @@ fn client_messages_have_stable_json() {
         json!({"type":"chat","id":"2","bot":"coder","model":"llama3.2",
                "content":"why is the sky blue?",
                "options":{"system":"be brief","temperature":0.5,"top_p":0.25,"seed":42,
-                          "num_predict":128,"num_ctx":8192,"stop":["END"],"keep_alive":"5m"},
+                          "num_predict":128,"num_ctx":8192,"stop":["END"],"keep_alive":"5m",
+                          "think":"high"},
                "idempotency_key":"k-1"}),
     );
     golden_client(

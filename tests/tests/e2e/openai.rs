@@ -336,3 +336,80 @@ async fn a_backend_that_is_down_is_said_so_and_its_models_are_left_out() {
     assert_eq!(*code, ErrorCode::BackendUnavailable);
     assert!(c.conversations().await.is_empty(), "nothing stored");
 }
+
+#[tokio::test]
+async fn thinking_is_switched_per_request_and_per_bot_and_a_bot_may_name_a_backend() {
+    use chinwag_protocol::Think;
+    use chinwagd::config::{BotConfig, BotOptions};
+    let dir = tempfile::tempdir().expect("tmp");
+    let ollama = FakeOllama::start().await;
+    let lan = FakeOpenAi::start().await;
+    let mut config = test_config(dir.path(), &ollama.host());
+    config.backends.insert(
+        "lan".into(),
+        BackendConfig {
+            kind: BackendKind::OpenAi,
+            url: lan.url(),
+            api_key_env: None,
+        },
+    );
+    let bot = |model: &str| BotConfig {
+        model: Some(model.into()),
+        options: BotOptions {
+            think: Some(Think::Level("high".into())),
+            ..BotOptions::default()
+        },
+        ..BotConfig::default()
+    };
+    config.bots.insert("deep".into(), bot("llama3.2"));
+    config.bots.insert("remote".into(), bot("lan:qwen2.5"));
+    let daemon = TestDaemon::start(dir.path(), config).await;
+    let mut c = TestClient::connect(&daemon.socket).await;
+    let send = |bot: Option<&str>, think: Option<Think>| ClientMsg::Chat {
+        id: "c".into(),
+        conversation: None,
+        bot: bot.map(str::to_string),
+        model: None,
+        content: "hm?".into(),
+        options: GenOptions {
+            think,
+            ..GenOptions::default()
+        },
+        idempotency_key: None,
+        replace_from: None,
+    };
+    let done = |m: &ServerMsg| matches!(m, ServerMsg::Done { .. } | ServerMsg::Error { .. });
+
+    c.send(&send(Some("deep"), None)).await;
+    assert_eq!(end(&c.until(done).await).0, MessageStatus::Complete);
+    c.send(&send(Some("deep"), Some(Think::Switch(false))))
+        .await;
+    assert_eq!(end(&c.until(done).await).0, MessageStatus::Complete);
+    let sent: Vec<serde_json::Value> = ollama.chats().iter().map(|b| b["think"].clone()).collect();
+    assert_eq!(
+        sent,
+        [json!("high"), json!(false)],
+        "the bot's, then the request's over it"
+    );
+
+    // A bot on the other backend: its requests go there, without Ollama's switch.
+    c.send(&send(Some("remote"), None)).await;
+    assert_eq!(end(&c.until(done).await).0, MessageStatus::Complete);
+    let body = &lan.chats()[0].body;
+    assert_eq!(body["model"], "qwen2.5");
+    assert!(body.get("think").is_none(), "{body}");
+
+    // A level no model takes is refused before anything is stored.
+    c.send(&send(None, Some(Think::Level("loud".into())))).await;
+    let msgs = c.until(done).await;
+    assert!(
+        matches!(
+            msgs.last(),
+            Some(ServerMsg::Error {
+                code: ErrorCode::InvalidRequest,
+                ..
+            })
+        ),
+        "{msgs:?}"
+    );
+}
