@@ -413,3 +413,53 @@ async fn thinking_is_switched_per_request_and_per_bot_and_a_bot_may_name_a_backe
         "{msgs:?}"
     );
 }
+
+#[tokio::test]
+async fn cancel_closes_the_servers_stream_and_a_continuation_sends_the_whole_history() {
+    let (_dir, _ollama, lan, daemon) = setup().await;
+    let mut c = TestClient::connect(&daemon.socket).await;
+    lan.script(fake_openai::reply("qwen2.5", &["Four."]));
+    c.send(&chat("lan:qwen2.5", "2+2?", GenOptions::default()))
+        .await;
+    let msgs = c.until(|m| matches!(m, ServerMsg::Done { .. })).await;
+    let Some(ServerMsg::Done { conversation, .. }) = msgs.last() else {
+        panic!("{msgs:?}")
+    };
+    let conversation = conversation.clone();
+
+    // The next turn carries the conversation so far, and the server holds it open.
+    lan.script(Script::Stream(vec![
+        Part::Bytes(chunk("qwen2.5", json!({"content": "Let me"}), None).into_bytes()),
+        Part::Gate,
+    ]));
+    c.send(&ClientMsg::Chat {
+        id: "c2".into(),
+        conversation: Some(conversation.clone()),
+        bot: None,
+        model: None,
+        content: "and 3+3?".into(),
+        options: GenOptions::default(),
+        idempotency_key: None,
+        replace_from: None,
+    })
+    .await;
+    c.until(|m| matches!(m, ServerMsg::Delta { .. })).await;
+    assert_eq!(
+        lan.chats()[1].body["messages"],
+        json!([{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "Four."},
+               {"role": "user", "content": "and 3+3?"}])
+    );
+    c.send(&ClientMsg::Cancel {
+        id: "stop".into(),
+        conversation: conversation.clone(),
+    })
+    .await;
+    let msgs = c.until(|m| matches!(m, ServerMsg::Done { .. })).await;
+    assert_eq!(end(&msgs).0, MessageStatus::Cancelled);
+    chinwag_tests::harness::wait_until("the server sees the stream closed", || async {
+        lan.state().hangups == 1
+    })
+    .await;
+    let stored = c.stored(&conversation).await;
+    assert_eq!(stored[3].content, "Let me", "what came is kept");
+}
