@@ -2,11 +2,10 @@
 //! config for (fsmonitor, a clean filter, textconv, diff.external, the pager, gpg). Plain
 //! git runs that program; git through the executor runs it never, and still works.
 
-use super::spawn::{self, Exit, RunSpec, Stream};
+use super::spawn::{self, Exit, RunSpec};
 use super::{ExecConfig, decide, sandbox};
 use std::path::Path;
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 /// Runs git directly, as the test's own setup (not through the executor).
 fn git(dir: &Path, home: &Path, args: &[&str]) -> std::process::Output {
@@ -93,21 +92,9 @@ async fn through_executor(
         limits: spawn::Limits::default(),
         needs_sandbox: d.needs_sandbox,
     };
-    let (tx, mut rx) = mpsc::channel(64);
-    let never = tokio_util::sync::CancellationToken::new();
-    let gather = async {
-        let (mut o, mut e) = (Vec::new(), Vec::new());
-        while let Some((s, d)) = rx.recv().await {
-            match s {
-                Stream::Stdout => o.extend(d),
-                Stream::Stderr => e.extend(d),
-            }
-        }
-        (o, e)
-    };
-    let (exit, (o, e)) = tokio::join!(spawn::run(&spec, tx, &never), gather);
+    let (exit, o, e) = spawn::tests::collect(&spec).await;
     (
-        exit.expect("ran"),
+        exit,
         String::from_utf8_lossy(&o).into_owned(),
         String::from_utf8_lossy(&e).into_owned(),
     )

@@ -332,7 +332,7 @@ trait Pipe: tokio::io::AsyncRead + Unpin + Send {}
 impl<T: tokio::io::AsyncRead + Unpin + Send> Pipe for T {}
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn spec(program: &str, args: &[&str], scratch: &std::path::Path) -> RunSpec {
@@ -349,7 +349,8 @@ mod tests {
         }
     }
 
-    async fn collect(spec: &RunSpec) -> (Exit, Vec<u8>, Vec<u8>) {
+    /// Runs `spec` to its end: how it ended, stdout, stderr.
+    pub(crate) async fn collect(spec: &RunSpec) -> (Exit, Vec<u8>, Vec<u8>) {
         let (tx, mut rx) = mpsc::channel(64);
         let never = tokio_util::sync::CancellationToken::new();
         let run = run(spec, tx, &never);

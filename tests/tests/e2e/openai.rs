@@ -12,19 +12,23 @@ use chinwagd::backend::{BackendConfig, BackendKind};
 use serde_json::json;
 use tempfile::TempDir;
 
+/// `[backends.NAME]` for an OpenAI-compatible server at `url`, without a key.
+fn openai_backend(url: &str) -> BackendConfig {
+    BackendConfig {
+        kind: BackendKind::OpenAi,
+        url: url.to_string(),
+        api_key_env: None,
+    }
+}
+
 async fn setup() -> (TempDir, FakeOllama, FakeOpenAi, TestDaemon) {
     let dir = tempfile::tempdir().expect("tmp");
     let ollama = FakeOllama::start().await;
     let lan = FakeOpenAi::start().await;
     let mut config = test_config(dir.path(), &ollama.host());
-    config.backends.insert(
-        "lan".into(),
-        BackendConfig {
-            kind: BackendKind::OpenAi,
-            url: lan.url(),
-            api_key_env: None,
-        },
-    );
+    config
+        .backends
+        .insert("lan".into(), openai_backend(&lan.url()));
     let daemon = TestDaemon::start(dir.path(), config).await;
     (dir, ollama, lan, daemon)
 }
@@ -304,11 +308,7 @@ async fn a_backend_that_is_down_is_said_so_and_its_models_are_left_out() {
     let port = chinwag_tests::harness::free_port();
     config.backends.insert(
         "gone".into(),
-        BackendConfig {
-            kind: BackendKind::OpenAi,
-            url: format!("http://127.0.0.1:{port}"),
-            api_key_env: None,
-        },
+        openai_backend(&format!("http://127.0.0.1:{port}")),
     );
     let daemon = TestDaemon::start(dir.path(), config).await;
     let mut c = TestClient::connect(&daemon.socket).await;
@@ -345,14 +345,9 @@ async fn thinking_is_switched_per_request_and_per_bot_and_a_bot_may_name_a_backe
     let ollama = FakeOllama::start().await;
     let lan = FakeOpenAi::start().await;
     let mut config = test_config(dir.path(), &ollama.host());
-    config.backends.insert(
-        "lan".into(),
-        BackendConfig {
-            kind: BackendKind::OpenAi,
-            url: lan.url(),
-            api_key_env: None,
-        },
-    );
+    config
+        .backends
+        .insert("lan".into(), openai_backend(&lan.url()));
     let bot = |model: &str| BotConfig {
         model: Some(model.into()),
         options: BotOptions {
