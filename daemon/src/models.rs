@@ -5,7 +5,7 @@
 
 use crate::backend::{Backend, Backends};
 use chinwag_protocol::model_name::{normalize_model, same_model};
-use chinwag_protocol::{ErrorBody, ErrorCode, ModelInfo};
+use chinwag_protocol::{BackendStatus, ErrorBody, ErrorCode, ModelInfo};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -39,22 +39,33 @@ impl ModelCatalog {
         self.list(&backends.default, "", refresh).await
     }
 
-    /// Every backend's models, the named ones' as `NAME:id`. A named backend that cannot
-    /// be asked is left out (and logged); the default one's error is the answer.
-    pub async fn list_all(&self, backends: &Backends) -> Result<Vec<ModelInfo>, ErrorBody> {
+    /// Every backend's models, the named ones' as `NAME:id`, and how each named backend
+    /// answered. A named backend that cannot be asked is left out of the list and said so
+    /// in its status; the default one's error is the answer.
+    pub async fn list_all(
+        &self,
+        backends: &Backends,
+    ) -> Result<(Vec<ModelInfo>, Vec<BackendStatus>), ErrorBody> {
         let mut all = self.list(&backends.default, "", true).await?;
+        let mut statuses = Vec::new();
         for (name, b) in &backends.named {
-            match self.list(b, name, true).await {
-                Ok(models) => all.extend(models.into_iter().map(|m| ModelInfo {
+            let (kind, url) = b.describe();
+            let listed = self.list(b, name, true).await;
+            statuses.push(BackendStatus {
+                name: name.clone(),
+                kind: kind.into(),
+                url,
+                reachable: listed.is_ok(),
+                error: listed.as_ref().err().map(|e| e.message.clone()),
+            });
+            if let Ok(models) = listed {
+                all.extend(models.into_iter().map(|m| ModelInfo {
                     name: format!("{name}:{}", m.name),
                     ..m
-                })),
-                Err(e) => {
-                    tracing::warn!(backend = %name, error = %e.message, "cannot list a backend's models")
-                }
+                }));
             }
         }
-        Ok(all)
+        Ok((all, statuses))
     }
 
     async fn list(

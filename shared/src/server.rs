@@ -131,6 +131,10 @@ pub enum ServerMsg {
         /// The model a chat without `model` would use now.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         default_model: Option<String>,
+        /// The daemon's other backends, as asked for this list (a backend that is down has
+        /// no models in it).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        backends: Vec<BackendStatus>,
     },
     Bots {
         id: String,

@@ -238,18 +238,27 @@ pub async fn models(conn_args: &ConnArgs, json: bool) -> Result<(), ClientError>
     let ServerMsg::Models {
         models,
         default_model,
+        backends,
         ..
     } = reply
     else {
         return Err(unexpected(&reply));
     };
     if json {
-        return print_json(
-            &serde_json::json!({ "models": models, "default_model": default_model }),
-        );
+        return print_json(&serde_json::json!({
+            "models": models, "default_model": default_model, "backends": backends
+        }));
     }
     if models.is_empty() {
         eprintln!("Ollama has no models yet — pull one: ollama pull llama3.2");
+    }
+    for b in backends.iter().filter(|b| !b.reachable) {
+        eprintln!(
+            "backend {} ({}) is not reachable, so its models are not listed: {}",
+            b.name,
+            b.url,
+            b.error.as_deref().unwrap_or("no answer")
+        );
     }
     print(&render::model_list(&models, default_model.as_deref()))
 }

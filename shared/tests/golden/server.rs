@@ -233,10 +233,31 @@ fn server_messages_have_stable_json() {
                 quantization: Some("Q4_K_M".into()),
             }],
             default_model: Some("llama3.2:latest".into()),
+            backends: Vec::new(),
         },
         json!({"type":"models","id":"12","models":[{"name":"llama3.2:latest","size_bytes":2019393189u64,
                "modified_at":"2025-05-04T17:37:44.706015396-07:00","family":"llama",
                "parameter_size":"3.2B","quantization":"Q4_K_M"}],"default_model":"llama3.2:latest"}),
+    );
+    golden_server(
+        ServerMsg::Models {
+            id: "12".into(),
+            models: vec![ModelInfo {
+                name: "lan:qwen2.5".into(),
+                ..ModelInfo::default()
+            }],
+            default_model: None,
+            backends: vec![BackendStatus {
+                name: "gone".into(),
+                kind: "openai".into(),
+                url: "http://10.0.0.3:8080/v1".into(),
+                reachable: false,
+                error: Some("cannot reach the backend gone".into()),
+            }],
+        },
+        json!({"type":"models","id":"12","models":[{"name":"lan:qwen2.5","size_bytes":0}],
+               "backends":[{"name":"gone","kind":"openai","url":"http://10.0.0.3:8080/v1",
+                            "reachable":false,"error":"cannot reach the backend gone"}]}),
     );
     golden_server(
         ServerMsg::Bots {

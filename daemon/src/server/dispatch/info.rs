@@ -15,12 +15,13 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
     let owner = s.peer.owner.as_str();
     match msg {
         ClientMsg::ListModels { id } => {
-            let models = d.models.list_all(&d.backends).await?;
+            let (models, backends) = d.models.list_all(&d.backends).await?;
             let default_model = default_model(d, owner).await.ok();
             s.send(ServerMsg::Models {
                 id,
                 models,
                 default_model,
+                backends,
             })
             .await;
         }

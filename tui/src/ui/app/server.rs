@@ -245,6 +245,7 @@ impl App {
                 id,
                 models,
                 default_model,
+                ..
             } => {
                 self.requests.remove(&id);
                 if models.is_empty() && self.notice.is_none() && self.ollama_up != Some(false) {

@@ -168,6 +168,7 @@ fn model_picker() {
         })
         .collect(),
         default_model: None,
+        backends: Vec::new(),
     }));
     key(&mut app, KeyCode::F(3));
     type_text(&mut app, "7b");

@@ -537,6 +537,7 @@ fn pickers_filter_and_pick() {
             })
             .collect(),
         default_model: None,
+        backends: Vec::new(),
     }));
     key(&mut app, KeyCode::F(3));
     type_text(&mut app, "coder");
