@@ -130,8 +130,9 @@ async fn main() -> anyhow::Result<()> {
         config_dir.join("chinwagd.toml"),
         format!(
             "listen = \"{addr}\"\nmax_connections = {}\nmax_connections_per_user = {}\n\
-             [tls]\ncert = {:?}\nkey = {:?}\n[limits]\nmessages_per_minute = 100000\n\
-             [limits.local]\nmessages_per_minute = 100000\n",
+             [tls]\ncert = {:?}\nkey = {:?}\n\
+             [limits]\nmessages_per_minute = 100000\noutput_tokens_per_minute = 100000000\n\
+             [limits.local]\nmessages_per_minute = 100000\noutput_tokens_per_minute = 100000000\n",
             conns * 2 + 100,
             conns + 10,
             files.cert.display().to_string(),
