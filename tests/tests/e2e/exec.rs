@@ -565,3 +565,58 @@ async fn a_command_sees_only_the_allowlisted_environment_not_the_daemons_secrets
     assert!(!env.contains("hunter2") && !env.contains("secret"), "{env}");
     daemon.terminate().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_policy_answers_as_protocol_md_says() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let (daemon, proj, _) = daemon(dir.path(), &fake, &[]).await;
+    let mut w = Wire::local(&daemon.socket).await;
+    let p = w.call(json!({"type": "get_policy", "id": "p"})).await;
+    assert_eq!(p["type"], "policy", "{p}");
+    let canonical = proj.canonicalize().expect("canonical");
+    assert_eq!(p["root"], json!(canonical.display().to_string()));
+    assert!(
+        ["landlock", "landlock-partial", "process-group"]
+            .contains(&p["sandbox"].as_str().unwrap_or("")),
+        "{p}"
+    );
+    let programs = p["programs"].as_array().expect("programs");
+    let find = |name: &str| {
+        programs
+            .iter()
+            .find(|x| x["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {p}"))
+    };
+    let cat = find("cat");
+    assert_eq!(cat["operands"], "paths");
+    assert_eq!(cat["configured"], false);
+    assert!(
+        cat["path"].as_str().is_some_and(|x| x.ends_with("/cat")),
+        "{cat}"
+    );
+    assert!(
+        cat["flags"]
+            .as_array()
+            .is_some_and(|f| f.contains(&json!("-n")))
+    );
+    let head = find("head");
+    assert_eq!(head["options"]["-n"], "number");
+    let git = find("git");
+    assert!(
+        git["subcommands"]["status"]["operands"].is_string(),
+        "{git}"
+    );
+    assert_eq!(git["global"], json!(["--no-pager"]));
+    // A cwd inside the root is the root a command there gets; one outside has none.
+    let sub = json!(canonical.join("sub").display().to_string());
+    let here = w
+        .call(json!({"type": "get_policy", "id": "q", "cwd": sub}))
+        .await;
+    assert_eq!(here["root"], sub);
+    let out = w
+        .call(json!({"type": "get_policy", "id": "r", "cwd": "/"}))
+        .await;
+    assert!(out.get("root").is_none(), "{out}");
+    daemon.stop().await;
+}
