@@ -52,8 +52,9 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn new(config: Config, store: Store, shutdown: CancellationToken) -> Arc<Daemon> {
-        let ollama = OllamaClient::new(config.ollama.clone(), &config.ollama_roots);
+        // One HTTP client (one pool, one TLS set-up) for every backend.
         let http = crate::backend::http_client(&config.ollama_roots);
+        let ollama = OllamaClient::with_http(http.clone(), config.ollama.clone());
         let backends = crate::backend::Backends::new(ollama.clone(), &config.backends, &http)
             .unwrap_or_else(|e| {
                 // The config was checked at load; a key unset since then leaves the backend out.

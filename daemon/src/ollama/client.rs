@@ -6,7 +6,6 @@ use super::ndjson::{LineDecoder, MAX_LINE_BYTES};
 use super::wire::{ChatChunk, ChatRequest, ErrorReply, TagsReply, VersionReply};
 use crate::backend::{StreamEvent, Turn, error_chain};
 use chinwag_protocol::ModelInfo;
-use rustls::pki_types::CertificateDer;
 use std::time::Duration;
 
 /// A handle on one Ollama server. Cheap to clone.
@@ -17,13 +16,8 @@ pub struct OllamaClient {
 }
 
 impl OllamaClient {
-    /// A client for `base`; for `https://` it trusts Mozilla's roots and `extra_roots` (an
-    /// Ollama behind a proxy with a private CA).
-    pub fn new(base: OllamaUrl, extra_roots: &[CertificateDer<'static>]) -> Self {
-        Self::with_http(crate::backend::http_client(extra_roots), base)
-    }
-
-    /// A client for `base` over an HTTP client already built.
+    /// A client for `base` over the daemon's HTTP client (`backend::http_client`, which
+    /// trusts Mozilla's roots and `ollama_ca_file` for an Ollama behind an HTTPS proxy).
     pub fn with_http(http: reqwest::Client, base: OllamaUrl) -> Self {
         Self { http, base }
     }
