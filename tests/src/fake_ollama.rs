@@ -284,42 +284,14 @@ impl FakeOllama {
                 false
             }
             Script::Stream(parts) => {
-                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n";
-                if stream.write_all(head.as_bytes()).await.is_err() {
-                    return false;
-                }
-                for part in parts {
-                    match part {
-                        Part::Bytes(b) => {
-                            let frame = [
-                                format!("{:x}\r\n", b.len()).into_bytes(),
-                                b,
-                                b"\r\n".to_vec(),
-                            ]
-                            .concat();
-                            if stream.write_all(&frame).await.is_err() {
-                                self.state().hangups += 1;
-                                self.bump();
-                                return false;
-                            }
-                        }
-                        Part::Gate => {
-                            let mut probe = [0u8; 1];
-                            tokio::select! {
-                                permit = self.gate.acquire() => { if let Ok(p) = permit { p.forget() } }
-                                _ = stream.read(&mut probe) => {
-                                    // The client hung up (or sent garbage mid-response).
-                                    self.state().hangups += 1;
-                                    self.bump();
-                                    return false;
-                                }
-                            }
-                        }
-                        Part::Drop => {
-                            let _ = stream.shutdown().await;
-                            return false;
-                        }
+                match send_parts(stream, "application/x-ndjson", parts, &self.gate).await {
+                    Sent::Whole => {}
+                    Sent::HungUp => {
+                        self.state().hangups += 1;
+                        self.bump();
+                        return false;
                     }
+                    Sent::Dropped => return false,
                 }
                 let ok = stream.write_all(b"0\r\n\r\n").await.is_ok();
                 self.state().completed += 1;
@@ -328,6 +300,60 @@ impl FakeOllama {
             }
         }
     }
+}
+
+/// How a scripted stream went.
+pub(crate) enum Sent {
+    /// Every part, but not yet the chunked terminator.
+    Whole,
+    /// The client hung up (or sent something) before the end.
+    HungUp,
+    /// A `Part::Drop` closed the socket.
+    Dropped,
+}
+
+/// Sends a `200` with `content_type` and `parts` as HTTP chunks, waiting at each `Gate` for
+/// `gate` (or the client hanging up). The caller sends the terminator.
+pub(crate) async fn send_parts<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    content_type: &str,
+    parts: Vec<Part>,
+    gate: &Semaphore,
+) -> Sent {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return Sent::Dropped;
+    }
+    for part in parts {
+        match part {
+            Part::Bytes(b) => {
+                let frame = [
+                    format!("{:x}\r\n", b.len()).into_bytes(),
+                    b,
+                    b"\r\n".to_vec(),
+                ]
+                .concat();
+                if stream.write_all(&frame).await.is_err() {
+                    return Sent::HungUp;
+                }
+            }
+            Part::Gate => {
+                let mut probe = [0u8; 1];
+                tokio::select! {
+                    permit = gate.acquire() => { if let Ok(p) = permit { p.forget() } }
+                    // The client hung up (or sent garbage mid-response).
+                    _ = stream.read(&mut probe) => return Sent::HungUp,
+                }
+            }
+            Part::Drop => {
+                let _ = stream.shutdown().await;
+                return Sent::Dropped;
+            }
+        }
+    }
+    Sent::Whole
 }
 
 /// One HTTP/1.1 request as a fake reads it.

@@ -5,12 +5,14 @@
 //! statuses with `Retry-After`. Chunks are compact JSON, as Go and llama.cpp write them.
 //! It records each request with its headers.
 
-use crate::fake_ollama::{Part, read_request, reason, respond_json, respond_text};
+use crate::fake_ollama::{
+    Part, Sent, read_request, reason, respond_json, respond_text, send_parts,
+};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -243,40 +245,13 @@ impl FakeOpenAi {
         stream: &mut S,
         parts: Vec<Part>,
     ) -> bool {
-        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n";
-        if stream.write_all(head.as_bytes()).await.is_err() {
-            return false;
-        }
-        for part in parts {
-            match part {
-                Part::Bytes(b) => {
-                    let frame = [
-                        format!("{:x}\r\n", b.len()).into_bytes(),
-                        b,
-                        b"\r\n".to_vec(),
-                    ]
-                    .concat();
-                    if stream.write_all(&frame).await.is_err() {
-                        self.state().hangups += 1;
-                        return false;
-                    }
-                }
-                Part::Gate => {
-                    let mut probe = [0u8; 1];
-                    tokio::select! {
-                        permit = self.gate.acquire() => { if let Ok(p) = permit { p.forget() } }
-                        _ = stream.read(&mut probe) => {
-                            self.state().hangups += 1;
-                            return false;
-                        }
-                    }
-                }
-                Part::Drop => {
-                    let _ = stream.shutdown().await;
-                    return false;
-                }
+        match send_parts(stream, "text/event-stream", parts, &self.gate).await {
+            Sent::Whole => stream.write_all(b"0\r\n\r\n").await.is_ok(),
+            Sent::HungUp => {
+                self.state().hangups += 1;
+                false
             }
+            Sent::Dropped => false,
         }
-        stream.write_all(b"0\r\n\r\n").await.is_ok()
     }
 }
