@@ -18,6 +18,7 @@ mod crash;
 mod edge;
 mod errors;
 mod exec;
+mod exec_policy;
 mod front;
 mod limits;
 mod local;
