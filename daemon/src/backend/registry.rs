@@ -89,6 +89,14 @@ impl Backends {
         for (name, c) in configs {
             check_name(name)?;
             key(name, c)?;
+            if c.kind == BackendKind::OpenAi
+                && !(c.url.starts_with("http://") || c.url.starts_with("https://"))
+            {
+                anyhow::bail!(
+                    "[backends.{name}] url {:?} must start with http:// or https://",
+                    c.url
+                );
+            }
         }
         Ok(())
     }
@@ -191,6 +199,21 @@ mod tests {
             Backends::check(&c).map_err(|e| e.to_string())
         };
         assert!(one("a.b", None).unwrap_err().contains("letters"));
+        let mut c = BTreeMap::new();
+        c.insert(
+            "lan".to_string(),
+            BackendConfig {
+                kind: BackendKind::OpenAi,
+                url: "10.0.0.2:8080".into(),
+                api_key_env: None,
+            },
+        );
+        assert!(
+            Backends::check(&c)
+                .unwrap_err()
+                .to_string()
+                .contains("http://")
+        );
         assert!(
             one("lan", Some("CHINWAG_SURELY_UNSET_KEY"))
                 .unwrap_err()

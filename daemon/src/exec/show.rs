@@ -18,6 +18,8 @@ pub fn describe(
         .and_then(|r| Root::new(r).ok())
         .and_then(|allowed| match cwd {
             None => Some(allowed),
+            // As for `exec`: only an absolute directory inside the root.
+            Some(dir) if !Path::new(dir).is_absolute() => None,
             Some(dir) => Root::new(Path::new(dir))
                 .ok()
                 .filter(|here| allowed.contains(here.path())),

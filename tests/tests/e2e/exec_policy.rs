@@ -169,5 +169,12 @@ async fn get_policy_answers_as_protocol_md_says() {
         .call(json!({"type": "get_policy", "id": "r", "cwd": "/"}))
         .await;
     assert!(out.get("root").is_none(), "{out}");
+    let relative = w
+        .call(json!({"type": "get_policy", "id": "s", "cwd": "sub"}))
+        .await;
+    assert!(
+        relative.get("root").is_none(),
+        "a relative cwd is no root: {relative}"
+    );
     daemon.stop().await;
 }
