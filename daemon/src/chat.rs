@@ -25,6 +25,8 @@ pub struct ChatParams {
     pub options: GenOptions,
     pub idempotency_key: Option<String>,
     pub replace_from: Option<MessageId>,
+    /// The tools offered to the model; `None`: the bot's.
+    pub tools: Option<Vec<String>>,
 }
 
 /// What a session should tell the client.

@@ -40,6 +40,20 @@ pub enum ClientMsg {
         /// it, are deleted in the same commit that stores the new turn.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         replace_from: Option<MessageId>,
+        /// The tools offered to the model this turn (from `TOOL_NAMES`); absent: the bot's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tools: Option<Vec<String>>,
+    },
+    /// Answer a tool call that asks (`tool` event with verdict `ask`), from any of the
+    /// user's connections.
+    Approve {
+        id: String,
+        conversation: ConversationId,
+        call: String,
+        decision: crate::Decision,
+        /// For `deny`: why (the model sees it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// Stop the generation running in a conversation. The partial reply is kept as `cancelled`.
     Cancel {
@@ -175,6 +189,7 @@ impl ClientMsg {
             Self::Hello { id, .. }
             | Self::Chat { id, .. }
             | Self::Cancel { id, .. }
+            | Self::Approve { id, .. }
             | Self::Attach { id, .. }
             | Self::ListConversations { id, .. }
             | Self::GetConversation { id, .. }
@@ -203,6 +218,7 @@ impl ClientMsg {
             Self::Hello { .. } => "hello",
             Self::Chat { .. } => "chat",
             Self::Cancel { .. } => "cancel",
+            Self::Approve { .. } => "approve",
             Self::Attach { .. } => "attach",
             Self::ListConversations { .. } => "list_conversations",
             Self::GetConversation { .. } => "get_conversation",

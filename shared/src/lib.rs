@@ -9,6 +9,7 @@ mod error;
 pub mod model_name;
 pub mod paths;
 mod server;
+mod tools;
 mod types;
 
 pub use client::{ClientMsg, GenOptions, Think};
@@ -16,6 +17,7 @@ pub use error::{ErrorBody, ErrorCode};
 pub use server::{
     BackendStatus, GenStats, OllamaStatus, SearchHit, ServerMsg, StatusReply, UserLimits,
 };
+pub use tools::{Decision, READ_ONLY_TOOLS, StoredToolEvent, TOOL_NAMES, ToolEvent, Verdict};
 pub use types::{
     BotInfo, ConversationId, ConversationSummary, ExecRecord, MessageId, MessageStatus, ModelInfo,
     PolicyGrammar, PolicyProgram, Role, StoredMessage, TextPart,

@@ -2,6 +2,7 @@
 
 use crate::client::GenOptions;
 use crate::error::{ErrorBody, ErrorCode};
+use crate::tools::ToolEvent;
 use crate::types::{
     BotInfo, ConversationId, ConversationSummary, ExecRecord, MessageId, MessageStatus, ModelInfo,
     PolicyProgram, Role, StoredMessage, TextPart,
@@ -55,6 +56,15 @@ pub enum ServerMsg {
         content: String,
         #[serde(default, skip_serializing_if = "String::is_empty")]
         thinking: String,
+    },
+    /// A tool event of a reply (a call, its approval, its result), in its place among the
+    /// deltas.
+    Tool {
+        id: String,
+        conversation: ConversationId,
+        message: MessageId,
+        #[serde(flatten)]
+        event: ToolEvent,
     },
     /// The reply has ended, well or not. `status` is what the store now holds.
     Done {
@@ -248,6 +258,7 @@ impl ServerMsg {
             | Self::ChatStarted { id, .. }
             | Self::Replay { id, .. }
             | Self::Delta { id, .. }
+            | Self::Tool { id, .. }
             | Self::Done { id, .. }
             | Self::Attached { id, .. }
             | Self::Conversations { id, .. }

@@ -102,6 +102,10 @@ pub struct StoredMessage {
     /// fetch the rest with `get_message_text`.
     #[serde(default, skip_serializing_if = "is_false")]
     pub truncated: bool,
+    /// A reply's tool calls, approvals and results, in order, each with where in the text
+    /// it came.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<crate::StoredToolEvent>,
 }
 
 fn is_false(b: &bool) -> bool {

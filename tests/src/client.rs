@@ -285,6 +285,7 @@ pub fn chat(id: &str, content: &str) -> ClientMsg {
         options: Default::default(),
         idempotency_key: None,
         replace_from: None,
+        tools: None,
     }
 }
 

@@ -190,6 +190,7 @@ pub async fn run(
             options: options(args),
             idempotency_key: Some(key.clone()),
             replace_from: None,
+            tools: None,
         };
         let result = match conn.send(&chat).await {
             Ok(()) => follow(&mut conn, &id, &mut out, &mut started).await,

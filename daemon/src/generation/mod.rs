@@ -1,17 +1,24 @@
 //! Generations belong to the daemon, not to a socket.
 //!
-//! A [`Generation`] holds the reply text so far and wakes its watchers through a version
-//! counter. Watchers read what they have not sent yet, so a slow client gets bigger deltas
-//! instead of lagging, the generation never waits for a client, and a client that attaches
-//! late gets a replay of everything so far. The runner (`run`) streams from Ollama and
-//! writes to the store.
+//! A [`Generation`] holds the reply so far as an ordered log (text, tool calls, approvals,
+//! tool results) and wakes its watchers through a version counter. Watchers read the log by
+//! index from where they are, so a slow client gets bigger deltas instead of lagging, the
+//! generation never waits for a client, and a client that attaches late replays exactly
+//! what a live one saw. The runner (`run`) streams from the backend, runs the tools the
+//! model asks for, and writes to the store; `approval` holds the calls waiting for a user.
 
+mod approval;
 mod run;
+mod stored;
+#[cfg(test)]
+mod tests;
 
+pub use approval::{Answer, Approvals, Pending};
 pub use run::{GenJob, Usage, conclude, run_generation};
+pub use stored::{Piece, pieces};
 
 use crate::frame::{MAX_DELTA_BYTES, chunk_at};
-use chinwag_protocol::{ConversationId, ErrorBody, GenStats, MessageId, MessageStatus};
+use chinwag_protocol::{ConversationId, ErrorBody, GenStats, MessageId, MessageStatus, ToolEvent};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::watch;
@@ -26,10 +33,22 @@ pub struct GenEnd {
     pub error: Option<ErrorBody>,
 }
 
+/// One entry of a reply's log. Text that comes between two tool events is one entry that
+/// grows; everything else is an entry of its own.
+#[derive(Debug, Clone, PartialEq)]
+enum Entry {
+    Text { content: String, thinking: String },
+    Tool(ToolEvent),
+}
+
 #[derive(Debug, Default)]
 struct GenState {
-    content: String,
-    thinking: String,
+    /// The reply as an ordered log. Watchers read it by index (and by offset within the text
+    /// entry they are in), so a late watcher replays exactly what a live one saw.
+    log: Vec<Entry>,
+    /// Bytes of content and of thinking in the whole log.
+    content_len: usize,
+    thinking_len: usize,
     /// Waiting long for the first token: the model is probably loading.
     loading: bool,
     end: Option<GenEnd>,
@@ -45,6 +64,8 @@ pub struct Generation {
     state: Mutex<GenState>,
     version: watch::Sender<u64>,
     cancel: CancellationToken,
+    /// Tool calls waiting for a user's answer.
+    pub approvals: Approvals,
 }
 
 impl Generation {
@@ -60,16 +81,58 @@ impl Generation {
         }
         {
             let mut s = self.state();
-            s.content.push_str(content);
-            s.thinking.push_str(thinking);
+            s.content_len += content.len();
+            s.thinking_len += thinking.len();
+            match s.log.last_mut() {
+                Some(Entry::Text {
+                    content: c,
+                    thinking: t,
+                }) => {
+                    c.push_str(content);
+                    t.push_str(thinking);
+                }
+                _ => s.log.push(Entry::Text {
+                    content: content.to_string(),
+                    thinking: thinking.to_string(),
+                }),
+            }
         }
+        self.version.send_modify(|v| *v += 1);
+    }
+
+    /// Appends a tool event after the text so far and wakes watchers.
+    pub fn push_tool(&self, event: ToolEvent) {
+        self.state().log.push(Entry::Tool(event));
         self.version.send_modify(|v| *v += 1);
     }
 
     /// Bytes of reply (content and thinking) so far.
     pub fn text_len(&self) -> usize {
         let s = self.state();
-        s.content.len() + s.thinking.len()
+        s.content_len + s.thinking_len
+    }
+
+    /// Bytes of content and of thinking so far: where an event appended now stands.
+    pub fn text_at(&self) -> (usize, usize) {
+        let s = self.state();
+        (s.content_len, s.thinking_len)
+    }
+
+    /// The reply's text so far, each part whole (for the next round's history).
+    pub fn text(&self) -> (String, String) {
+        let s = self.state();
+        let (mut content, mut thinking) = (String::new(), String::new());
+        for e in &s.log {
+            if let Entry::Text {
+                content: c,
+                thinking: t,
+            } = e
+            {
+                content.push_str(c);
+                thinking.push_str(t);
+            }
+        }
+        (content, thinking)
     }
 
     /// Tells watchers the first token is slow in coming (the model is loading).
@@ -104,20 +167,29 @@ impl Generation {
         Watcher {
             rx: self.version.subscribe(),
             gen_: Arc::clone(self),
-            sent: (0, 0),
+            at: Cursor::default(),
             told_loading: false,
             done: false,
         }
     }
 
-    /// A watcher, and the start of the reply so far (to send as a replay, at most
-    /// [`MAX_DELTA_BYTES`] of each part); the watcher goes on from there.
+    /// A watcher, and the start of the reply's first text (to send as a replay, at most
+    /// [`MAX_DELTA_BYTES`] of each part); the watcher goes on from there, through the rest
+    /// of the log in order.
     pub fn watch_after_snapshot(self: &Arc<Self>) -> (Watcher, String, String) {
         let mut w = self.watch();
         let s = self.state();
-        let content = chunk_at(&s.content, 0, MAX_DELTA_BYTES).to_string();
-        let thinking = chunk_at(&s.thinking, 0, MAX_DELTA_BYTES).to_string();
-        w.sent = (content.len(), thinking.len());
+        let Some(Entry::Text {
+            content: c,
+            thinking: t,
+        }) = s.log.first()
+        else {
+            return (w, String::new(), String::new());
+        };
+        let content = chunk_at(c, 0, MAX_DELTA_BYTES).to_string();
+        let thinking = chunk_at(t, 0, MAX_DELTA_BYTES).to_string();
+        w.at.content = content.len();
+        w.at.thinking = thinking.len();
         (w, content, thinking)
     }
 }
@@ -131,7 +203,17 @@ pub enum WatchEvent {
         content: String,
         thinking: String,
     },
+    Tool(ToolEvent),
     Done(GenEnd),
+}
+
+/// Where a watcher is in the log: the entry, and for a text entry the bytes of each part
+/// already sent.
+#[derive(Debug, Default, Clone, Copy)]
+struct Cursor {
+    index: usize,
+    content: usize,
+    thinking: usize,
 }
 
 /// Follows one generation for one client.
@@ -139,7 +221,7 @@ pub enum WatchEvent {
 pub struct Watcher {
     gen_: Arc<Generation>,
     rx: watch::Receiver<u64>,
-    sent: (usize, usize),
+    at: Cursor,
     told_loading: bool,
     done: bool,
 }
@@ -149,8 +231,8 @@ impl Watcher {
         &self.gen_
     }
 
-    /// What is not yet seen, as one delta of at most [`MAX_DELTA_BYTES`] per part; then the
-    /// end; then `None`.
+    /// The next entry of the log not yet seen: text as one delta of at most
+    /// [`MAX_DELTA_BYTES`] per part, a tool event whole; then the end; then `None`.
     pub async fn next(&mut self) -> Option<WatchEvent> {
         loop {
             if self.done {
@@ -158,18 +240,15 @@ impl Watcher {
             }
             self.rx.borrow_and_update();
             {
-                let s = self.gen_.state();
-                let (c, t) = self.sent;
-                let no_text = s.content.is_empty() && s.thinking.is_empty();
+                let gen_ = Arc::clone(&self.gen_);
+                let s = gen_.state();
+                let no_text = s.content_len == 0 && s.thinking_len == 0;
                 if s.loading && no_text && s.end.is_none() && !self.told_loading {
                     self.told_loading = true;
                     return Some(WatchEvent::Loading);
                 }
-                if s.content.len() > c || s.thinking.len() > t {
-                    let content = chunk_at(&s.content, c, MAX_DELTA_BYTES).to_string();
-                    let thinking = chunk_at(&s.thinking, t, MAX_DELTA_BYTES).to_string();
-                    self.sent = (c + content.len(), t + thinking.len());
-                    return Some(WatchEvent::Delta { content, thinking });
+                if let Some(event) = self.step(&s) {
+                    return Some(event);
                 }
                 if let Some(end) = &s.end {
                     self.done = true;
@@ -183,6 +262,44 @@ impl Watcher {
                 return end.map(WatchEvent::Done);
             }
         }
+    }
+
+    /// The next unseen piece of the log, moving the cursor past it.
+    fn step(&mut self, s: &GenState) -> Option<WatchEvent> {
+        while let Some(entry) = s.log.get(self.at.index) {
+            match entry {
+                Entry::Text { content, thinking } => {
+                    let Cursor {
+                        content: c,
+                        thinking: t,
+                        ..
+                    } = self.at;
+                    if content.len() > c || thinking.len() > t {
+                        let content = chunk_at(content, c, MAX_DELTA_BYTES).to_string();
+                        let thinking = chunk_at(thinking, t, MAX_DELTA_BYTES).to_string();
+                        self.at.content += content.len();
+                        self.at.thinking += thinking.len();
+                        return Some(WatchEvent::Delta { content, thinking });
+                    }
+                    if self.at.index + 1 == s.log.len() {
+                        // The last text may still grow.
+                        return None;
+                    }
+                    self.at = Cursor {
+                        index: self.at.index + 1,
+                        ..Cursor::default()
+                    };
+                }
+                Entry::Tool(event) => {
+                    self.at = Cursor {
+                        index: self.at.index + 1,
+                        ..Cursor::default()
+                    };
+                    return Some(WatchEvent::Tool(event.clone()));
+                }
+            }
+        }
+        None
     }
 }
 
@@ -219,6 +336,7 @@ impl Generations {
             state: Mutex::new(GenState::default()),
             version,
             cancel: parent.child_token(),
+            approvals: Approvals::default(),
         });
         map.insert(conversation.clone(), Arc::clone(&g));
         Some(g)

@@ -46,7 +46,7 @@ fn summary_row(r: &Row<'_>) -> rusqlite::Result<ConversationInfo> {
 }
 
 const MESSAGE_COLUMNS: &str =
-    "id, role, content, thinking, status, model, created_at, error, error_code";
+    "id, role, content, thinking, status, model, created_at, error, error_code, tools";
 
 fn message_row(r: &Row<'_>) -> rusqlite::Result<StoredMessage> {
     let role: String = r.get(1)?;
@@ -64,6 +64,10 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<StoredMessage> {
             .get::<_, Option<String>>(8)?
             .and_then(|c| serde_json::from_value(serde_json::Value::String(c)).ok()),
         truncated: false,
+        tools: r
+            .get::<_, Option<String>>(9)?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default(),
     })
 }
 
@@ -144,6 +148,7 @@ fn page_before(
             m.content = chunk_at(&m.content, 0, TEXT_SLICE_BYTES).to_string();
             m.thinking = chunk_at(&m.thinking, 0, TEXT_SLICE_BYTES).to_string();
             m.truncated = true;
+            cut_tool_outputs(&mut m);
             size = encoded_len(&m);
         }
         if used + size > PAGE_BUDGET && !items.is_empty() {
@@ -156,6 +161,23 @@ fn page_before(
     items.reverse();
     Ok((items, has_more))
 }
+
+/// In a message too big for a frame, each tool result keeps only its start.
+fn cut_tool_outputs(m: &mut StoredMessage) {
+    for e in &mut m.tools {
+        if let chinwag_protocol::ToolEvent::Result {
+            output, truncated, ..
+        } = &mut e.event
+            && output.len() > TOOL_OUTPUT_SLICE_BYTES
+        {
+            *output = chunk_at(output, 0, TOOL_OUTPUT_SLICE_BYTES).to_string();
+            *truncated = true;
+        }
+    }
+}
+
+/// What a tool result keeps in a truncated message.
+const TOOL_OUTPUT_SLICE_BYTES: usize = 512;
 
 fn encoded_len(m: &StoredMessage) -> usize {
     serde_json::to_string(m).map_or(usize::MAX, |s| s.len())

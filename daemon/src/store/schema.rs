@@ -107,6 +107,9 @@ CREATE TABLE exec_audit (
 ) STRICT;
 CREATE INDEX exec_audit_by_owner ON exec_audit(owner, at_ms);
 "#,
+    // v7: a reply's tool events (JSON array: call, approval, result, each with where in the
+    // text it came), and the tools a user allowed for the whole conversation (JSON array).
+    "ALTER TABLE messages ADD COLUMN tools TEXT; ALTER TABLE conversations ADD COLUMN grants TEXT;",
 ];
 
 /// WAL, the chosen durability, foreign keys, and a busy timeout for the write connection.

@@ -3,7 +3,9 @@
 
 use super::errors::{SqlContext, StoreError, StoreErrorKind};
 use super::{INTERRUPTED_REPLY, Store, now_ms};
-use chinwag_protocol::{ConversationId, ErrorCode, GenOptions, GenStats, MessageId, MessageStatus};
+use chinwag_protocol::{
+    ConversationId, ErrorCode, GenOptions, GenStats, MessageId, MessageStatus, StoredToolEvent,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// What a chat request asks the store to record.
@@ -302,6 +304,28 @@ impl Store {
                 params![id, content, thinking, now_ms()],
             )
             .ctx("appending to the reply")?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Appends a tool event to a reply being generated.
+    pub async fn append_tool_event(
+        &self,
+        message: &MessageId,
+        event: StoredToolEvent,
+    ) -> Result<(), StoreError> {
+        let id = message.0.clone();
+        let event = serde_json::to_string(&event)
+            .map_err(|e| StoreError::other(format!("encoding a tool event: {e}")))?;
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE messages SET tools = json_insert(coalesce(tools, '[]'), '$[#]', json(?2)),
+                        updated_at = ?3
+                  WHERE id = ?1 AND status = 'streaming'",
+                params![id, event, now_ms()],
+            )
+            .ctx("storing a tool event")?;
             Ok(())
         })
         .await

@@ -69,13 +69,14 @@ fn client_messages_have_stable_json() {
             },
             idempotency_key: Some("k-1".into()),
             replace_from: None,
+            tools: Some(vec!["read_file".into()]),
         },
         json!({"type":"chat","id":"2","bot":"coder","model":"llama3.2",
                "content":"why is the sky blue?",
                "options":{"system":"be brief","temperature":0.5,"top_p":0.25,"seed":42,
                           "num_predict":128,"num_ctx":8192,"stop":["END"],"keep_alive":"5m",
                           "think":"high"},
-               "idempotency_key":"k-1"}),
+               "idempotency_key":"k-1","tools":["read_file"]}),
     );
     golden_client(
         ClientMsg::Chat {
@@ -87,6 +88,7 @@ fn client_messages_have_stable_json() {
             options: GenOptions::default(),
             idempotency_key: None,
             replace_from: None,
+            tools: None,
         },
         json!({"type":"chat","id":"3","conversation":"c1","content":"and in French?"}),
     );
@@ -96,6 +98,16 @@ fn client_messages_have_stable_json() {
             conversation: cid("c1"),
         },
         json!({"type":"cancel","id":"4","conversation":"c1"}),
+    );
+    golden_client(
+        ClientMsg::Approve {
+            id: "4".into(),
+            conversation: cid("c1"),
+            call: "1".into(),
+            decision: Decision::Conversation,
+            reason: None,
+        },
+        json!({"type":"approve","id":"4","conversation":"c1","call":"1","decision":"conversation"}),
     );
     golden_client(
         ClientMsg::Attach {

@@ -28,6 +28,7 @@ fn reply() -> StoredMessage {
         error: Some("the daemon stopped before the reply ended".into()),
         error_code: None,
         truncated: false,
+        tools: Vec::new(),
     }
 }
 
@@ -78,6 +79,57 @@ fn server_messages_have_stable_json() {
             thinking: String::new(),
         },
         json!({"type":"delta","id":"2","conversation":"c1","message":"m2","content":"eigh"}),
+    );
+    golden_server(
+        ServerMsg::Tool {
+            id: "2".into(),
+            conversation: cid("c1"),
+            message: mid("m2"),
+            event: ToolEvent::Call {
+                call: "1".into(),
+                tool: "run_command".into(),
+                arguments: json!({"argv": ["ls", "-l"]}),
+                runs: Some("/usr/bin/ls -l (in /home/a/proj)".into()),
+                verdict: Verdict::Ask,
+                rule: None,
+                reason: None,
+                expires_at_ms: Some(1_700_000_300_000),
+            },
+        },
+        json!({"type":"tool","id":"2","conversation":"c1","message":"m2","event":"call",
+               "call":"1","tool":"run_command","arguments":{"argv":["ls","-l"]},
+               "runs":"/usr/bin/ls -l (in /home/a/proj)","verdict":"ask",
+               "expires_at_ms":1700000300000u64}),
+    );
+    golden_server(
+        ServerMsg::Tool {
+            id: "2".into(),
+            conversation: cid("c1"),
+            message: mid("m2"),
+            event: ToolEvent::Approval {
+                call: "1".into(),
+                decision: Decision::Deny,
+                reason: Some("not now".into()),
+                by: Some("alice".into()),
+            },
+        },
+        json!({"type":"tool","id":"2","conversation":"c1","message":"m2","event":"approval",
+               "call":"1","decision":"deny","reason":"not now","by":"alice"}),
+    );
+    golden_server(
+        ServerMsg::Tool {
+            id: "2".into(),
+            conversation: cid("c1"),
+            message: mid("m2"),
+            event: ToolEvent::Result {
+                call: "1".into(),
+                output: "a.txt\n".into(),
+                ok: true,
+                truncated: false,
+            },
+        },
+        json!({"type":"tool","id":"2","conversation":"c1","message":"m2","event":"result",
+               "call":"1","output":"a.txt\n","ok":true}),
     );
     golden_server(
         ServerMsg::Done {

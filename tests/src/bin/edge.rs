@@ -88,6 +88,7 @@ async fn ttft(ws: &mut Ws, n: usize) -> anyhow::Result<Vec<f64>> {
             options: Default::default(),
             idempotency_key: None,
             replace_from: None,
+            tools: None,
         };
         let start = Instant::now();
         send(ws, &chat).await?;

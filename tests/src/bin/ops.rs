@@ -109,6 +109,7 @@ async fn start_replies(fake: &FakeOllama, held: &mut [Ws]) -> anyhow::Result<()>
             options: Default::default(),
             idempotency_key: None,
             replace_from: None,
+            tools: None,
         };
         ws.send(Message::text(serde_json::to_string(&chat)?))
             .await?;

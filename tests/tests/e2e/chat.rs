@@ -53,6 +53,7 @@ async fn a_reply_streams_and_ollama_gets_the_exact_history_system_and_options() 
         options,
         idempotency_key: Some("k1".into()),
         replace_from: None,
+        tools: None,
     };
     fake.script(reply("llama3.2", &["Rayleigh", " scattering."]));
     c.send(&first).await;
@@ -125,6 +126,7 @@ async fn a_reply_streams_and_ollama_gets_the_exact_history_system_and_options() 
         options: GenOptions::default(),
         idempotency_key: None,
         replace_from: None,
+        tools: None,
     };
     c.send(&second).await;
     let msgs = c.until(is_done).await;
@@ -286,6 +288,7 @@ async fn a_resend_with_the_same_idempotency_key_is_stored_once() {
         options: GenOptions::default(),
         idempotency_key: Some("same-key".into()),
         replace_from: None,
+        tools: None,
     };
     c.send(&send("1")).await;
     let first = c.until(is_done).await;
@@ -327,6 +330,7 @@ async fn a_resend_while_the_reply_is_live_attaches_to_it_with_or_without_the_con
         options: GenOptions::default(),
         idempotency_key: Some("live-key".into()),
         replace_from: None,
+        tools: None,
     };
     let mut lost = TestClient::connect(&daemon.socket).await;
     lost.send(&resend("1", None)).await;
@@ -378,6 +382,7 @@ async fn a_second_chat_in_a_busy_conversation_is_refused_with_conflict() {
         options: GenOptions::default(),
         idempotency_key: None,
         replace_from: None,
+        tools: None,
     };
     let reply = c.call(busy).await;
     assert!(
@@ -429,6 +434,7 @@ async fn bots_and_the_default_model_choose_what_ollama_is_asked() {
         options: GenOptions::default(),
         idempotency_key: None,
         replace_from: None,
+        tools: None,
     };
     c.send(&no_model("1", None)).await;
     let msgs = c.until(is_done).await;
@@ -494,6 +500,7 @@ async fn replace_from_regenerates_the_last_turn_in_one_commit() {
         options: GenOptions::default(),
         idempotency_key: None,
         replace_from: Some(from),
+        tools: None,
     };
     fake.script(reply("llama3.2", &["better answer"]));
     c.send(&redo("b", question.clone(), "the question, edited"))

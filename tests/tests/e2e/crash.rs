@@ -19,6 +19,7 @@ fn keyed_chat(key: &str) -> ClientMsg {
         options: GenOptions::default(),
         idempotency_key: Some(key.into()),
         replace_from: None,
+        tools: None,
     }
 }
 

@@ -287,6 +287,7 @@ async fn ollama_down_is_backend_unavailable_with_the_fix_in_the_message() {
             options: Default::default(),
             idempotency_key: None,
             replace_from: None,
+            tools: None,
         })
         .await;
     assert_eq!(error_code(&reply), ErrorCode::BackendUnavailable);

@@ -43,6 +43,7 @@ fn chat(model: &str, content: &str, options: GenOptions) -> ClientMsg {
         options,
         idempotency_key: None,
         replace_from: None,
+        tools: None,
     }
 }
 
@@ -372,6 +373,7 @@ async fn thinking_is_switched_per_request_and_per_bot_and_a_bot_may_name_a_backe
         },
         idempotency_key: None,
         replace_from: None,
+        tools: None,
     };
     let done = |m: &ServerMsg| matches!(m, ServerMsg::Done { .. } | ServerMsg::Error { .. });
 
@@ -436,6 +438,7 @@ async fn cancel_closes_the_servers_stream_and_a_continuation_sends_the_whole_his
         options: GenOptions::default(),
         idempotency_key: None,
         replace_from: None,
+        tools: None,
     })
     .await;
     c.until(|m| matches!(m, ServerMsg::Delta { .. })).await;

@@ -162,9 +162,10 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
     }
     match msg {
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => Ok(()),
-        ClientMsg::Chat { .. } | ClientMsg::Cancel { .. } | ClientMsg::Attach { .. } => {
-            turns::run(s, msg).await
-        }
+        ClientMsg::Chat { .. }
+        | ClientMsg::Cancel { .. }
+        | ClientMsg::Attach { .. }
+        | ClientMsg::Approve { .. } => turns::run(s, msg).await,
         ClientMsg::Exec { .. } | ClientMsg::ExecCheck { .. } => exec::run(s, msg).await,
         ClientMsg::CancelExec { id, exec } => {
             exec::cancel(s, &exec);

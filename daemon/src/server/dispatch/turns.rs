@@ -5,8 +5,10 @@ use super::super::outbox::Session;
 use super::resolve;
 use crate::chat::{ChatParams, ChatStart, start_chat, stored_end};
 use crate::frame::{MAX_DELTA_BYTES, chunk_at};
-use crate::generation::{GenEnd, WatchEvent, Watcher};
-use chinwag_protocol::{ClientMsg, ConversationId, ErrorBody, ServerMsg};
+use crate::generation::{Answer, GenEnd, Piece, WatchEvent, Watcher, pieces};
+use chinwag_protocol::{
+    ClientMsg, ConversationId, Decision, ErrorBody, ErrorCode, MessageId, ServerMsg,
+};
 use std::sync::Arc;
 
 /// Runs a request of this family (the dispatcher routes only these here).
@@ -23,6 +25,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
             options,
             idempotency_key,
             replace_from,
+            tools,
         } => {
             if crate::logging::content_allowed() {
                 tracing::info!(%content, "chat content (logged because --log-content is on)");
@@ -35,6 +38,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
                 options,
                 idempotency_key,
                 replace_from,
+                tools,
             };
             let started = start_chat(d, &s.peer, params)
                 .await
@@ -89,6 +93,22 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
             }
             s.send(ServerMsg::Ok { id }).await;
         }
+        ClientMsg::Approve {
+            id,
+            conversation,
+            call,
+            decision,
+            reason,
+        } => {
+            let conversation = resolve(s, &conversation).await?;
+            let answer = Answer {
+                decision,
+                reason,
+                by: s.peer.display.clone(),
+            };
+            approve(s, &conversation, &call, answer)?;
+            s.send(ServerMsg::Ok { id }).await;
+        }
         ClientMsg::Attach { id, conversation } => {
             let conversation = resolve(s, &conversation).await?;
             let live = d.generations.get(owner, &conversation);
@@ -109,6 +129,42 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
     Ok(())
 }
 
+/// Answers a tool call waiting in `conversation`'s reply.
+fn approve(
+    s: &Session,
+    conversation: &ConversationId,
+    call: &str,
+    answer: Answer,
+) -> Result<(), ErrorBody> {
+    if answer.decision == Decision::Timeout {
+        return Err(ErrorBody::new(
+            ErrorCode::InvalidRequest,
+            "decision is once, conversation or deny",
+        ));
+    }
+    let waiting = || {
+        ErrorBody::new(
+            ErrorCode::NotFound,
+            format!("no tool call {call:?} waits for an answer in this conversation"),
+        )
+    };
+    let g =
+        s.d.generations
+            .get(&s.peer.owner, conversation)
+            .ok_or_else(waiting)?;
+    let tool = g.approvals.tool_of(call).ok_or_else(waiting)?;
+    if tool == "run_command" && answer.decision.allows() && !s.peer.scopes.exec {
+        return Err(ErrorBody::new(
+            ErrorCode::Forbidden,
+            "this connection's token lacks the exec scope, which allowing run_command needs",
+        ));
+    }
+    if !g.approvals.answer(call, answer) {
+        return Err(waiting());
+    }
+    Ok(())
+}
+
 async fn replay_and_forward(s: &Arc<Session>, id: &str, g: &Arc<crate::generation::Generation>) {
     let (w, content, thinking) = g.watch_after_snapshot();
     let replay = ServerMsg::Replay {
@@ -124,8 +180,9 @@ async fn replay_and_forward(s: &Arc<Session>, id: &str, g: &Arc<crate::generatio
     }
 }
 
-/// Sends a stored reply as a `replay` of its start and `delta`s of the rest, each small
-/// enough for one frame. `false` once the client is gone.
+/// Sends a stored reply as it was logged: a `replay` of the start of its first text, then
+/// `delta`s (each small enough for one frame) and `tool` events in order. `false` once the
+/// client is gone.
 async fn replay_stored(
     s: &Session,
     id: &str,
@@ -133,32 +190,79 @@ async fn replay_stored(
     model: &str,
     m: &chinwag_protocol::StoredMessage,
 ) -> bool {
-    let (mut c, mut t) = (0, 0);
-    let mut first = true;
-    while first || c < m.content.len() || t < m.thinking.len() {
-        let content = chunk_at(&m.content, c, MAX_DELTA_BYTES).to_string();
-        let thinking = chunk_at(&m.thinking, t, MAX_DELTA_BYTES).to_string();
-        (c, t) = (c + content.len(), t + thinking.len());
-        let msg = if first {
-            ServerMsg::Replay {
-                id: id.to_string(),
-                conversation: conversation.clone(),
-                message: m.id.clone(),
-                model: model.to_string(),
-                content,
-                thinking,
+    let mut pieces = pieces(m).into_iter().peekable();
+    let (mut content, mut thinking) = (String::new(), String::new());
+    if let Some(Piece::Text { .. }) = pieces.peek()
+        && let Some(Piece::Text {
+            content: c,
+            thinking: t,
+        }) = pieces.next()
+    {
+        (content, thinking) = (c, t);
+    }
+    let (c, t) = (
+        chunk_at(&content, 0, MAX_DELTA_BYTES).len(),
+        chunk_at(&thinking, 0, MAX_DELTA_BYTES).len(),
+    );
+    let replay = ServerMsg::Replay {
+        id: id.to_string(),
+        conversation: conversation.clone(),
+        message: m.id.clone(),
+        model: model.to_string(),
+        content: content[..c].to_string(),
+        thinking: thinking[..t].to_string(),
+    };
+    if !s.send(replay).await {
+        return false;
+    }
+    let rest = Piece::Text {
+        content: content[c..].to_string(),
+        thinking: thinking[t..].to_string(),
+    };
+    for piece in std::iter::once(rest).chain(pieces) {
+        let sent = match piece {
+            Piece::Text { content, thinking } => {
+                send_text(s, id, conversation, &m.id, &content, &thinking).await
             }
-        } else {
-            ServerMsg::Delta {
-                id: id.to_string(),
-                conversation: conversation.clone(),
-                message: m.id.clone(),
-                content,
-                thinking,
+            Piece::Tool(event) => {
+                s.send(ServerMsg::Tool {
+                    id: id.to_string(),
+                    conversation: conversation.clone(),
+                    message: m.id.clone(),
+                    event,
+                })
+                .await
             }
         };
-        first = false;
-        if !s.send(msg).await {
+        if !sent {
+            return false;
+        }
+    }
+    true
+}
+
+/// Sends text as `delta`s small enough for one frame each.
+async fn send_text(
+    s: &Session,
+    id: &str,
+    conversation: &ConversationId,
+    message: &MessageId,
+    content: &str,
+    thinking: &str,
+) -> bool {
+    let (mut c, mut t) = (0, 0);
+    while c < content.len() || t < thinking.len() {
+        let part = chunk_at(content, c, MAX_DELTA_BYTES).to_string();
+        let think = chunk_at(thinking, t, MAX_DELTA_BYTES).to_string();
+        (c, t) = (c + part.len(), t + think.len());
+        let delta = ServerMsg::Delta {
+            id: id.to_string(),
+            conversation: conversation.clone(),
+            message: message.clone(),
+            content: part,
+            thinking: think,
+        };
+        if !s.send(delta).await {
             return false;
         }
     }
@@ -198,6 +302,17 @@ async fn forward(s: &Arc<Session>, id: &str, mut w: Watcher) {
                     return;
                 }
             }
+            Some(WatchEvent::Tool(event)) => {
+                let tool = ServerMsg::Tool {
+                    id: id.to_string(),
+                    conversation: g.conversation.clone(),
+                    message: g.message.clone(),
+                    event,
+                };
+                if !s.send(tool).await {
+                    return;
+                }
+            }
             Some(WatchEvent::Done(end)) => {
                 send_done(s, id, &g.conversation, &g.message, end).await;
                 return;
@@ -210,7 +325,7 @@ async fn send_done(
     s: &Session,
     id: &str,
     conversation: &ConversationId,
-    message: &chinwag_protocol::MessageId,
+    message: &MessageId,
     end: GenEnd,
 ) {
     s.send(ServerMsg::Done {

@@ -444,6 +444,7 @@ impl App {
             options,
             idempotency_key: Some(p.key),
             replace_from: p.replace_from,
+            tools: None,
         }));
     }
 

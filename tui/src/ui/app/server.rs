@@ -91,6 +91,8 @@ impl App {
                 e.thinking.push_str(&thinking);
                 e.touch();
             }
+            // Tool calls are shown from the next commit on.
+            ServerMsg::Tool { .. } => {}
             ServerMsg::Loading {
                 conversation,
                 model,

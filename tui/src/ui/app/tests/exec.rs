@@ -211,6 +211,7 @@ fn blocks_keep_their_place_when_the_conversation_loads_again() {
             created_at_ms: 0,
             error_code: None,
             truncated: false,
+            tools: Vec::new(),
         })
         .collect();
     // A reconnect loads the open conversation again.

@@ -123,6 +123,7 @@ fn a_conversation_bigger_than_a_frame_is_fetched_page_by_page_and_slice_by_slice
         error: None,
         error_code: None,
         truncated,
+        tools: Vec::new(),
     };
     let summary = ConversationSummary {
         id: conv(3),
