@@ -82,13 +82,13 @@ async fn a_late_watcher_replays_what_a_live_one_saw() {
     let (_all, g) = generations();
     let mut live = g.watch();
     let mut seen = Vec::new();
-    let steps: Vec<Box<dyn Fn(&Generation)>> = vec![
-        Box::new(|g| g.push("Let me ", "I should look")),
-        Box::new(|g| g.push("look.", "")),
-        Box::new(|g| g.push_tool(call("1"))),
-        Box::new(|g| g.push_tool(approval("1"))),
-        Box::new(|g| g.push("", " at the file")),
-        Box::new(|g| g.push("It says hi.", "")),
+    let steps: [fn(&Generation); 6] = [
+        |g| g.push("Let me ", "I should look"),
+        |g| g.push("look.", ""),
+        |g| g.push_tool(call("1")),
+        |g| g.push_tool(approval("1")),
+        |g| g.push("", " at the file"),
+        |g| g.push("It says hi.", ""),
     ];
     for step in &steps {
         step(&g);
