@@ -23,6 +23,7 @@ pub mod reload;
 pub mod server;
 pub mod store;
 pub mod tls;
+pub mod tools;
 
 use anyhow::{Context, Result};
 use std::sync::Arc;

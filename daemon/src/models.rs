@@ -88,17 +88,27 @@ impl ModelCatalog {
         Ok(models)
     }
 
-    /// The stored name of `model` if its backend has it (a stale cache is refreshed once
-    /// before refusing, so a model pulled a moment ago is found); `model_not_found` with a
-    /// suggestion otherwise, or the backend's own error when it cannot be asked.
-    pub async fn require(&self, backends: &Backends, model: &str) -> Result<String, ErrorBody> {
+    /// `model` as its backend lists it, under its stored name, if the backend has it (a
+    /// stale cache is refreshed once before refusing, so a model pulled a moment ago is
+    /// found); `model_not_found` with a suggestion otherwise, or the backend's own error when
+    /// it cannot be asked.
+    pub async fn require(&self, backends: &Backends, model: &str) -> Result<ModelInfo, ErrorBody> {
         let routed = backends.route(model);
         if let Some(name) = &routed.name {
-            let find = |models: &[ModelInfo]| models.iter().any(|m| m.name == routed.model);
-            if find(&self.list(&routed.backend, name, false).await?)
-                || find(&self.list(&routed.backend, name, true).await?)
-            {
-                return Ok(model.to_string());
+            let find = |models: &[ModelInfo]| {
+                models
+                    .iter()
+                    .find(|m| m.name == routed.model)
+                    .map(|m| ModelInfo {
+                        name: model.to_string(),
+                        ..m.clone()
+                    })
+            };
+            if let Some(found) = find(&self.list(&routed.backend, name, false).await?) {
+                return Ok(found);
+            }
+            if let Some(found) = find(&self.list(&routed.backend, name, true).await?) {
+                return Ok(found);
             }
             let have = self.list(&routed.backend, name, false).await?;
             return Err(not_on_backend(name, &routed.model, &have));
@@ -108,7 +118,10 @@ impl ModelCatalog {
             models
                 .iter()
                 .find(|m| same_model(&m.name, &name))
-                .map(|m| normalize_model(&m.name))
+                .map(|m| ModelInfo {
+                    name: normalize_model(&m.name),
+                    ..m.clone()
+                })
         };
         if let Some(found) = find(&self.list(&routed.backend, "", false).await?) {
             return Ok(found);
@@ -177,6 +190,7 @@ mod tests {
             family: None,
             parameter_size: None,
             quantization: None,
+            capabilities: Vec::new(),
         }
     }
 

@@ -152,6 +152,17 @@ pub struct ModelInfo {
     pub parameter_size: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantization: Option<String>,
+    /// What the model can do, as Ollama lists it (`completion`, `tools`, `vision`,
+    /// `thinking`…); empty when the backend does not say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<String>,
+}
+
+impl ModelInfo {
+    /// Whether the model can call tools: Ollama says so, or the backend does not say.
+    pub fn has_tools(&self) -> bool {
+        self.capabilities.is_empty() || self.capabilities.iter().any(|c| c == "tools")
+    }
 }
 
 /// A named profile from the daemon's config: a model, a system prompt and options.

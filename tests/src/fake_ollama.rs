@@ -53,6 +53,8 @@ pub struct State {
     scripts: VecDeque<Script>,
     /// Model names `/api/tags` lists; a chat for another model gets a 404.
     pub models: Vec<String>,
+    /// Of those, the ones listed without the `tools` capability.
+    pub without_tools: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +90,32 @@ pub fn reply(model: &str, pieces: &[&str]) -> Script {
         .iter()
         .map(|p| Part::Bytes(line(model, p, false).into_bytes()))
         .collect();
+    parts.push(Part::Bytes(line(model, "", true).into_bytes()));
+    Script::Stream(parts)
+}
+
+/// A reply that calls tools, as Ollama streams one: `text` (if any), then one chunk carrying
+/// every call whole (`(name, arguments)`, ids `call_` + 8 characters), then `done`.
+pub fn tool_calls(model: &str, text: &str, calls: &[(&str, Value)]) -> Script {
+    let mut parts = Vec::new();
+    if !text.is_empty() {
+        parts.push(Part::Bytes(line(model, text, false).into_bytes()));
+    }
+    let calls: Vec<Value> = calls
+        .iter()
+        .enumerate()
+        .map(|(i, (name, args))| {
+            json!({"id": format!("call_{i:08}"),
+                   "function": {"index": i, "name": name, "arguments": args}})
+        })
+        .collect();
+    let chunk = json!({
+        "model": model,
+        "created_at": "2025-10-26T17:15:24.097767Z",
+        "message": {"role": "assistant", "content": "", "tool_calls": calls},
+        "done": false,
+    });
+    parts.push(Part::Bytes(format!("{chunk}\n").into_bytes()));
     parts.push(Part::Bytes(line(model, "", true).into_bytes()));
     Script::Stream(parts)
 }
@@ -234,13 +262,18 @@ impl FakeOllama {
                     respond_json(&mut stream, 200, &json!({"version": "0.33.0"})).await
                 }
                 ("GET", "/api/tags") => {
-                    let models: Vec<Value> = self.state().models.iter().enumerate().map(|(i, m)| json!({
+                    let models: Vec<Value> = {
+                        let st = self.state();
+                        st.models.iter().enumerate().map(|(i, m)| json!({
+                        "capabilities": if st.without_tools.contains(m) { json!(["completion"]) }
+                                        else { json!(["completion", "tools"]) },
                         "name": format!("{m}:latest"), "model": format!("{m}:latest"),
                         "modified_at": format!("2025-05-0{}T17:37:44.706015396-07:00", 9 - i.min(8)),
                         "size": 2_019_393_189u64, "digest": "a80c4f17acd5",
                         "details": {"parent_model": "", "format": "gguf", "family": "llama",
                                     "families": ["llama"], "parameter_size": "3.2B", "quantization_level": "Q4_K_M"}
-                    })).collect();
+                    })).collect()
+                    };
                     respond_json(&mut stream, 200, &json!({"models": models})).await
                 }
                 ("POST", "/api/chat") => self.chat(&mut stream, &json).await,

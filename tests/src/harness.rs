@@ -55,6 +55,7 @@ pub fn test_config(dir: &Path, ollama_host: &str) -> Config {
         token_limits: BTreeMap::new(),
         trust_proxy: Vec::new(),
         exec: chinwagd::exec::ExecConfig::default(),
+        tools: chinwagd::tools::ToolsConfig::default(),
         backends: Default::default(),
         config_file: None,
         source: None,

@@ -1,46 +1,19 @@
 //! The seam between a turn and the servers that generate it. The daemon builds a neutral
-//! [`Turn`] (the messages with their roles, the options); a [`Backend`] turns it into
+//! [`Turn`] (the messages with their roles, the tools offered, the options); a [`Backend`] turns it into
 //! Ollama's `/api/chat` or an OpenAI-compatible `/v1/chat/completions` and streams back
 //! [`StreamEvent`]s. Nothing outside a backend's module knows its wire format.
 //! [`Backends`] holds the configured ones and routes a model name to its backend.
 
 pub mod openai;
 mod registry;
+mod turn;
 
 pub use registry::{BackendConfig, BackendKind, Backends, Routed};
+pub use turn::{StreamEvent, ToolCall, ToolSpec, Turn, TurnMessage, TurnRole};
 
 use crate::ollama::{ChatStream, OllamaClient, OllamaError};
-use chinwag_protocol::{ErrorBody, GenOptions, GenStats, ModelInfo, Role};
+use chinwag_protocol::{ErrorBody, ModelInfo};
 use openai::{OpenAiClient, OpenAiError, SseStream};
-
-/// One turn as any backend is asked it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Turn {
-    /// The model's name on its backend (without the `backend:` prefix).
-    pub model: String,
-    pub messages: Vec<TurnMessage>,
-    /// Generation options (the system prompt is already among the messages).
-    pub options: GenOptions,
-}
-
-/// One message of the history sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TurnMessage {
-    pub role: Role,
-    pub content: String,
-}
-
-/// One step of a streaming reply.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StreamEvent {
-    /// More text (either part may be empty).
-    Delta { content: String, thinking: String },
-    /// How the reply ended. Any content the last chunk carried came as a `Delta` before.
-    Done {
-        done_reason: Option<String>,
-        stats: GenStats,
-    },
-}
 
 /// A server that generates.
 #[derive(Debug, Clone)]

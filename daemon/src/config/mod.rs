@@ -56,6 +56,8 @@ pub struct FileConfig {
     pub bots: BTreeMap<String, BotConfig>,
     #[serde(default)]
     pub exec: FileExec,
+    #[serde(default)]
+    pub tools: crate::tools::FileTools,
     /// Servers besides the default Ollama, by name.
     #[serde(default)]
     pub backends: BTreeMap<String, crate::backend::BackendConfig>,
@@ -251,6 +253,13 @@ pub struct BotConfig {
     pub description: Option<String>,
     #[serde(default)]
     pub options: BotOptions,
+    /// The tools the bot offers to models that can call them.
+    #[serde(default)]
+    pub tools: Vec<String>,
+    /// Of those, the ones that run without asking (read-only ones; `run_command` only with
+    /// `[tools] allow_auto_run_command`).
+    #[serde(default)]
+    pub auto_approve: Vec<String>,
 }
 
 /// `[bots.NAME.options]`: the generation options a bot sets.
@@ -350,6 +359,8 @@ pub struct Config {
     pub source: Option<(Dirs, Overrides)>,
     /// The command executor.
     pub exec: crate::exec::ExecConfig,
+    /// The model's tools.
+    pub tools: crate::tools::ToolsConfig,
     /// `[backends.NAME]`, checked (names, keys present) at load.
     pub backends: BTreeMap<String, crate::backend::BackendConfig>,
 }
@@ -501,6 +512,13 @@ impl Config {
                 .or(file.listen),
             trust_proxy: file.trust_proxy.clone(),
             exec: crate::exec::ExecConfig::from_file(&file.exec)?,
+            tools: {
+                let tools = crate::tools::ToolsConfig::from_file(&file.tools)?;
+                for (name, bot) in &file.bots {
+                    crate::tools::check_bot(name, &bot.tools, &bot.auto_approve, &tools)?;
+                }
+                tools
+            },
             backends: {
                 crate::backend::Backends::check(&file.backends)?;
                 file.backends.clone()

@@ -82,6 +82,13 @@ pub const TABLES: &[(&str, &str)] = &[
          another program or write where it is told.",
     ),
     (
+        "tools",
+        "The model's tools (chat with tools, or a bot's): each call is shown to your clients \
+         with the policy's verdict and runs only once one of them allows it, unless a bot \
+         approves it. read_file, list_dir and search_text see the executor's root; \
+         run_command is the executor.",
+    ),
+    (
         "backends.BACKEND",
         "A server besides Ollama at OLLAMA_HOST. Its models are named BACKEND:model (chinwag \
          -m lan:qwen2.5); chinwag models lists them. Changing backends needs a restart.",

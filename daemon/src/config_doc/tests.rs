@@ -44,7 +44,9 @@ fn documented(table: &str) -> Vec<&'static str> {
 #[test]
 fn every_key_the_parser_takes_is_described() {
     use crate::config::{BotConfig, BotOptions, FileConfig, FileLimits, FileTimeouts};
-    let tables = ["timeouts", "limits", "tls", "bots", "exec", "backends"];
+    let tables = [
+        "timeouts", "limits", "tls", "bots", "exec", "backends", "tools",
+    ];
     let mut top: Vec<&str> = fields::<FileConfig>()
         .into_iter()
         .filter(|f| !tables.contains(f))
@@ -79,6 +81,7 @@ fn every_key_the_parser_takes_is_described() {
             "backends.BACKEND",
         ),
         (fields::<crate::tls::TlsFiles>(), "tls"),
+        (fields::<crate::tools::FileTools>(), "tools"),
         (fields::<BotOptions>(), "bots.NAME.options"),
     ] {
         let mut f = fields;

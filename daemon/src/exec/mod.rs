@@ -198,6 +198,33 @@ pub fn decide(
     })
 }
 
+/// A request's audit record before it is decided (`allowed` until a refusal says otherwise).
+pub fn record(
+    user: &str,
+    token: Option<String>,
+    argv: Vec<String>,
+    cwd: Option<String>,
+    check: bool,
+) -> chinwag_protocol::ExecRecord {
+    chinwag_protocol::ExecRecord {
+        at_ms: crate::store::now_ms(),
+        user: user.to_string(),
+        token,
+        argv,
+        cwd,
+        check,
+        decision: "allowed".into(),
+        rule: None,
+        code: None,
+        signal: None,
+        timed_out: false,
+        truncated: false,
+        bytes: 0,
+        duration_ms: 0,
+        sandbox: None,
+    }
+}
+
 /// Commands running now, per user, against `max_running_per_user`.
 #[derive(Debug, Default)]
 pub struct Running(Mutex<HashMap<String, usize>>);

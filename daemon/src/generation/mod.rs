@@ -8,12 +8,14 @@
 //! model asks for, and writes to the store; `approval` holds the calls waiting for a user.
 
 mod approval;
+mod calls;
 mod run;
 mod stored;
 #[cfg(test)]
 mod tests;
 
 pub use approval::{Answer, Approvals, Pending};
+pub use calls::TurnTools;
 pub use run::{GenJob, Usage, conclude, run_generation};
 pub use stored::{Piece, pieces};
 

@@ -1,11 +1,14 @@
-//! The runner: streams one reply from its backend into the generation and the store.
+//! The runner: streams one reply from its backend into the generation and the store, in
+//! rounds when the model calls tools (`calls` answers them between two requests).
 
+use super::calls::{CallState, TurnTools};
 use super::{GenEnd, Generation, Generations};
-use crate::backend::{Backend, BackendError, StreamEvent, Turn};
+use crate::backend::{Backend, BackendError, StreamEvent, ToolCall, Turn};
 use crate::config::Timeouts;
 use crate::limits::Limits;
 use crate::metrics::{Held, Metrics};
 use crate::store::{INTERRUPTED_REPLY, ReplyEnd, Store, StoreError};
+use crate::tools::decide::{Next::RunCalls, after_request};
 use chinwag_protocol::{ErrorBody, ErrorCode, GenStats, MessageStatus};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +20,10 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug)]
 pub struct GenJob {
     pub generation: Arc<Generation>,
+    /// The first request of the turn; rounds of tool calls add to it.
     pub request: Turn,
+    /// The tools the turn offers and what runs them.
+    pub tools: TurnTools,
     pub store: Store,
     pub backend: Backend,
     pub registry: Arc<Generations>,
@@ -52,10 +58,12 @@ impl Usage {
     }
 }
 
-enum Outcome {
+pub(super) enum Outcome {
     Done {
         done_reason: Option<String>,
         stats: GenStats,
+        /// The tools the model called in this request.
+        calls: Vec<ToolCall>,
     },
     Cancelled,
     ShuttingDown,
@@ -65,7 +73,7 @@ enum Outcome {
 
 /// Text streamed from the backend but not yet stored (so not yet shown to anyone).
 #[derive(Default)]
-struct Pending {
+pub(super) struct Pending {
     content: String,
     thinking: String,
 }
@@ -94,14 +102,59 @@ pub async fn run_generation(job: GenJob) {
     let g = Arc::clone(&job.generation);
     let mut pending = Pending::default();
     let started = Instant::now();
-    let outcome = stream_reply(&job, &mut pending).await;
+    let mut request = job.request.clone();
+    let mut calls = CallState::new(&job.tools);
+    let mut tokens: Option<u64> = None;
+    let outcome = loop {
+        let round_start = g.text_at().0;
+        match stream_reply(&job, &request, &mut pending).await {
+            Outcome::Done {
+                done_reason,
+                stats,
+                calls: asked,
+            } => {
+                if let Some(n) = stats.completion_tokens {
+                    tokens = Some(tokens.unwrap_or(0) + n);
+                }
+                let next = after_request(
+                    !asked.is_empty(),
+                    !request.tools.is_empty(),
+                    calls.rounds,
+                    job.tools.config.max_rounds,
+                );
+                let RunCalls { offer_tools } = next else {
+                    let stats = GenStats {
+                        completion_tokens: tokens,
+                        ..stats
+                    };
+                    break Outcome::Done {
+                        done_reason,
+                        stats,
+                        calls: Vec::new(),
+                    };
+                };
+                // The round's text is stored (and shown) before its calls.
+                if let Err(stop) = flush(&job, &mut pending).await {
+                    break stop;
+                }
+                let text = g.text().0.get(round_start..).unwrap_or("").to_string();
+                if let Err(stop) = calls.answer(&job, &mut request, text, asked).await {
+                    break stop;
+                }
+                if !offer_tools {
+                    request.tools.clear();
+                }
+            }
+            other => break other,
+        }
+    };
     job.metrics
         .reply_duration
         .observe(started.elapsed().as_secs_f64());
     let (status, error, done_reason, stats) = match outcome {
-        Outcome::Done { done_reason, stats } => {
-            (MessageStatus::Complete, None, done_reason, Some(stats))
-        }
+        Outcome::Done {
+            done_reason, stats, ..
+        } => (MessageStatus::Complete, None, done_reason, Some(stats)),
         Outcome::Cancelled => (MessageStatus::Cancelled, None, None, None),
         Outcome::ShuttingDown => (
             MessageStatus::Incomplete,
@@ -118,7 +171,7 @@ pub async fn run_generation(job: GenJob) {
         Outcome::Storage(body) => (MessageStatus::Incomplete, Some(body), None, None),
     };
     let (content, thinking) = pending.take();
-    let eval_count = stats.as_ref().and_then(|s| s.completion_tokens);
+    let eval_count = stats.as_ref().and_then(|s| s.completion_tokens).or(tokens);
     let end = GenEnd {
         status,
         done_reason,
@@ -128,6 +181,24 @@ pub async fn run_generation(job: GenJob) {
     conclude(&g, &job.store, &job.registry, content, thinking, end).await;
     let tokens = job.usage.charge(eval_count, g.text_len());
     job.metrics.output_tokens.inc_by(tokens);
+}
+
+/// Stores what text is waiting and shows it: the end of a round, before its tool calls.
+async fn flush(job: &GenJob, pending: &mut Pending) -> Result<(), Outcome> {
+    if pending.len() == 0 {
+        return Ok(());
+    }
+    let (content, thinking) = pending.take();
+    match write(job, content, thinking).await {
+        Ok((content, thinking)) => {
+            job.generation.push(&content, &thinking);
+            Ok(())
+        }
+        Err((e, content, thinking)) => {
+            pending.unshift(content, thinking);
+            Err(Outcome::Storage(e.to_body()))
+        }
+    }
 }
 
 /// Stores how a reply ended (with its last unsaved text), tells its watchers, and unregisters
@@ -198,7 +269,7 @@ fn write(job: &GenJob, content: String, thinking: String) -> Write {
 /// has seen survives kill -9. While one write is in flight, new text waits and goes in the
 /// next one: writes batch themselves to what the disk can take, and a slow disk only makes
 /// deltas bigger.
-async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
+async fn stream_reply(job: &GenJob, request: &Turn, pending: &mut Pending) -> Outcome {
     let g = &job.generation;
     let cancel = g.cancel_token();
     let t = job.timeouts;
@@ -227,10 +298,7 @@ async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
         let slot = Arc::clone(&job.slots).acquire_owned().await.ok();
         drop(waiting);
         let active = Held::new(&job.metrics.generations_active);
-        (
-            slot.map(|s| (s, active)),
-            job.backend.chat(&job.request).await,
-        )
+        (slot.map(|s| (s, active)), job.backend.chat(request).await)
     };
     tokio::pin!(chat);
     let (_slot, mut stream) = loop {
@@ -251,6 +319,7 @@ async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
     };
     let mut writing: Option<Write> = None;
     let mut next_write = Instant::now();
+    let mut calls = Vec::new();
     let outcome = loop {
         let due = pending.len() > 0 && writing.is_none();
         if due && Instant::now() >= next_write {
@@ -290,8 +359,13 @@ async fn stream_reply(job: &GenJob, pending: &mut Pending) -> Outcome {
                     pending.content.push_str(&content);
                     pending.thinking.push_str(&thinking);
                 }
+                Ok(Some(StreamEvent::ToolCalls(more))) => {
+                    got_token = true;
+                    deadline = Instant::now() + t.between_tokens;
+                    calls.extend(more);
+                }
                 Ok(Some(StreamEvent::Done { done_reason, stats })) => {
-                    break Outcome::Done { done_reason, stats };
+                    break Outcome::Done { done_reason, stats, calls };
                 }
                 Ok(None) => {
                     break Outcome::Backend(job.backend.dropped("stream ended"));

@@ -4,8 +4,9 @@ use super::error::OllamaError;
 use super::host::OllamaUrl;
 use super::ndjson::{LineDecoder, MAX_LINE_BYTES};
 use super::wire::{ChatChunk, ChatRequest, ErrorReply, TagsReply, VersionReply};
-use crate::backend::{StreamEvent, Turn, error_chain};
+use crate::backend::{StreamEvent, ToolCall, Turn, error_chain};
 use chinwag_protocol::ModelInfo;
+use std::collections::VecDeque;
 use std::time::Duration;
 
 /// A handle on one Ollama server. Cheap to clone.
@@ -57,7 +58,7 @@ impl OllamaClient {
         Ok(ChatStream {
             resp,
             lines: LineDecoder::new(MAX_LINE_BYTES),
-            pending: None,
+            pending: VecDeque::new(),
             ended: false,
         })
     }
@@ -131,15 +132,15 @@ async fn check_status(
 pub struct ChatStream {
     resp: reqwest::Response,
     lines: LineDecoder,
-    /// A `Done` waiting to be returned after the final chunk's content.
-    pending: Option<StreamEvent>,
+    /// Events of a chunk waiting their turn (its text comes first, then calls, then the end).
+    pending: VecDeque<StreamEvent>,
     ended: bool,
 }
 
 impl ChatStream {
     /// The next event; `Ok(None)` after `Done`. A stream that ends without `done` is an error.
     pub async fn next_event(&mut self) -> Result<Option<StreamEvent>, OllamaError> {
-        if let Some(ev) = self.pending.take() {
+        if let Some(ev) = self.pending.pop_front() {
             return Ok(Some(ev));
         }
         if self.ended {
@@ -195,23 +196,33 @@ impl ChatStream {
             self.ended = true;
             return Err(OllamaError::MidStream { message });
         }
-        let (content, thinking) = match &chunk.message {
-            Some(m) => (m.content.clone(), m.thinking.clone().unwrap_or_default()),
-            None => (String::new(), String::new()),
+        let (content, thinking, calls) = match chunk.message.clone() {
+            Some(m) => (m.content, m.thinking.unwrap_or_default(), m.tool_calls),
+            None => (String::new(), String::new(), Vec::new()),
         };
-        let has_text = !content.is_empty() || !thinking.is_empty();
+        // One chunk may carry text, calls and the end: they come out in that order.
+        if !content.is_empty() || !thinking.is_empty() {
+            self.pending
+                .push_back(StreamEvent::Delta { content, thinking });
+        }
+        if !calls.is_empty() {
+            let calls = calls
+                .into_iter()
+                .map(|c| ToolCall {
+                    id: String::new(),
+                    name: c.function.name,
+                    arguments: c.function.arguments,
+                })
+                .collect();
+            self.pending.push_back(StreamEvent::ToolCalls(calls));
+        }
         if chunk.done {
             self.ended = true;
-            let done = StreamEvent::Done {
+            self.pending.push_back(StreamEvent::Done {
                 done_reason: chunk.done_reason.clone(),
                 stats: chunk.stats(),
-            };
-            if has_text {
-                self.pending = Some(done);
-                return Ok(Some(StreamEvent::Delta { content, thinking }));
-            }
-            return Ok(Some(done));
+            });
         }
-        Ok(has_text.then_some(StreamEvent::Delta { content, thinking }))
+        Ok(self.pending.pop_front())
     }
 }

@@ -1,7 +1,7 @@
 //! Ollama's JSON shapes, as `api/types.go` defines them: what we send and what we read.
 
-use crate::backend::Turn;
-use chinwag_protocol::{GenOptions, GenStats, ModelInfo, Role};
+use crate::backend::{Turn, TurnRole};
+use chinwag_protocol::{GenOptions, GenStats, ModelInfo};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -19,6 +19,9 @@ pub struct ChatRequest {
     /// Whether a thinking model thinks (or how much); absent: the model's default.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub think: Option<chinwag_protocol::Think>,
+    /// `{type:"function", function:{name, description, parameters}}`; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<Value>,
 }
 
 impl ChatRequest {
@@ -31,11 +34,39 @@ impl ChatRequest {
                 .iter()
                 .map(|m| WireMessage {
                     role: match m.role {
-                        Role::System => "system",
-                        Role::User => "user",
-                        Role::Assistant => "assistant",
+                        TurnRole::System => "system",
+                        TurnRole::User => "user",
+                        TurnRole::Assistant => "assistant",
+                        TurnRole::Tool => "tool",
                     },
                     content: m.content.clone(),
+                    tool_calls: m
+                        .tool_calls
+                        .iter()
+                        .map(|c| WireToolCall {
+                            id: Some(c.id.clone()),
+                            function: WireFunction {
+                                name: c.name.clone(),
+                                arguments: c.arguments.clone(),
+                            },
+                        })
+                        .collect(),
+                    tool_name: m.tool_name.clone(),
+                    tool_call_id: m.tool_call_id.clone(),
+                })
+                .collect(),
+            tools: turn
+                .tools
+                .iter()
+                .map(|t| {
+                    serde_json::json!({
+                        "type": "function",
+                        "function": {
+                            "name": t.name,
+                            "description": t.description,
+                            "parameters": t.parameters,
+                        }
+                    })
                 })
                 .collect(),
             stream: true,
@@ -55,6 +86,28 @@ impl ChatRequest {
 pub struct WireMessage {
     pub role: &'static str,
     pub content: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<WireToolCall>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+}
+
+/// A tool call as Ollama writes it in a chunk and reads it in the history:
+/// `{id?, function:{index?, name, arguments:{…}}}` (arguments an object, not a string).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireToolCall {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub function: WireFunction,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireFunction {
+    pub name: String,
+    #[serde(default)]
+    pub arguments: Value,
 }
 
 /// One NDJSON line of a `/api/chat` stream (or an `{"error"}` body).
@@ -89,6 +142,9 @@ pub struct ChunkMessage {
     pub content: String,
     #[serde(default)]
     pub thinking: Option<String>,
+    /// The whole of each call arrives in one chunk.
+    #[serde(default)]
+    pub tool_calls: Vec<WireToolCall>,
 }
 
 impl ChatChunk {
@@ -132,6 +188,8 @@ pub struct TagModel {
     pub modified_at: Option<String>,
     #[serde(default)]
     pub details: Option<TagDetails>,
+    #[serde(default)]
+    pub capabilities: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -154,6 +212,7 @@ impl From<TagModel> for ModelInfo {
             family: d.family.filter(|s| !s.is_empty()),
             parameter_size: d.parameter_size.filter(|s| !s.is_empty()),
             quantization: d.quantization_level.filter(|s| !s.is_empty()),
+            capabilities: m.capabilities,
         }
     }
 }

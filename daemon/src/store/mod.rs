@@ -6,6 +6,7 @@
 
 mod audit;
 mod errors;
+mod grants;
 mod queries;
 pub use queries::{ConversationInfo, MIN_ID_PREFIX};
 mod readers;

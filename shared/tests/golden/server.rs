@@ -283,13 +283,15 @@ fn server_messages_have_stable_json() {
                 family: Some("llama".into()),
                 parameter_size: Some("3.2B".into()),
                 quantization: Some("Q4_K_M".into()),
+                capabilities: vec!["completion".into(), "tools".into()],
             }],
             default_model: Some("llama3.2:latest".into()),
             backends: Vec::new(),
         },
         json!({"type":"models","id":"12","models":[{"name":"llama3.2:latest","size_bytes":2019393189u64,
                "modified_at":"2025-05-04T17:37:44.706015396-07:00","family":"llama",
-               "parameter_size":"3.2B","quantization":"Q4_K_M"}],"default_model":"llama3.2:latest"}),
+               "parameter_size":"3.2B","quantization":"Q4_K_M","capabilities":["completion","tools"]}],
+               "default_model":"llama3.2:latest"}),
     );
     golden_server(
         ServerMsg::Models {

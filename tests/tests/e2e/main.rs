@@ -31,6 +31,7 @@ mod shutdown;
 mod stall;
 mod store;
 mod tls;
+mod tools;
 mod tui;
 
 use chinwag_tests::fake_ollama::FakeOllama;

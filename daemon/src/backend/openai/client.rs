@@ -4,9 +4,9 @@
 use super::error::OpenAiError;
 use super::sse::SseDecoder;
 use super::wire::{self, Chunk, ModelList};
-use crate::backend::{StreamEvent, Turn};
+use crate::backend::{StreamEvent, ToolCall, Turn};
 use chinwag_protocol::{GenStats, ModelInfo};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 /// Most bytes of an error body that are read.
@@ -96,6 +96,7 @@ impl OpenAiClient {
             ready: VecDeque::new(),
             finish: None,
             usage: None,
+            calls: BTreeMap::new(),
             ended: false,
         })
     }
@@ -205,6 +206,9 @@ pub struct SseStream {
     finish: Option<String>,
     /// The last usage any chunk carried.
     usage: Option<wire::Usage>,
+    /// Tool calls as their fragments arrive, by `index`: the name, then the arguments' JSON
+    /// text in pieces. Whole at the end of the stream.
+    calls: BTreeMap<u64, (String, String)>,
     ended: bool,
 }
 
@@ -282,6 +286,13 @@ impl SseStream {
                 self.ready
                     .push_back(StreamEvent::Delta { content, thinking });
             }
+            for f in choice.delta.tool_calls.unwrap_or_default() {
+                let (name, arguments) = self.calls.entry(f.index.unwrap_or(0)).or_default();
+                if let Some(function) = f.function {
+                    name.push_str(function.name.as_deref().unwrap_or(""));
+                    arguments.push_str(function.arguments.as_deref().unwrap_or(""));
+                }
+            }
             if let Some(reason) = choice.finish_reason {
                 self.finish = Some(reason);
             }
@@ -291,6 +302,17 @@ impl SseStream {
 
     fn done(&mut self) {
         self.ended = true;
+        let calls: Vec<ToolCall> = std::mem::take(&mut self.calls)
+            .into_values()
+            .map(|(name, arguments)| ToolCall {
+                id: String::new(),
+                name,
+                arguments: wire::arguments(&arguments),
+            })
+            .collect();
+        if !calls.is_empty() {
+            self.ready.push_back(StreamEvent::ToolCalls(calls));
+        }
         let usage = self.usage.take().unwrap_or_default();
         self.ready.push_back(StreamEvent::Done {
             done_reason: self.finish.clone().or_else(|| Some("stop".into())),

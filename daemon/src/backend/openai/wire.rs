@@ -1,10 +1,9 @@
 //! The chat completions JSON shapes: the request we send, and the chunks, model lists and
 //! error bodies we read, every field optional as the servers differ (openai-api.md §6).
 
-use crate::backend::Turn;
-use chinwag_protocol::Role;
+use crate::backend::{Turn, TurnRole};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// `POST /v1/chat/completions` body.
 #[derive(Debug, Serialize)]
@@ -24,6 +23,10 @@ pub struct Request<'a> {
     pub max_tokens: Option<i64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stop: Vec<String>,
+    /// `{type:"function", function:{name, description, parameters}}`; absent when none (the
+    /// server's `tool_choice` default, `auto`, applies).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -31,10 +34,15 @@ pub struct StreamOptions {
     pub include_usage: bool,
 }
 
+/// A message of the history. `content` is null on an assistant message that only calls.
 #[derive(Debug, Serialize)]
 pub struct Message<'a> {
     pub role: &'static str,
-    pub content: &'a str,
+    pub content: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<&'a str>,
 }
 
 /// The request for `turn`. Options the API has no field for (`num_ctx`, `keep_alive`) are
@@ -48,11 +56,26 @@ pub fn request(turn: &Turn) -> Request<'_> {
             .iter()
             .map(|m| Message {
                 role: match m.role {
-                    Role::System => "system",
-                    Role::User => "user",
-                    Role::Assistant => "assistant",
+                    TurnRole::System => "system",
+                    TurnRole::User => "user",
+                    TurnRole::Assistant => "assistant",
+                    TurnRole::Tool => "tool",
                 },
-                content: &m.content,
+                content: (!m.content.is_empty() || m.tool_calls.is_empty())
+                    .then_some(m.content.as_str()),
+                // `arguments` is a JSON string in this API.
+                tool_calls: m
+                    .tool_calls
+                    .iter()
+                    .map(|c| {
+                        json!({
+                            "id": c.id,
+                            "type": "function",
+                            "function": {"name": c.name, "arguments": c.arguments.to_string()},
+                        })
+                    })
+                    .collect(),
+                tool_call_id: m.tool_call_id.as_deref(),
             })
             .collect(),
         stream: true,
@@ -64,7 +87,27 @@ pub fn request(turn: &Turn) -> Request<'_> {
         seed: o.seed,
         max_tokens: o.num_predict.filter(|n| *n > 0),
         stop: o.stop.clone(),
+        tools: turn
+            .tools
+            .iter()
+            .map(|t| {
+                json!({
+                    "type": "function",
+                    "function": {"name": t.name, "description": t.description,
+                                 "parameters": t.parameters},
+                })
+            })
+            .collect(),
     }
+}
+
+/// A call's arguments from their JSON text: `""` is no arguments (`{}`); text that is not
+/// JSON is kept as a string, for the tool to refuse in words the model can read.
+pub fn arguments(text: &str) -> Value {
+    if text.trim().is_empty() {
+        return Value::Object(serde_json::Map::new());
+    }
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
 /// One streamed chunk (or an `{"error"}` event).
@@ -96,6 +139,27 @@ pub struct Delta {
     /// vLLM, Ollama, LocalAI.
     #[serde(default)]
     pub reasoning: Option<String>,
+    /// Fragments of tool calls, keyed by `index`.
+    #[serde(default)]
+    pub tool_calls: Option<Vec<ToolCallFragment>>,
+}
+
+/// A piece of a streamed tool call: the first has the id and name, the rest more of the
+/// arguments' JSON text.
+#[derive(Debug, Default, Deserialize)]
+pub struct ToolCallFragment {
+    #[serde(default)]
+    pub index: Option<u64>,
+    #[serde(default)]
+    pub function: Option<FunctionFragment>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FunctionFragment {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub arguments: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Copy, Deserialize)]

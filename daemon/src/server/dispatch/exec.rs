@@ -7,7 +7,7 @@
 use super::super::outbox::Session;
 use crate::exec::spawn::{self, RunSpec, Stream};
 use crate::exec::{Utf8Carry, decide};
-use chinwag_protocol::{ClientMsg, ErrorBody, ErrorCode, ExecRecord, ServerMsg};
+use chinwag_protocol::{ClientMsg, ErrorBody, ErrorCode, ServerMsg};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -20,23 +20,13 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
     };
     let d = &s.d;
     let config = d.config().exec.clone();
-    let mut record = ExecRecord {
-        at_ms: crate::store::now_ms(),
-        user: s.peer.display.clone(),
-        token: s.peer.token.clone(),
-        argv: argv.clone(),
-        cwd: cwd.clone(),
+    let mut record = crate::exec::record(
+        &s.peer.display,
+        s.peer.token.clone(),
+        argv.clone(),
+        cwd.clone(),
         check,
-        decision: "allowed".into(),
-        rule: None,
-        code: None,
-        signal: None,
-        timed_out: false,
-        truncated: false,
-        bytes: 0,
-        duration_ms: 0,
-        sandbox: None,
-    };
+    );
     let decision = match decide(&config, &argv, cwd.as_deref()) {
         Ok(decision) => decision,
         Err(refusal) => {

@@ -38,6 +38,7 @@ async fn models_come_with_their_details_and_bots_with_model_and_system() {
                 system: Some("You review code.".into()),
                 description: None,
                 options: Default::default(),
+                ..Default::default()
             },
         );
     })

@@ -165,6 +165,7 @@ fn model_picker() {
             family: None,
             parameter_size: Some((*p).into()),
             quantization: Some("Q4_K_M".into()),
+            capabilities: Vec::new(),
         })
         .collect(),
         default_model: None,

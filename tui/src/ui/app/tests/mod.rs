@@ -535,6 +535,7 @@ fn pickers_filter_and_pick() {
                 family: None,
                 parameter_size: None,
                 quantization: None,
+                capabilities: Vec::new(),
             })
             .collect(),
         default_model: None,

@@ -1,17 +1,25 @@
-//! Starting a chat turn: pick bot, model and system prompt, store the turn, start the runner.
+//! Starting a chat turn: pick bot, model, system prompt and tools (`choose`), store the turn,
+//! build the backend's history (`history`), start the runner.
 //!
 //! Knows nothing of sockets: a session calls [`start_chat`] and forwards what it returns.
 
 use crate::auth::Identity;
-use crate::backend::{Turn, TurnMessage};
+mod choose;
+mod history;
+
+pub use history::turn_history;
+
+use crate::backend::Turn;
+use crate::config::BotConfig;
 use crate::daemon::Daemon;
-use crate::generation::{GenEnd, GenJob, Generation, Usage, conclude, run_generation};
+use crate::generation::{GenEnd, GenJob, Generation, TurnTools, Usage, conclude, run_generation};
 use crate::limits::Refused;
 use crate::ollama::keep_alive_value;
 use crate::store::{NewTurn, TurnIds, TurnOutcome, new_id};
 use chinwag_protocol::model_name::normalize_model;
 use chinwag_protocol::{
-    ConversationId, ErrorBody, ErrorCode, GenOptions, MessageId, MessageStatus, Role, StoredMessage,
+    ConversationId, ErrorBody, ErrorCode, GenOptions, MessageId, MessageStatus, ModelInfo,
+    StoredMessage,
 };
 use std::sync::Arc;
 
@@ -145,11 +153,8 @@ pub async fn start_chat(
     };
     // One snapshot for the whole turn, even if a reload lands meanwhile.
     let config = d.config();
-    let bot_name = p
-        .bot
-        .clone()
-        .or_else(|| info.as_ref().and_then(|i| i.summary.bot.clone()))
-        .or_else(|| config.default_bot.clone());
+    let conv_bot = info.as_ref().and_then(|i| i.summary.bot.as_deref());
+    let bot_name = choose::bot(p.bot.as_deref(), conv_bot, config.default_bot.as_deref());
     let bot =
         match &bot_name {
             Some(name) => Some(config.bots.get(name).ok_or_else(|| {
@@ -157,33 +162,28 @@ pub async fn start_chat(
             })?),
             None => None,
         };
-    let model = match p.model.clone().filter(|m| !m.trim().is_empty()) {
+    let chosen = choose::model(choose::ModelSources {
+        requested: p.model.as_deref(),
+        bot_named_now: p.bot.is_some(),
+        bot: bot.and_then(|b| b.model.as_deref()),
+        conversation: info.as_ref().and_then(|i| i.summary.model.as_deref()),
+    });
+    let model = match chosen {
         Some(m) => m,
-        None => {
-            let from_new_bot = p.bot.as_ref().and(bot.and_then(|b| b.model.clone()));
-            let from_conversation = info.as_ref().and_then(|i| i.summary.model.clone());
-            match from_new_bot
-                .or(from_conversation)
-                .or_else(|| bot.and_then(|b| b.model.clone()))
-            {
-                Some(m) => m,
-                None => default_model(d, owner).await?,
-            }
-        }
+        None => default_model(d, owner).await?,
     };
     // Checked against its backend's list before anything is stored: a typo or a down
     // backend creates no conversation and never becomes "the model you used last".
-    let model = d.models.require(&d.backends, &model).await?;
+    let found = d.models.require(&d.backends, &model).await?;
+    let model = found.name.clone();
     let routed = d.backends.route(&model);
+    let offered = offered_tools(who, &p, bot, &found)?;
     let bot_options = bot.map(|b| b.gen_options()).unwrap_or_default();
-    let system = match p.options.system.clone() {
-        Some(s) if s.trim().is_empty() => None,
-        Some(s) => Some(s),
-        None => info
-            .as_ref()
-            .and_then(|i| i.system.clone())
-            .or(bot_options.system.clone()),
-    };
+    let system = choose::system(
+        p.options.system.as_deref(),
+        info.as_ref().and_then(|i| i.system.as_deref()),
+        bot_options.system.as_deref(),
+    );
     let options = GenOptions {
         system: system.clone(),
         ..p.options.clone()
@@ -257,12 +257,39 @@ pub async fn start_chat(
             return Err(body);
         }
     };
+    let grants = if offered.is_empty() {
+        Vec::new()
+    } else {
+        // A grant that cannot be read only means the user is asked again.
+        d.store
+            .grants(owner, &turn.conversation)
+            .await
+            .unwrap_or_default()
+    };
     let request = Turn {
         model: routed.model.clone(),
         messages: turn_history(system.as_deref(), &history, &turn.assistant_message),
+        tools: offered
+            .iter()
+            .filter_map(|t| crate::tools::spec(t))
+            .collect(),
         options: GenOptions {
             system: None,
             ..options
+        },
+    };
+    let tools = TurnTools {
+        auto: bot.map(|b| b.auto_approve.clone()).unwrap_or_default(),
+        offered,
+        grants,
+        config: config.tools.clone(),
+        command: crate::tools::command::Runner {
+            config: config.exec.clone(),
+            store: d.store.clone(),
+            running: Arc::clone(&d.exec_running),
+            owner: owner.to_string(),
+            user: who.display.clone(),
+            token: who.token.clone(),
         },
     };
     d.metrics.turns.inc();
@@ -276,6 +303,7 @@ pub async fn start_chat(
         run_generation(GenJob {
             generation: Arc::clone(&generation),
             request,
+            tools,
             store: d.store.clone(),
             backend: routed.backend.clone(),
             registry: Arc::clone(&d.generations),
@@ -349,30 +377,32 @@ async fn resume(d: &Daemon, owner: &str, turn: TurnIds) -> Result<ChatStart, Err
     Ok(ChatStart::Resumed { turn, live, stored })
 }
 
-/// The conversation as the backend should see it: the system prompt, then every message
-/// with text, except the reply being generated.
-pub fn turn_history(
-    system: Option<&str>,
-    history: &[StoredMessage],
-    skip: &MessageId,
-) -> Vec<TurnMessage> {
-    let mut out = Vec::with_capacity(history.len() + 1);
-    if let Some(s) = system {
-        out.push(TurnMessage {
-            role: Role::System,
-            content: s.to_string(),
-        });
-    }
-    for m in history {
-        if &m.id == skip || m.content.is_empty() {
-            continue;
+/// The tools this turn offers: the request's, else the bot's, to a model that can call
+/// them. `run_command` needs the exec scope: asked for without it is `forbidden`; from a
+/// bot it is left out.
+fn offered_tools(
+    who: &Identity,
+    p: &ChatParams,
+    bot: Option<&BotConfig>,
+    model: &ModelInfo,
+) -> Result<Vec<String>, ErrorBody> {
+    let mut offered = crate::tools::decide::offered(
+        p.tools.as_deref(),
+        bot.map(|b| b.tools.as_slice()),
+        model.has_tools(),
+        &model.name,
+    )
+    .map_err(invalid)?;
+    if !who.scopes.exec && offered.iter().any(|t| t == "run_command") {
+        if p.tools.is_some() {
+            return Err(ErrorBody::new(
+                ErrorCode::Forbidden,
+                "run_command needs a token with the exec scope",
+            ));
         }
-        out.push(TurnMessage {
-            role: m.role,
-            content: m.content.clone(),
-        });
+        offered.retain(|t| t != "run_command");
     }
-    out
+    Ok(offered)
 }
 
 /// The model a chat without one uses: configured, else last used, else Ollama's newest.
