@@ -128,6 +128,13 @@ impl Wire {
         }
     }
 
+    /// Sends `request`, then reads the frames carrying its id up to the first of type `last`.
+    pub async fn until_send(&mut self, request: Value, last: &str) -> Vec<Value> {
+        let id = request["id"].as_str().expect("an id").to_string();
+        self.send(request).await;
+        self.until(&id, last).await
+    }
+
     /// Sends a chat and reads it to its `done` (or its `error`); returns every frame of it.
     pub async fn chat(&mut self, request: Value) -> Vec<Value> {
         let id = request["id"].as_str().expect("an id").to_string();

@@ -15,6 +15,7 @@ mod errors;
 mod limits;
 mod pages;
 mod search;
+mod tools;
 mod transport;
 
 use chinwag_tests::fake_ollama::FakeOllama;
