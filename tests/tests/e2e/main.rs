@@ -25,6 +25,7 @@ mod local;
 mod logs;
 mod man;
 mod openai;
+mod openai_tools;
 mod ops;
 mod packaging;
 mod shutdown;
