@@ -49,10 +49,19 @@ struct Renderer<'t> {
 
 /// Renders `md` to lines at most `width` cells wide.
 pub fn render(md: &str, width: usize, theme: &Theme) -> Rendered {
+    render_after(md, width, theme, Vec::new())
+}
+
+/// Like [`render`], for text that follows other rendered text of the same message: its code
+/// blocks are numbered on from `earlier`'s, which come back first in `code_blocks`.
+pub fn render_after(md: &str, width: usize, theme: &Theme, earlier: Vec<String>) -> Rendered {
     let mut r = Renderer {
         theme,
         width: width.max(8),
-        out: Rendered::default(),
+        out: Rendered {
+            lines: Vec::new(),
+            code_blocks: earlier,
+        },
         inline: Vec::new(),
         styles: vec![theme.text],
         containers: Vec::new(),

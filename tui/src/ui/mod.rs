@@ -14,6 +14,7 @@ pub mod run;
 pub mod table;
 pub mod terminal;
 pub mod theme;
+pub mod tool_block;
 pub mod transcript;
 pub mod view;
 pub mod wrap;

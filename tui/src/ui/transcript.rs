@@ -7,8 +7,9 @@
 use super::command_block::CommandBlock;
 use super::markdown::{self, Rendered};
 use super::theme::Theme;
+use super::tool_block;
 use super::wrap::{self, Mode};
-use chinwag_protocol::{MessageId, MessageStatus, Role, StoredMessage};
+use chinwag_protocol::{MessageId, MessageStatus, Role, StoredMessage, StoredToolEvent};
 use ratatui::text::{Line, Span};
 
 /// One message.
@@ -24,6 +25,8 @@ pub struct Entry {
     pub show_thinking: bool,
     /// A command run from this screen (`/run`), drawn as its own block; never stored.
     pub command: Option<Box<CommandBlock>>,
+    /// A reply's tool events, each with where in the text it came.
+    pub tools: Vec<StoredToolEvent>,
     cache: Option<(usize, Rendered)>,
 }
 
@@ -39,6 +42,7 @@ impl Entry {
             error: None,
             show_thinking: false,
             command: None,
+            tools: Vec::new(),
             cache: None,
         }
     }
@@ -61,6 +65,7 @@ impl Entry {
             error: m.error,
             show_thinking: false,
             command: None,
+            tools: m.tools,
             cache: None,
         }
     }
@@ -124,6 +129,9 @@ impl Entry {
             }
         }
         match self.role {
+            Role::Assistant if !self.tools.is_empty() => {
+                self.render_with_tools(width, theme, &mut out)
+            }
             Role::Assistant => {
                 let body = markdown::render(&self.content, width, theme);
                 out.lines.extend(body.lines);
@@ -143,6 +151,33 @@ impl Entry {
         }
         out.lines.push(Line::default());
         out
+    }
+}
+
+impl Entry {
+    /// A reply with tool calls: its text cut where each call came, the call's block there.
+    fn render_with_tools(&self, width: usize, theme: &Theme, out: &mut Rendered) {
+        let mut from = 0;
+        let mut text = |to: usize, out: &mut Rendered| {
+            let mut to = to.clamp(from, self.content.len());
+            while !self.content.is_char_boundary(to) {
+                to -= 1;
+            }
+            let piece = &self.content[from..to.max(from)];
+            if !piece.trim().is_empty() {
+                let earlier = std::mem::take(&mut out.code_blocks);
+                let body = markdown::render_after(piece, width, theme, earlier);
+                out.lines.extend(body.lines);
+                out.code_blocks = body.code_blocks;
+            }
+            from = to.max(from);
+        };
+        for (at, call) in tool_block::calls(&self.tools) {
+            text(at, out);
+            out.lines
+                .extend(tool_block::render(&call, width, self.show_thinking, theme));
+        }
+        text(self.content.len(), out);
     }
 }
 

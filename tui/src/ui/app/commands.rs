@@ -1,5 +1,5 @@
 //! Sending what was typed, and the `/` commands: /new /model /bot /system /temp /rename
-//! /delete /search /retry /edit /copy /export /help /quit, with Tab completion.
+//! /delete /search /retry /edit /copy /export /tools /run /help /quit, with Tab completion.
 
 use super::overlay::{Overlay, PickKind};
 use super::{App, Focus};
@@ -41,6 +41,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     ("export", "[FILE]", "write this conversation as Markdown"),
     (
+        "tools",
+        "[on|off|default|NAME…]",
+        "offer the model tools; each call waits for y / a / n",
+    ),
+    (
         "run",
         "[--share] ARGV",
         "run a command on the daemon (--share: its output joins your next message)",
@@ -70,6 +75,8 @@ impl App {
     pub(super) fn submit(&mut self, fx: &mut Vec<Effect>) {
         let text = self.input_text();
         if text.trim().is_empty() {
+            // Enter on an empty message brings back a tool call's dialog, if one waits.
+            self.ask_if_waiting();
             return;
         }
         let content = match text.strip_prefix('/') {
@@ -172,6 +179,7 @@ impl App {
         match name {
             "new" => self.new_conversation(),
             "run" => self.run_command(arg, fx),
+            "tools" => self.set_tools(arg),
             "model" if arg.is_empty() => self.open_picker(PickKind::Model, fx),
             "model" => {
                 self.model = Some(arg.to_string());

@@ -8,6 +8,7 @@ mod keys;
 pub mod overlay;
 mod paging;
 mod server;
+mod tools;
 
 use super::event::{Effect, Event, LinkEvent, Notice};
 use super::keymap::Keymap;
@@ -107,6 +108,8 @@ enum Req {
     Text,
     /// A `/run`: its output and end come under this id.
     Exec,
+    /// An answer to a tool call.
+    Approve,
 }
 
 /// The conversation list panel.
@@ -149,6 +152,8 @@ pub struct App {
     pub active_model: Option<String>,
     /// Per-conversation options: system prompt and temperature.
     pub options: GenOptions,
+    /// The tools offered with each message (`/tools`); `None`: the bot's.
+    pub tools: Option<Vec<String>>,
     pub generating: Option<Generating>,
     pub pending: Option<Pending>,
     pub notice: Option<Notice>,
@@ -214,6 +219,7 @@ impl App {
             bot: settings.bot,
             active_model: None,
             options: GenOptions::default(),
+            tools: None,
             generating: None,
             pending: None,
             notice: None,
@@ -444,7 +450,7 @@ impl App {
             options,
             idempotency_key: Some(p.key),
             replace_from: p.replace_from,
-            tools: None,
+            tools: self.tools.clone(),
         }));
     }
 

@@ -1,10 +1,10 @@
 //! Things drawn over the chat: help, the fuzzy pickers (conversations, models, bots),
-//! full-text search, the delete confirmation and the rename box. Each takes the keys while
-//! it is open.
+//! full-text search, the delete confirmation, the rename box and a tool call's approval.
+//! Each takes the keys while it is open.
 
 use super::{App, Focus, Req};
 use crate::ui::event::{Effect, Notice};
-use chinwag_protocol::{ClientMsg, ConversationId, SearchHit};
+use chinwag_protocol::{ClientMsg, ConversationId, Decision, SearchHit};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher};
@@ -99,8 +99,23 @@ pub enum Overlay {
     Help,
     Picker(Picker),
     Search(Search),
-    ConfirmDelete { id: ConversationId, title: String },
-    Rename { id: ConversationId, text: String },
+    ConfirmDelete {
+        id: ConversationId,
+        title: String,
+    },
+    Rename {
+        id: ConversationId,
+        text: String,
+    },
+    /// A tool call waits for an answer: y / a / n; Esc puts it off (Enter on an empty
+    /// message brings it back).
+    Approve {
+        conversation: ConversationId,
+        call: String,
+        tool: String,
+        /// What would run, in words.
+        what: String,
+    },
 }
 
 /// Edits a one-line text field; true when the key changed it.
@@ -301,6 +316,28 @@ impl App {
                 KeyCode::Char('n') | KeyCode::Char('N') => {}
                 _ => self.overlay = Some(Overlay::ConfirmDelete { id, title }),
             },
+            Overlay::Approve {
+                conversation,
+                call,
+                tool,
+                what,
+            } => {
+                let decision = match key.code {
+                    KeyCode::Char('y') | KeyCode::Char('Y') => Decision::Once,
+                    KeyCode::Char('a') | KeyCode::Char('A') => Decision::Conversation,
+                    KeyCode::Char('n') | KeyCode::Char('N') => Decision::Deny,
+                    _ => {
+                        self.overlay = Some(Overlay::Approve {
+                            conversation,
+                            call,
+                            tool,
+                            what,
+                        });
+                        return;
+                    }
+                };
+                self.answer_call(conversation, call, decision, fx);
+            }
             Overlay::Rename { id, mut text } => {
                 if key.code == KeyCode::Enter {
                     self.rename(id, text.trim().to_string(), fx);

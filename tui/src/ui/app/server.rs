@@ -72,6 +72,7 @@ impl App {
                 let e = self.reply_entry(&message, Some(model));
                 e.content = content;
                 e.thinking = thinking;
+                e.tools.clear();
                 e.status = MessageStatus::Streaming;
                 e.touch();
             }
@@ -91,8 +92,12 @@ impl App {
                 e.thinking.push_str(&thinking);
                 e.touch();
             }
-            // Tool calls are shown from the next commit on.
-            ServerMsg::Tool { .. } => {}
+            ServerMsg::Tool {
+                conversation,
+                message,
+                event,
+                ..
+            } => self.tool_event(&conversation, &message, event),
             ServerMsg::Loading {
                 conversation,
                 model,
@@ -350,7 +355,7 @@ impl App {
     }
 
     /// The entry for reply `id`, created at the end if it is not there yet.
-    fn reply_entry(&mut self, id: &MessageId, model: Option<String>) -> &mut Entry {
+    pub(super) fn reply_entry(&mut self, id: &MessageId, model: Option<String>) -> &mut Entry {
         let i = match self.transcript.find(id) {
             Some(i) => i,
             None => {

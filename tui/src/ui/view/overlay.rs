@@ -63,6 +63,37 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
             ];
             frame.render_widget(Paragraph::new(lines), inner);
         }
+        Overlay::Approve {
+            call, tool, what, ..
+        } => {
+            let width = 72.min(screen.width);
+            let room = width.saturating_sub(4) as usize;
+            let what_lines = wrap::wrap(
+                &[Span::styled(what.clone(), t.text)],
+                room,
+                wrap::Mode::Chars,
+                &[],
+                &[],
+            );
+            let shown = what_lines.len().min(6);
+            let area = centered(screen, width, 4 + shown as u16);
+            let inner = boxed(frame, area, &format!("Tool call {call}"), t);
+            let mut lines = vec![Line::from(vec![
+                Span::raw("The model asks to use "),
+                Span::styled(tool.clone(), t.accent),
+                Span::raw(":"),
+            ])];
+            lines.extend(what_lines.into_iter().take(shown));
+            lines.push(Line::from(vec![
+                Span::styled("y", t.accent),
+                Span::raw(" once   "),
+                Span::styled("a", t.accent),
+                Span::raw(" for this conversation   "),
+                Span::styled("n", t.error),
+                Span::raw(" deny   Esc later"),
+            ]));
+            frame.render_widget(Paragraph::new(lines), inner);
+        }
         Overlay::Rename { text, .. } => {
             let area = centered(screen, 60, 3);
             let inner = boxed(frame, area, "Rename · Enter saves · Esc cancels", t);

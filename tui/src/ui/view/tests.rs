@@ -295,3 +295,36 @@ fn run_blocks_streaming_ended_and_refused() {
     }));
     insta::assert_snapshot!(screen(&mut app, 80, 24));
 }
+
+#[test]
+fn a_tool_call_waiting_for_an_answer_then_its_folded_result() {
+    use crate::ui::app::tests::tools::{asking_call, tool};
+    use chinwag_protocol::{Decision, ToolEvent};
+    let mut app = app();
+    connect(&mut app);
+    start_chat(&mut app, "what changed?");
+    delta(&mut app, "Let me check the status.");
+    tool(&mut app, asking_call("1"));
+    insta::assert_snapshot!("tool_waiting", screen(&mut app, 80, 16));
+    tool(
+        &mut app,
+        ToolEvent::Approval {
+            call: "1".into(),
+            decision: Decision::Once,
+            reason: None,
+            by: Some("me".into()),
+        },
+    );
+    tool(
+        &mut app,
+        ToolEvent::Result {
+            call: "1".into(),
+            output: "On branch main\nnothing to commit\n[exit 0]".into(),
+            ok: true,
+            truncated: false,
+        },
+    );
+    delta(&mut app, "\n\nNothing changed: the tree is clean.");
+    done(&mut app, MessageStatus::Complete);
+    insta::assert_snapshot!("tool_answered", screen(&mut app, 80, 18));
+}

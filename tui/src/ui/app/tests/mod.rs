@@ -572,3 +572,4 @@ fn a_refused_retry_brings_the_old_turn_back() {
 
 mod exec;
 mod lifecycle;
+pub(crate) mod tools;
