@@ -420,7 +420,7 @@ _chinwag() {
             return 0
             ;;
         chinwag__subcmd__ask)
-            opts="-c -C -m -b -s -h --socket --url --no-autostart --token-file --ca-file --fingerprint --continue --conversation --new --model --bot --system --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --json --no-stream --show-thinking --help"
+            opts="-c -C -m -b -s -h --socket --url --no-autostart --token-file --ca-file --fingerprint --continue --conversation --new --model --bot --system --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --show-thinking --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -507,6 +507,10 @@ _chinwag() {
                     return 0
                     ;;
                 --think)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tools)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -66,9 +66,11 @@ complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l num-ctx -d 'Cont
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l stop -d 'Stop generating at this text (repeatable)' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l keep-alive -d 'How long Ollama keeps the model loaded (5m, 1h, 0, or seconds)' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l think -d 'Whether a thinking model thinks first: on, off, or low, medium, high, max' -r
+complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l tools -d 'Offer the model tools: every one, or those named (run_command, read_file, list_dir, search_text). Each call is asked on the terminal; without one, a call that needs an answer stops the reply (exit 8)' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l no-autostart -d 'Never start a local daemon; fail if none runs'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s c -l continue -d 'Continue the most recent conversation'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l new -d 'Start a new conversation (the default)'
+complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l yes -d 'Allow the read-only tools (read_file, list_dir, search_text) without asking; never run_command'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l json -d 'Print one JSON event per line instead of the reply text'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l no-stream -d 'Print the reply only when it is complete'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l show-thinking -d 'Print a thinking model\'s reasoning to stderr'

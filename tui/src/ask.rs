@@ -4,6 +4,7 @@
 //! mid-reply the request is resent with the same idempotency key, so the daemon answers with
 //! the stored turn and the rest of the reply instead of asking twice.
 
+use crate::ask_tools::{Approver, on_tool};
 use crate::autostart::connect;
 use crate::cli::{AskArgs, ConnArgs};
 use crate::conn::Connection;
@@ -167,6 +168,7 @@ pub async fn run(
         args.conversation.clone().map(ConversationId)
     };
     let key = uuid::Uuid::new_v4().simple().to_string();
+    let mut approver = Approver::new(args.yes, args.json);
     let mut out = Output {
         json: args.json,
         buffered: args.no_stream,
@@ -190,10 +192,19 @@ pub async fn run(
             options: options(args),
             idempotency_key: Some(key.clone()),
             replace_from: None,
-            tools: None,
+            tools: args.tools.clone().map(|t| {
+                if t.iter().any(|n| n == "all") {
+                    chinwag_protocol::TOOL_NAMES
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect()
+                } else {
+                    t
+                }
+            }),
         };
         let result = match conn.send(&chat).await {
-            Ok(()) => follow(&mut conn, &id, &mut out, &mut started).await,
+            Ok(()) => follow(&mut conn, &id, &mut out, &mut started, &mut approver).await,
             Err(e) => Err(e),
         };
         match result {
@@ -216,6 +227,7 @@ async fn follow(
     id: &str,
     out: &mut Output,
     started: &mut Option<ConversationId>,
+    approver: &mut Approver,
 ) -> Result<(), ClientError> {
     loop {
         let msg = tokio::select! {
@@ -242,6 +254,18 @@ async fn follow(
             ServerMsg::Delta {
                 content, thinking, ..
             } => out.delta(&content, &thinking),
+            ServerMsg::Tool {
+                conversation,
+                event,
+                ..
+            } => {
+                if let Err(e) = on_tool(conn, approver, &conversation, &event).await {
+                    // The reply was cancelled: wait for the daemon to store that, briefly.
+                    let drain = drain_until_done(conn, id, out);
+                    let _ = tokio::time::timeout(Duration::from_secs(3), drain).await;
+                    return Err(e);
+                }
+            }
             ServerMsg::Loading { model, .. } if std::io::stderr().is_terminal() && !out.json => {
                 eprintln!("chinwag: waiting for {model} to load…");
             }

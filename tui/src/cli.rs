@@ -9,7 +9,8 @@ use std::path::PathBuf;
 /// (see --no-autostart).
 ///
 /// Exit status: 0 ok, 1 error, 2 usage, 3 daemon or Ollama unreachable, 4 rate limited,
-/// 5 unauthorized, 6 model not found, 130 interrupted.
+/// 5 unauthorized, 6 model not found, 8 a tool call needed an answer nobody could give,
+/// 130 interrupted.
 #[derive(Debug, Parser)]
 #[command(name = "chinwag", version, about, long_about)]
 pub struct Cli {
@@ -327,6 +328,16 @@ pub struct AskArgs {
     /// Whether a thinking model thinks first: on, off, or low, medium, high, max
     #[arg(long, value_name = "ON|OFF|LEVEL", value_parser = parse_think)]
     pub think: Option<chinwag_protocol::Think>,
+    /// Offer the model tools: every one, or those named (run_command, read_file, list_dir,
+    /// search_text). Each call is asked on the terminal; without one, a call that needs an
+    /// answer stops the reply (exit 8)
+    #[arg(long, value_name = "TOOLS", num_args = 0..=1, require_equals = true,
+          default_missing_value = "all", value_delimiter = ',')]
+    pub tools: Option<Vec<String>>,
+    /// Allow the read-only tools (read_file, list_dir, search_text) without asking; never
+    /// run_command
+    #[arg(long, requires = "tools")]
+    pub yes: bool,
     /// Print one JSON event per line instead of the reply text
     #[arg(long, conflicts_with = "no_stream")]
     pub json: bool,

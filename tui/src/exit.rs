@@ -14,6 +14,8 @@ pub mod code {
     pub const MODEL_NOT_FOUND: u8 = 6;
     /// `chinwag run`: the executor's policy refused the command.
     pub const REJECTED: u8 = 7;
+    /// `chinwag ask --tools`: a tool call needed an answer and there was no terminal to ask.
+    pub const NEEDS_APPROVAL: u8 = 8;
     /// `chinwag run`: the command ran past the executor's timeout.
     pub const TIMED_OUT: u8 = 124;
     pub const INTERRUPTED: u8 = 130;
@@ -39,6 +41,9 @@ pub enum ClientError {
     /// Ctrl-C.
     #[error("interrupted")]
     Interrupted,
+    /// `chinwag ask --tools`: a call needed an answer nobody could give (already said).
+    #[error("{0}")]
+    NeedsApproval(String),
     /// `chinwag run`: the command's own exit status (already said what there was to say).
     #[error("exit status {0}")]
     Exited(u8),
@@ -62,6 +67,7 @@ impl ClientError {
             Self::Usage(_) => code::USAGE,
             Self::Interrupted => code::INTERRUPTED,
             Self::Exited(status) => *status,
+            Self::NeedsApproval(_) => code::NEEDS_APPROVAL,
             Self::Connection(_) | Self::Unsafe(_) | Self::Other(_) => code::ERROR,
             Self::Server(body) => match body.code {
                 ErrorCode::BackendUnavailable => code::UNREACHABLE,

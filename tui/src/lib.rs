@@ -2,6 +2,7 @@
 //! `main.rs` only calls [`main`].
 
 pub mod ask;
+pub mod ask_tools;
 pub mod autostart;
 pub mod cli;
 pub mod commands;

@@ -7,6 +7,7 @@
     reason = "black-box tests and benchmarks drive real processes"
 )]
 
+mod ask_tools;
 mod auth;
 mod chat;
 mod cli;

@@ -34,6 +34,9 @@ model not found (\fBollama pull\fR \fINAME\fR)
 \fB7\fR
 chinwag run: the executor's policy refused the command
 .TP
+\fB8\fR
+chinwag ask \-\-tools: a tool call needed an answer and there was no terminal to ask
+.TP
 \fB124\fR
 chinwag run: the command ran past the executor's timeout
 .TP
