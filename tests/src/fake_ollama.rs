@@ -41,6 +41,8 @@ pub struct Recorded {
     pub method: String,
     pub path: String,
     pub body: Value,
+    /// When its head and body had been read.
+    pub at: std::time::Instant,
 }
 
 #[derive(Debug, Default)]
@@ -50,6 +52,8 @@ pub struct State {
     pub hangups: usize,
     /// Streams fully sent.
     pub completed: usize,
+    /// When each stream fully sent had been written (benchmarks time the daemon from here).
+    pub ended: Vec<std::time::Instant>,
     scripts: VecDeque<Script>,
     /// Model names `/api/tags` lists; a chat for another model gets a 404.
     pub models: Vec<String>,
@@ -255,6 +259,7 @@ impl FakeOllama {
                 method: method.clone(),
                 path: path.clone(),
                 body: json.clone(),
+                at: std::time::Instant::now(),
             });
             self.bump();
             let keep = match (method.as_str(), path.as_str()) {
@@ -327,7 +332,10 @@ impl FakeOllama {
                     Sent::Dropped => return false,
                 }
                 let ok = stream.write_all(b"0\r\n\r\n").await.is_ok();
-                self.state().completed += 1;
+                let mut st = self.state();
+                st.completed += 1;
+                st.ended.push(std::time::Instant::now());
+                drop(st);
                 self.bump();
                 ok
             }
