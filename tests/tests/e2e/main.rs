@@ -9,6 +9,7 @@
 
 mod ask_tools;
 mod auth;
+mod both;
 mod chat;
 mod cli;
 mod config;

@@ -255,3 +255,60 @@ async fn run_in_the_chat_screen_streams_shows_refusals_and_shares_into_the_next_
     tui.keys(&["C-c"]);
     tui.wait_text("[exit 0, tty restored]").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_call_is_approved_with_y_in_the_dialog_and_its_result_folds_into_the_reply() {
+    use chinwag_tests::fake_ollama::tool_calls;
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    // The autostarted daemon's executor root is the isolated home.
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    std::fs::write(home.join("notes.txt"), "buy milk\n").expect("notes");
+    let fake = FakeOllama::start().await;
+    fake.script(tool_calls(
+        "llama3.2",
+        "Let me read them.",
+        &[("read_file", serde_json::json!({"path": "notes.txt"}))],
+    ));
+    fake.script(reply("llama3.2", &["Your notes say: buy milk."]));
+    let env = isolated_vars(dir.path(), &fake.host());
+    let tui = Tmux::start(
+        dir.path(),
+        &env,
+        &bin("chinwag"),
+        &["-m", "llama3.2"],
+        100,
+        30,
+    );
+    tui.wait_text("● local").await;
+    tui.type_text("/tools read_file");
+    tui.keys(&["Enter"]);
+    tui.wait_text("tools: read_file").await;
+    tui.type_text("what do my notes say?");
+    tui.keys(&["Enter"]);
+    let s = tui
+        .wait_for("the approval dialog", |s| {
+            s.contains("Tool call 1") && s.contains("The model asks to use read_file")
+        })
+        .await;
+    assert!(s.contains("y once"), "{s}");
+    assert!(s.contains("notes.txt"), "{s}");
+    tui.keys(&["y"]);
+    let s = tui
+        .wait_for("the answer after the result", |s| {
+            s.contains("Your notes say: buy milk.") && s.contains("tok/s")
+        })
+        .await;
+    assert!(s.contains("╭ read_file"), "{s}");
+    assert!(s.contains("allowed once by"), "{s}");
+    assert!(s.contains("▸ result · ok · 1 lines"), "{s}");
+    assert!(!s.contains("Tool call 1"), "the dialog is gone:\n{s}");
+    assert_eq!(
+        fake.chats()[1]["messages"]
+            .as_array()
+            .and_then(|m| m.last())
+            .map(|m| m["content"].clone()),
+        Some(serde_json::json!("buy milk\n"))
+    );
+}
