@@ -81,11 +81,61 @@ pub fn markdown(
             Role::System => "System".to_string(),
         };
         let _ = writeln!(out, "## {who} · {}\n", local_time(m.created_at_ms));
-        let _ = writeln!(out, "{}\n", m.content.trim_end());
+        let _ = writeln!(out, "{}\n", with_tool_calls(m).trim_end());
         if let Some(note) = status_note(m.status, m.error.as_deref()) {
             let _ = writeln!(out, "{note}\n");
         }
     }
+    out
+}
+
+/// A reply's text with each tool call where it happened, as a quoted line: the call, how it
+/// was answered, and how its result came out.
+fn with_tool_calls(m: &StoredMessage) -> String {
+    use crate::ui::tool_block::calls;
+    use chinwag_protocol::{Decision, Verdict};
+    let mut out = String::new();
+    let mut from = 0;
+    for (at, c) in calls(&m.tools) {
+        let mut to = at.clamp(from, m.content.len());
+        while !m.content.is_char_boundary(to) {
+            to -= 1;
+        }
+        let text = &m.content[from..to.max(from)];
+        out.push_str(text);
+        from = to.max(from);
+        if !out.is_empty() && !out.ends_with("\n\n") {
+            out.push_str(if out.ends_with('\n') { "\n" } else { "\n\n" });
+        }
+        let answer = match (c.verdict, c.approval) {
+            (Verdict::Refused, _) => format!("refused ({})", c.rule.unwrap_or("policy")),
+            (Verdict::Allowed, _) => format!("allowed by the {}", c.reason.unwrap_or("bot")),
+            (Verdict::Ask, None) => "never answered".to_string(),
+            (Verdict::Ask, Some((d, _, by))) => {
+                let by = by.map(|b| format!(" by {b}")).unwrap_or_default();
+                match d {
+                    Decision::Once => format!("allowed once{by}"),
+                    Decision::Conversation => format!("allowed for the conversation{by}"),
+                    Decision::Deny => format!("denied{by}"),
+                    Decision::Timeout => "not answered in time".to_string(),
+                }
+            }
+        };
+        let result = match c.result {
+            Some((output, ok, _)) => format!(
+                " · result {}, {} lines",
+                if ok { "ok" } else { "failed" },
+                output.lines().count()
+            ),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "> **tool** {} `{}` — {answer}{result}\n",
+            c.tool, c.arguments
+        );
+    }
+    out.push_str(&m.content[from..]);
     out
 }
 
@@ -236,4 +286,71 @@ pub fn status(st: &StatusReply) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chinwag_protocol::{
+        Decision, MessageId, MessageStatus, StoredToolEvent, ToolEvent, Verdict,
+    };
+
+    #[test]
+    fn an_exported_reply_shows_each_tool_call_where_it_happened() {
+        let at = |content_at, event| StoredToolEvent {
+            content_at,
+            thinking_at: 0,
+            event,
+        };
+        let m = StoredMessage {
+            id: MessageId("m".into()),
+            role: Role::Assistant,
+            content: "Let me look.They say hi.".into(),
+            thinking: String::new(),
+            status: MessageStatus::Complete,
+            model: None,
+            created_at_ms: 0,
+            error: None,
+            error_code: None,
+            truncated: false,
+            tools: vec![
+                at(
+                    12,
+                    ToolEvent::Call {
+                        call: "1".into(),
+                        tool: "read_file".into(),
+                        arguments: serde_json::json!({"path": "a.txt"}),
+                        runs: None,
+                        verdict: Verdict::Ask,
+                        rule: None,
+                        reason: None,
+                        expires_at_ms: None,
+                    },
+                ),
+                at(
+                    12,
+                    ToolEvent::Approval {
+                        call: "1".into(),
+                        decision: Decision::Once,
+                        reason: None,
+                        by: Some("ann".into()),
+                    },
+                ),
+                at(
+                    12,
+                    ToolEvent::Result {
+                        call: "1".into(),
+                        output: "hi\n".into(),
+                        ok: true,
+                        truncated: false,
+                    },
+                ),
+            ],
+        };
+        assert_eq!(
+            with_tool_calls(&m),
+            "Let me look.\n\n> **tool** read_file `{\"path\":\"a.txt\"}` — allowed once by ann · \
+             result ok, 1 lines\n\nThey say hi."
+        );
+    }
 }

@@ -18,6 +18,7 @@ mod connection;
 mod control;
 mod crash;
 mod edge;
+mod engine;
 mod errors;
 mod exec;
 mod exec_policy;
