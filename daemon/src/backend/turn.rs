@@ -5,7 +5,7 @@ use chinwag_protocol::{GenOptions, GenStats, Role};
 use serde_json::Value;
 
 /// One turn as any backend is asked it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Turn {
     /// The model's name on its backend (without the `backend:` prefix).
     pub model: String,

@@ -98,11 +98,12 @@ impl Pending {
 }
 
 /// Runs one generation to its end and stores that end. Never panics on outside data.
-pub async fn run_generation(job: GenJob) {
+pub async fn run_generation(mut job: GenJob) {
     let g = Arc::clone(&job.generation);
     let mut pending = Pending::default();
     let started = Instant::now();
-    let mut request = job.request.clone();
+    // Taken, not cloned: a long history is not copied for every turn.
+    let mut request = std::mem::take(&mut job.request);
     let mut calls = CallState::new(&job.tools);
     let mut tokens: Option<u64> = None;
     let outcome = loop {
