@@ -378,8 +378,8 @@ async fn resume(d: &Daemon, owner: &str, turn: TurnIds) -> Result<ChatStart, Err
 }
 
 /// The tools this turn offers: the request's, else the bot's, to a model that can call
-/// them. `run_command` needs the exec scope: asked for without it is `forbidden`; from a
-/// bot it is left out.
+/// them. Every tool reaches the executor's root, so every one needs the exec scope: asked
+/// for without it is `forbidden`; a bot's are left out.
 fn offered_tools(
     who: &Identity,
     p: &ChatParams,
@@ -393,14 +393,14 @@ fn offered_tools(
         &model.name,
     )
     .map_err(invalid)?;
-    if !who.scopes.exec && offered.iter().any(|t| t == "run_command") {
-        if p.tools.is_some() {
+    if !who.scopes.exec && !offered.is_empty() {
+        if p.tools.as_ref().is_some_and(|t| !t.is_empty()) {
             return Err(ErrorBody::new(
                 ErrorCode::Forbidden,
-                "run_command needs a token with the exec scope",
+                "tools reach the executor's root: they need a token with the exec scope",
             ));
         }
-        offered.retain(|t| t != "run_command");
+        offered.clear();
     }
     Ok(offered)
 }

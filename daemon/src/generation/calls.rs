@@ -188,13 +188,24 @@ impl CallState {
         let output = match refusal {
             Some(why) => Output::failed(why),
             None => {
+                // A cancel of the reply reaches the run through this child token, and a
+                // stopping daemon cancels it too; either way the run ends (its whole process
+                // tree with it) before the reply does.
                 let cancel = job.generation.cancel_token().child_token();
                 let run = tools.run(&call.name, call.arguments.clone(), &cancel);
-                tokio::select! {
-                    out = run => out,
-                    _ = job.shutdown.cancelled() => { cancel.cancel(); return Err(Outcome::ShuttingDown) }
-                    _ = job.generation.cancel_token().cancelled() => return Err(Outcome::Cancelled),
+                tokio::pin!(run);
+                let out = tokio::select! {
+                    out = &mut run => out,
+                    _ = job.shutdown.cancelled() => {
+                        cancel.cancel();
+                        run.await;
+                        return Err(Outcome::ShuttingDown);
+                    }
+                };
+                if job.generation.cancel_token().is_cancelled() {
+                    return Err(Outcome::Cancelled);
                 }
+                out
             }
         };
         record(

@@ -559,3 +559,81 @@ async fn tools_for_a_model_that_cannot_call_them_are_refused_before_anything_is_
     assert!(c.conversations().await.is_empty());
     assert!(fake.chats().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_while_a_command_runs_ends_the_command_and_the_reply() {
+    let (dir, fake, daemon) = daemon_with(|c| {
+        c.exec.timeout = std::time::Duration::from_secs(60);
+    })
+    .await;
+    // `cat` of a FIFO nobody writes to runs until it is stopped.
+    let fifo = dir.path().join("proj/pipe");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .expect("mkfifo");
+    let mut c = TestClient::connect(&daemon.socket).await;
+    fake.script(tool_calls(
+        "llama3.2",
+        "",
+        &[("run_command", json!({"argv": ["cat", "pipe"]}))],
+    ));
+    c.send(&chat_with_tools("a", None, &["run_command"])).await;
+    let conv = conversation_of(&c.until(asks).await);
+    let before = spawned();
+    c.send(&approve(&conv, "1", Decision::Once)).await;
+    let approved = c
+        .until(|m| {
+            matches!(
+                m,
+                ServerMsg::Tool {
+                    event: ToolEvent::Approval { .. },
+                    ..
+                }
+            )
+        })
+        .await;
+    assert!(!approved.is_empty());
+    // The command has started once the executor counted it.
+    let started = async {
+        while spawned() == before {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), started)
+        .await
+        .expect("the command starts");
+    c.send(&ClientMsg::Cancel {
+        id: "x".into(),
+        conversation: conv.clone(),
+    })
+    .await;
+    let end = c.until(is_done).await;
+    assert!(matches!(
+        end.last(),
+        Some(ServerMsg::Done {
+            status: MessageStatus::Cancelled,
+            ..
+        })
+    ));
+    assert_eq!(fake.chats().len(), 1, "the model was not asked again");
+    // The command's audit record is complete: it ended when the reply did.
+    match c
+        .call(ClientMsg::Audit {
+            id: "au".into(),
+            since_ms: None,
+            limit: None,
+        })
+        .await
+    {
+        ServerMsg::AuditRecords { items, .. } => {
+            assert_eq!(items[0].argv, vec!["cat", "pipe"]);
+            assert!(items[0].signal.is_some(), "{:?}", items[0]);
+        }
+        other => panic!("expected the audit log, got {other:?}"),
+    }
+}

@@ -153,10 +153,10 @@ fn approve(
             .get(&s.peer.owner, conversation)
             .ok_or_else(waiting)?;
     let tool = g.approvals.tool_of(call).ok_or_else(waiting)?;
-    if tool == "run_command" && answer.decision.allows() && !s.peer.scopes.exec {
+    if answer.decision.allows() && !s.peer.scopes.exec {
         return Err(ErrorBody::new(
             ErrorCode::Forbidden,
-            "this connection's token lacks the exec scope, which allowing run_command needs",
+            format!("this connection's token lacks the exec scope, which allowing {tool} needs"),
         ));
     }
     if !g.approvals.answer(call, answer) {

@@ -1,6 +1,6 @@
 //! PROTOCOL.md § Tools, and `chat`'s `tools`: tool frames in order among the deltas, an
 //! answer from another connection, the stored events with their offsets, and the refusals
-//! that store nothing.
+//! that store nothing (an unknown tool; tools without the exec scope).
 
 use super::Rig;
 use chinwag_tests::fake_ollama::{reply, tool_calls};
@@ -109,15 +109,18 @@ async fn tool_frames_come_in_order_and_any_of_your_connections_answers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_tool_that_does_not_exist_or_run_command_without_exec_stores_nothing() {
+async fn a_tool_that_does_not_exist_or_tools_without_exec_store_nothing() {
     let (rig, _proj) = rig_with_notes(&[("ann", "chat")]).await;
     let mut w = rig.remote("ann").await;
     let bad = w.call(chat_with("1", json!(["rm"]))).await;
     assert_eq!(bad["code"], "invalid_request", "{bad}");
-    let forbidden = w.call(chat_with("2", json!(["run_command"]))).await;
-    assert_eq!(forbidden["code"], "forbidden", "{forbidden}");
+    // Every tool reaches the executor's root: without the exec scope, none is offered.
+    for (id, tool) in [("2", "run_command"), ("3", "read_file")] {
+        let forbidden = w.call(chat_with(id, json!([tool]))).await;
+        assert_eq!(forbidden["code"], "forbidden", "{forbidden}");
+    }
     let list = w
-        .call(json!({"type": "list_conversations", "id": "3"}))
+        .call(json!({"type": "list_conversations", "id": "4"}))
         .await;
     assert_eq!(list["items"], json!([]));
     assert!(rig.fake.chats().is_empty());
