@@ -198,6 +198,35 @@ pub fn decide(
     })
 }
 
+impl Decision {
+    /// The run this decision makes under `config`, with its own scratch directory and at
+    /// most `output_cap` bytes of output.
+    pub fn spec(self, config: &ExecConfig, scratch: &Path, output_cap: usize) -> spawn::RunSpec {
+        spawn::RunSpec {
+            program: self.program,
+            args: self.args,
+            cwd: self.cwd,
+            env: spawn::allowed_env().into_iter().chain(self.env).collect(),
+            scratch: scratch.to_path_buf(),
+            timeout: config.timeout,
+            output_cap,
+            limits: config.limits,
+            needs_sandbox: self.needs_sandbox,
+        }
+    }
+}
+
+/// Completes a request's audit record with how its run ended.
+pub fn ended(record: &mut chinwag_protocol::ExecRecord, exit: &spawn::Exit) {
+    record.code = exit.code;
+    record.signal = exit.signal;
+    record.timed_out = exit.timed_out;
+    record.truncated = exit.truncated;
+    record.bytes = exit.bytes;
+    record.duration_ms = exit.duration.as_millis() as u64;
+    record.sandbox = Some(exit.sandbox.as_str().into());
+}
+
 /// A request's audit record before it is decided (`allowed` until a refusal says otherwise).
 pub fn record(
     user: &str,

@@ -3,7 +3,7 @@
 //! model instead of streamed to a client.
 
 use super::fs::Output;
-use crate::exec::spawn::{self, RunSpec, Stream};
+use crate::exec::spawn::{self, Stream};
 use crate::exec::{ExecConfig, Running, decide};
 use crate::store::Store;
 use serde_json::Value;
@@ -86,20 +86,7 @@ pub async fn run(r: &Runner, arguments: &Value, cap: usize, cancel: &Cancellatio
         Ok(s) => s,
         Err(e) => return Output::failed(format!("not run: no scratch directory: {e}")),
     };
-    let spec = RunSpec {
-        program: decision.program,
-        args: decision.args,
-        cwd: decision.cwd,
-        env: spawn::allowed_env()
-            .into_iter()
-            .chain(decision.env)
-            .collect(),
-        scratch: scratch.path().to_path_buf(),
-        timeout: r.config.timeout,
-        output_cap: r.config.output_cap.min(cap),
-        limits: r.config.limits,
-        needs_sandbox: decision.needs_sandbox,
-    };
+    let spec = decision.spec(&r.config, scratch.path(), r.config.output_cap.min(cap));
     let (tx, mut rx) = mpsc::channel::<(Stream, Vec<u8>)>(16);
     let gather = async {
         let (mut out, mut err) = (Vec::new(), Vec::new());
@@ -118,13 +105,7 @@ pub async fn run(r: &Runner, arguments: &Value, cap: usize, cancel: &Cancellatio
             return Output::failed(format!("could not start {}: {e}", spec.program.display()));
         }
     };
-    record.code = exit.code;
-    record.signal = exit.signal;
-    record.timed_out = exit.timed_out;
-    record.truncated = exit.truncated;
-    record.bytes = exit.bytes;
-    record.duration_ms = exit.duration.as_millis() as u64;
-    record.sandbox = Some(exit.sandbox.as_str().into());
+    crate::exec::ended(&mut record, &exit);
     if let Err(e) = r.store.finish_exec(row, record).await {
         tracing::error!(error = %e, "could not complete a command's record");
     }

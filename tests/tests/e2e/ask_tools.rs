@@ -2,47 +2,25 @@
 //! tools, and a call nobody can answer stops the reply with exit 8 and runs nothing;
 //! `--json` carries the tool events.
 
+use crate::cli::{Cleanup, text};
 use chinwag_tests::fake_ollama::{FakeOllama, reply, tool_calls};
-use chinwag_tests::harness::{bin, isolated_env, kill_autostarted};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 use tokio::process::Command;
 
-struct Cleanup(PathBuf);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        kill_autostarted(&self.0);
-    }
-}
-
-/// `chinwag` isolated in `dir`, whose home (the executor's root) holds `notes.txt`.
+/// `chinwag ARGS` isolated in `dir`, whose home (the executor's root) holds `notes.txt`.
 fn chinwag(dir: &Path, ollama: &str, args: &[&str]) -> Command {
     let home = dir.join("home");
     std::fs::create_dir_all(&home).expect("home");
     std::fs::write(home.join("notes.txt"), "one\ntwo\n").expect("notes");
-    let mut std_cmd = std::process::Command::new(bin("chinwag"));
-    isolated_env(&mut std_cmd, dir, ollama);
-    std_cmd.args(args);
-    let mut cmd = Command::from(std_cmd);
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+    let mut cmd = crate::cli::chinwag(dir, ollama);
+    cmd.args(args);
     cmd
 }
 
-async fn run(cmd: &mut Command) -> Output {
-    cmd.spawn()
-        .expect("spawn chinwag")
-        .wait_with_output()
-        .await
-        .expect("chinwag runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+async fn run(cmd: Command) -> Output {
+    crate::cli::run(cmd, None).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -65,7 +43,7 @@ async fn yes_allows_the_read_only_tools_and_json_carries_the_events() {
         "--json",
         "notes?",
     ];
-    let out = run(&mut chinwag(dir.path(), &fake.host(), &args)).await;
+    let out = run(chinwag(dir.path(), &fake.host(), &args)).await;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
     let events: Vec<Value> = text(&out.stdout)
         .lines()
@@ -104,7 +82,7 @@ async fn a_call_nobody_can_answer_stops_the_reply_with_exit_8_and_runs_nothing()
         "--yes",
         "what do the notes say?",
     ];
-    let out = run(&mut chinwag(dir.path(), &fake.host(), &args)).await;
+    let out = run(chinwag(dir.path(), &fake.host(), &args)).await;
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(8), "stderr: {stderr}");
     assert!(
@@ -121,11 +99,11 @@ async fn a_call_nobody_can_answer_stops_the_reply_with_exit_8_and_runs_nothing()
     );
 
     // The reply was stopped where the call waited: stored `cancelled`, the call unanswered.
-    let mut cmd = chinwag(dir.path(), &fake.host(), &["history", "list", "--json"]);
-    let list: Value = serde_json::from_slice(&run(&mut cmd).await.stdout).expect("a list");
+    let cmd = chinwag(dir.path(), &fake.host(), &["history", "list", "--json"]);
+    let list: Value = serde_json::from_slice(&run(cmd).await.stdout).expect("a list");
     let id = list[0]["id"].as_str().expect("the conversation");
-    let mut cmd = chinwag(dir.path(), &fake.host(), &["history", "show", id, "--json"]);
-    let shown = run(&mut cmd).await;
+    let cmd = chinwag(dir.path(), &fake.host(), &["history", "show", id, "--json"]);
+    let shown = run(cmd).await;
     let stdout = text(&shown.stdout);
     let shown: Value = serde_json::from_str(&stdout).expect("the conversation");
     let reply = &shown["messages"][1];

@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
 /// Kills the daemon a test's `chinwag` autostarted, even when the test fails.
-struct Cleanup(PathBuf);
+pub(crate) struct Cleanup(pub(crate) PathBuf);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
@@ -19,7 +19,7 @@ impl Drop for Cleanup {
     }
 }
 
-fn chinwag(dir: &Path, ollama: &str) -> Command {
+pub(crate) fn chinwag(dir: &Path, ollama: &str) -> Command {
     let mut std_cmd = std::process::Command::new(bin("chinwag"));
     isolated_env(&mut std_cmd, dir, ollama);
     let mut cmd = Command::from(std_cmd);
@@ -30,7 +30,7 @@ fn chinwag(dir: &Path, ollama: &str) -> Command {
     cmd
 }
 
-async fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
+pub(crate) async fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
     if stdin.is_some() {
         cmd.stdin(Stdio::piped());
     }
@@ -41,7 +41,7 @@ async fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
     child.wait_with_output().await.expect("chinwag runs")
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 

@@ -5,7 +5,7 @@
 //! reads it back.
 
 use super::super::outbox::Session;
-use crate::exec::spawn::{self, RunSpec, Stream};
+use crate::exec::spawn::{self, Stream};
 use crate::exec::{Utf8Carry, decide};
 use chinwag_protocol::{ClientMsg, ErrorBody, ErrorCode, ServerMsg};
 use std::sync::Arc;
@@ -91,20 +91,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         .prefix("chinwag-exec-")
         .tempdir()
         .map_err(|e| ErrorBody::new(ErrorCode::Internal, format!("no scratch dir: {e}")))?;
-    let spec = RunSpec {
-        program: decision.program,
-        args: decision.args,
-        cwd: decision.cwd,
-        env: spawn::allowed_env()
-            .into_iter()
-            .chain(decision.env)
-            .collect(),
-        scratch: scratch.path().to_path_buf(),
-        timeout: config.timeout,
-        output_cap: config.output_cap,
-        limits: config.limits,
-        needs_sandbox: decision.needs_sandbox,
-    };
+    let spec = decision.spec(&config, scratch.path(), config.output_cap);
     s.send(ServerMsg::ExecStarted {
         id: id.clone(),
         program,
@@ -152,13 +139,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         "command ended"
     );
     let sandbox = exit.sandbox.as_str();
-    record.code = exit.code;
-    record.signal = exit.signal;
-    record.timed_out = exit.timed_out;
-    record.truncated = exit.truncated;
-    record.bytes = exit.bytes;
-    record.duration_ms = exit.duration.as_millis() as u64;
-    record.sandbox = Some(sandbox.into());
+    crate::exec::ended(&mut record, &exit);
     if let Err(e) = d.store.finish_exec(row, record).await {
         tracing::error!(error = %e, "could not complete a command's record");
     }
