@@ -16,6 +16,13 @@ impl Drop for Cleanup {
     }
 }
 
+/// `chinwag -m llama3.2` in a 100×30 terminal, once it shows it is connected.
+async fn open_chat(dir: &std::path::Path, env: &[(&str, String)]) -> Tmux {
+    let tui = Tmux::start(dir, env, &bin("chinwag"), &["-m", "llama3.2"], 100, 30);
+    tui.wait_text("● local").await;
+    tui
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_stream_second_conversation_search_and_quit() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -30,16 +37,7 @@ async fn chat_stream_second_conversation_search_and_quit() {
     ));
     fake.script(reply("llama3.2", &["Second ", "answer."]));
     let env = isolated_vars(dir.path(), &fake.host());
-    let tui = Tmux::start(
-        dir.path(),
-        &env,
-        &bin("chinwag"),
-        &["-m", "llama3.2"],
-        100,
-        30,
-    );
-
-    tui.wait_text("● local").await;
+    let tui = open_chat(dir.path(), &env).await;
     tui.type_text("what is fizzbuzz");
     tui.keys(&["Enter"]);
     let s = tui
@@ -141,15 +139,7 @@ async fn ctrl_e_edits_in_a_real_editor_and_a_draft_survives_ctrl_c_and_comes_bac
     let fake = FakeOllama::start().await;
     let mut env = isolated_vars(dir.path(), &fake.host());
     env.push(("EDITOR", "vi".to_string()));
-    let tui = Tmux::start(
-        dir.path(),
-        &env,
-        &bin("chinwag"),
-        &["-m", "llama3.2"],
-        100,
-        30,
-    );
-    tui.wait_text("● local").await;
+    let tui = open_chat(dir.path(), &env).await;
     tui.type_text("first question");
     tui.keys(&["Enter"]);
     tui.wait_text("Hello from the fake.").await;
@@ -273,15 +263,7 @@ async fn a_tool_call_is_approved_with_y_in_the_dialog_and_its_result_folds_into_
     ));
     fake.script(reply("llama3.2", &["Your notes say: buy milk."]));
     let env = isolated_vars(dir.path(), &fake.host());
-    let tui = Tmux::start(
-        dir.path(),
-        &env,
-        &bin("chinwag"),
-        &["-m", "llama3.2"],
-        100,
-        30,
-    );
-    tui.wait_text("● local").await;
+    let tui = open_chat(dir.path(), &env).await;
     tui.type_text("/tools read_file");
     tui.keys(&["Enter"]);
     tui.wait_text("tools: read_file").await;
