@@ -195,6 +195,7 @@ impl CallState {
                 let run = tools.run(&call.name, call.arguments.clone(), &cancel);
                 tokio::pin!(run);
                 let out = tokio::select! {
+                    biased;
                     out = &mut run => out,
                     _ = job.shutdown.cancelled() => {
                         cancel.cancel();
@@ -202,6 +203,9 @@ impl CallState {
                         return Err(Outcome::ShuttingDown);
                     }
                 };
+                if job.shutdown.is_cancelled() {
+                    return Err(Outcome::ShuttingDown);
+                }
                 if job.generation.cancel_token().is_cancelled() {
                     return Err(Outcome::Cancelled);
                 }
@@ -231,10 +235,12 @@ impl CallState {
         timeout: Duration,
     ) -> Result<Option<String>, Outcome> {
         let g = &job.generation;
+        // A stopping daemon also cancels the reply: its end is `incomplete`, so it goes first.
         let answer = tokio::select! {
+            biased;
+            _ = job.shutdown.cancelled() => { g.approvals.forget(id); return Err(Outcome::ShuttingDown) }
             a = rx => a.ok(),
             _ = tokio::time::sleep(timeout) => None,
-            _ = job.shutdown.cancelled() => { g.approvals.forget(id); return Err(Outcome::ShuttingDown) }
             _ = g.cancel_token().cancelled() => { g.approvals.forget(id); return Err(Outcome::Cancelled) }
         };
         g.approvals.forget(id);

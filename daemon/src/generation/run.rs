@@ -236,10 +236,12 @@ pub async fn conclude(
         }
     };
     tracing::info!(conversation = %g.conversation, status = published.status.as_str(), "generation ended");
+    // Unregistered before the end is published: a client that has seen `done` and attaches
+    // again finds nothing generating (the store already holds the end).
+    registry.remove(g);
     // The last text is shown with the end, even when storing it failed: the end says so.
     g.push(&content_shown, &thinking_shown);
     g.finish(published);
-    registry.remove(g);
 }
 
 /// The least time between two appends of streamed text. Each append rewrites the reply's
