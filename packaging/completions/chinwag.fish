@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_chinwag_global_optspecs
-    string join \n socket= url= no-autostart token-file= ca-file= fingerprint= m/model= b/bot= c/continue C/conversation= h/help V/version
+    string join \n socket= url= no-autostart token-file= ca-file= fingerprint= m/model= b/bot= c/continue C/conversation= new s/system= temperature= top-p= seed= max-tokens= num-ctx= stop= keep-alive= think= tools= yes json no-stream x/extract= show-thinking h/help V/version
 end
 
 function __fish_chinwag_needs_command
@@ -29,34 +29,51 @@ complete -c chinwag -n "__fish_chinwag_needs_command" -l url -d 'A daemon\'s Web
 complete -c chinwag -n "__fish_chinwag_needs_command" -l token-file -d 'A file holding the bearer token for a daemon reached by --url [env: CHINWAG_TOKEN holds the token itself]' -r -F
 complete -c chinwag -n "__fish_chinwag_needs_command" -l ca-file -d 'Trust the CA certificates in this PEM file for a wss:// daemon' -r -F
 complete -c chinwag -n "__fish_chinwag_needs_command" -l fingerprint -d 'Accept a wss:// daemon whose certificate has this SHA-256 fingerprint (and no other), for a self-signed certificate' -r
-complete -c chinwag -n "__fish_chinwag_needs_command" -s m -l model -d 'The model to chat with (switch later with /model)' -r
-complete -c chinwag -n "__fish_chinwag_needs_command" -s b -l bot -d 'A bot from the daemon\'s config (switch later with /bot)' -r
-complete -c chinwag -n "__fish_chinwag_needs_command" -s C -l conversation -d 'Open this conversation (an id or a unique prefix of one)' -r
+complete -c chinwag -n "__fish_chinwag_needs_command" -s m -l model -d 'The model (in the chat screen, switch later with /model)' -r
+complete -c chinwag -n "__fish_chinwag_needs_command" -s b -l bot -d 'A bot from the daemon\'s config: model, system prompt, options, tools (in the chat screen, switch later with /bot)' -r
+complete -c chinwag -n "__fish_chinwag_needs_command" -s C -l conversation -d 'Go on with this conversation (an id or a unique prefix of one)' -r
+complete -c chinwag -n "__fish_chinwag_needs_command" -s s -l system -d 'System prompt (kept for the conversation)' -r
+complete -c chinwag -n "__fish_chinwag_needs_command" -l temperature -d 'Sampling temperature' -r
+complete -c chinwag -n "__fish_chinwag_needs_command" -l top-p -d 'Nucleus sampling threshold' -r
+complete -c chinwag -n "__fish_chinwag_needs_command" -l seed -d 'Random seed, for repeatable replies' -r
+complete -c chinwag -n "__fish_chinwag_needs_command" -l max-tokens -d 'Most tokens to generate (Ollama\'s num_predict; -1 = no limit)' -r
+complete -c chinwag -n "__fish_chinwag_needs_command" -l num-ctx -d 'Context window in tokens (Ollama\'s num_ctx)' -r
+complete -c chinwag -n "__fish_chinwag_needs_command" -l stop -d 'Stop generating at this text (repeatable)' -r
+complete -c chinwag -n "__fish_chinwag_needs_command" -l keep-alive -d 'How long Ollama keeps the model loaded (5m, 1h, 0, or seconds)' -r
+complete -c chinwag -n "__fish_chinwag_needs_command" -l think -d 'Whether a thinking model thinks first: on, off, or low, medium, high, max' -r
+complete -c chinwag -n "__fish_chinwag_needs_command" -l tools -d 'Offer the model tools: every one, or those named (run_command, read_file, list_dir, search_text). Each call is asked on the terminal; without one, a call that needs an answer stops the reply (exit 8)' -r
+complete -c chinwag -n "__fish_chinwag_needs_command" -s x -l extract -d 'Print only the code of the reply\'s fenced blocks: the first (-x), or all (-x all); exit 1 when it has none' -r -f -a "first\t''
+all\t''"
 complete -c chinwag -n "__fish_chinwag_needs_command" -l no-autostart -d 'Never start a local daemon; fail if none runs'
-complete -c chinwag -n "__fish_chinwag_needs_command" -s c -l continue -d 'Open the most recent conversation'
+complete -c chinwag -n "__fish_chinwag_needs_command" -s c -l continue -d 'Go on with the most recent conversation'
+complete -c chinwag -n "__fish_chinwag_needs_command" -l new -d 'Start a new conversation (the default)'
+complete -c chinwag -n "__fish_chinwag_needs_command" -l yes -d 'Allow the read-only tools (read_file, list_dir, search_text) without asking; never run_command'
+complete -c chinwag -n "__fish_chinwag_needs_command" -l json -d 'Print one JSON event per line instead of the reply text'
+complete -c chinwag -n "__fish_chinwag_needs_command" -l no-stream -d 'Print the reply only when it is complete'
+complete -c chinwag -n "__fish_chinwag_needs_command" -l show-thinking -d 'Print a thinking model\'s reasoning to stderr'
 complete -c chinwag -n "__fish_chinwag_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chinwag -n "__fish_chinwag_needs_command" -s V -l version -d 'Print version'
-complete -c chinwag -n "__fish_chinwag_needs_command" -f -a "ask" -d 'Ask one question and print the reply (stdin, if piped, comes before the words)'
-complete -c chinwag -n "__fish_chinwag_needs_command" -f -a "history" -d 'Browse, search, export and delete stored conversations'
-complete -c chinwag -n "__fish_chinwag_needs_command" -f -a "models" -d 'List the models Ollama has'
-complete -c chinwag -n "__fish_chinwag_needs_command" -f -a "bots" -d 'List the bots in the daemon\'s config'
-complete -c chinwag -n "__fish_chinwag_needs_command" -f -a "status" -d 'Show the daemon\'s state: where it listens, uptime, Ollama, store, and your limits with what is left of them'
-complete -c chinwag -n "__fish_chinwag_needs_command" -f -a "daemon" -d 'Run the daemon in the foreground (the same as `chinwagd`), or stop, restart or reload the one running'
-complete -c chinwag -n "__fish_chinwag_needs_command" -f -a "login" -d 'Check a remote daemon with a token and remember it (URL, token, trusted certificate)'
-complete -c chinwag -n "__fish_chinwag_needs_command" -f -a "logout" -d 'Forget a remote daemon'
-complete -c chinwag -n "__fish_chinwag_needs_command" -f -a "run" -d 'Run a command through the daemon\'s executor: an argv (never a shell string), checked against its policy, with paths confined to the directory it runs in. Output comes as it is written; the exit status is the command\'s (7 when the policy refuses it). Ctrl-C stops it on the daemon'
-complete -c chinwag -n "__fish_chinwag_needs_command" -f -a "completions" -d 'Print a completion script for a shell: chinwag completions bash > /etc/bash_completion.d/chinwag'
-complete -c chinwag -n "__fish_chinwag_needs_command" -f -a "audit" -d 'The executor\'s audit log, newest first: every command asked for, allowed or refused, and how it ended (yours; the daemon\'s owner and admin tokens see everyone\'s)'
-complete -c chinwag -n "__fish_chinwag_needs_command" -f -a "policy" -d 'The executor\'s policy in force: each program, the path that runs, what it accepts, and the root and sandbox a command would get'
-complete -c chinwag -n "__fish_chinwag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c chinwag -n "__fish_chinwag_needs_command" -a "ask" -d 'Ask one question and print the reply (stdin, if piped, comes before the words)'
+complete -c chinwag -n "__fish_chinwag_needs_command" -a "history" -d 'Browse, search, export and delete stored conversations'
+complete -c chinwag -n "__fish_chinwag_needs_command" -a "models" -d 'List the models Ollama has'
+complete -c chinwag -n "__fish_chinwag_needs_command" -a "bots" -d 'List the bots in the daemon\'s config'
+complete -c chinwag -n "__fish_chinwag_needs_command" -a "status" -d 'Show the daemon\'s state: where it listens, uptime, Ollama, store, and your limits with what is left of them'
+complete -c chinwag -n "__fish_chinwag_needs_command" -a "daemon" -d 'Run the daemon in the foreground (the same as `chinwagd`), or stop, restart or reload the one running'
+complete -c chinwag -n "__fish_chinwag_needs_command" -a "login" -d 'Check a remote daemon with a token and remember it (URL, token, trusted certificate)'
+complete -c chinwag -n "__fish_chinwag_needs_command" -a "logout" -d 'Forget a remote daemon'
+complete -c chinwag -n "__fish_chinwag_needs_command" -a "run" -d 'Run a command through the daemon\'s executor: an argv (never a shell string), checked against its policy, with paths confined to the directory it runs in. Output comes as it is written; the exit status is the command\'s (7 when the policy refuses it). Ctrl-C stops it on the daemon'
+complete -c chinwag -n "__fish_chinwag_needs_command" -a "completions" -d 'Print a completion script for a shell: chinwag completions bash > /etc/bash_completion.d/chinwag'
+complete -c chinwag -n "__fish_chinwag_needs_command" -a "audit" -d 'The executor\'s audit log, newest first: every command asked for, allowed or refused, and how it ended (yours; the daemon\'s owner and admin tokens see everyone\'s)'
+complete -c chinwag -n "__fish_chinwag_needs_command" -a "policy" -d 'The executor\'s policy in force: each program, the path that runs, what it accepts, and the root and sandbox a command would get'
+complete -c chinwag -n "__fish_chinwag_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l socket -d 'The local daemon\'s socket [env: CHINWAG_SOCKET] [default: $XDG_RUNTIME_DIR/chinwag/chinwagd.sock]' -r -F
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l url -d 'A daemon\'s WebSocket URL instead of the local socket (wss://host:port/; ws:// on loopback)' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l token-file -d 'A file holding the bearer token for a daemon reached by --url [env: CHINWAG_TOKEN holds the token itself]' -r -F
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l ca-file -d 'Trust the CA certificates in this PEM file for a wss:// daemon' -r -F
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l fingerprint -d 'Accept a wss:// daemon whose certificate has this SHA-256 fingerprint (and no other), for a self-signed certificate' -r
-complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s C -l conversation -d 'Continue this conversation (an id or a unique prefix of one)' -r
-complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s m -l model -d 'The model to use' -r
-complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s b -l bot -d 'A bot from the daemon\'s config (model, system prompt, options)' -r
+complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s m -l model -d 'The model (in the chat screen, switch later with /model)' -r
+complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s b -l bot -d 'A bot from the daemon\'s config: model, system prompt, options, tools (in the chat screen, switch later with /bot)' -r
+complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s C -l conversation -d 'Go on with this conversation (an id or a unique prefix of one)' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s s -l system -d 'System prompt (kept for the conversation)' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l temperature -d 'Sampling temperature' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l top-p -d 'Nucleus sampling threshold' -r
@@ -67,8 +84,10 @@ complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l stop -d 'Stop ge
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l keep-alive -d 'How long Ollama keeps the model loaded (5m, 1h, 0, or seconds)' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l think -d 'Whether a thinking model thinks first: on, off, or low, medium, high, max' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l tools -d 'Offer the model tools: every one, or those named (run_command, read_file, list_dir, search_text). Each call is asked on the terminal; without one, a call that needs an answer stops the reply (exit 8)' -r
+complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s x -l extract -d 'Print only the code of the reply\'s fenced blocks: the first (-x), or all (-x all); exit 1 when it has none' -r -f -a "first\t''
+all\t''"
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l no-autostart -d 'Never start a local daemon; fail if none runs'
-complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s c -l continue -d 'Continue the most recent conversation'
+complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s c -l continue -d 'Go on with the most recent conversation'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l new -d 'Start a new conversation (the default)'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l yes -d 'Allow the read-only tools (read_file, list_dir, search_text) without asking; never run_command'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l json -d 'Print one JSON event per line instead of the reply text'

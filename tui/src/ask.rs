@@ -6,7 +6,7 @@
 
 use crate::ask_tools::{Approver, on_tool};
 use crate::autostart::connect;
-use crate::cli::{AskArgs, ConnArgs};
+use crate::cli::{AskArgs, ConnArgs, OneShotArgs};
 use crate::conn::Connection;
 use crate::exit::ClientError;
 use chinwag_protocol::{
@@ -31,7 +31,7 @@ pub fn build_prompt(stdin: Option<&str>, words: &[String]) -> Option<String> {
     Some(prompt)
 }
 
-fn options(a: &AskArgs) -> GenOptions {
+fn options(a: &OneShotArgs) -> GenOptions {
     GenOptions {
         system: a.system.clone(),
         temperature: a.temperature,
@@ -59,6 +59,8 @@ struct Output {
     ends_with_newline: bool,
     /// stdout went away (`| head`): stop writing, still finish cleanly.
     closed: bool,
+    /// `-x`: print only the code of the fenced blocks, once the reply is whole.
+    extract: Option<crate::extract::Extract>,
 }
 
 impl Output {
@@ -130,9 +132,21 @@ impl Output {
         }
     }
 
-    fn finish(&mut self) {
+    /// Writes what was held back. With `-x`, only the reply's code, and a reply without any
+    /// is an error.
+    fn finish(&mut self) -> Result<(), ClientError> {
         if self.json || self.closed {
-            return;
+            return Ok(());
+        }
+        if let Some(which) = self.extract {
+            let reply = std::mem::take(&mut self.buffer);
+            let Some(code) = crate::extract::extract(&reply, which) else {
+                return Err(ClientError::Other(anyhow::anyhow!(
+                    "the reply has no fenced code block to print (-x); run without -x to see it"
+                )));
+            };
+            self.write_raw(&code);
+            return Ok(());
         }
         let mut text = std::mem::take(&mut self.buffer);
         if self.written > 0 && !self.ends_with_newline {
@@ -141,6 +155,7 @@ impl Output {
         if !text.is_empty() {
             self.write_raw(&text);
         }
+        Ok(())
     }
 }
 
@@ -150,7 +165,7 @@ pub async fn run(
     args: &AskArgs,
     stdin: Option<String>,
 ) -> Result<(), ClientError> {
-    let prompt = build_prompt(stdin.as_deref(), &args.prompt).ok_or_else(|| {
+    let prompt = build_prompt(stdin.as_deref(), &args.one.prompt).ok_or_else(|| {
         ClientError::Usage("nothing to ask: give a prompt, or pipe text into chinwag ask".into())
     })?;
     let mut conn = connect(conn_args).await?;
@@ -162,17 +177,18 @@ pub async fn run(
             conn.hello.max_message_bytes / 1024
         )));
     }
-    let conversation = if args.continue_last {
+    let conversation = if args.chat.continue_last {
         Some(last_conversation(&mut conn).await?)
     } else {
-        args.conversation.clone().map(ConversationId)
+        args.chat.conversation.clone().map(ConversationId)
     };
     let key = uuid::Uuid::new_v4().simple().to_string();
-    let mut approver = Approver::new(args.yes, args.json);
+    let mut approver = Approver::new(args.one.yes, args.one.json);
     let mut out = Output {
-        json: args.json,
-        buffered: args.no_stream,
-        show_thinking: args.show_thinking,
+        json: args.one.json,
+        buffered: args.one.no_stream || args.one.extract.is_some(),
+        extract: args.one.extract,
+        show_thinking: args.one.show_thinking,
         written: 0,
         stream_pos: 0,
         buffer: String::new(),
@@ -186,13 +202,13 @@ pub async fn run(
         let chat = ClientMsg::Chat {
             id: id.clone(),
             conversation: started.clone().or_else(|| conversation.clone()),
-            bot: args.bot.clone(),
-            model: args.model.clone(),
+            bot: args.chat.bot.clone(),
+            model: args.chat.model.clone(),
             content: prompt.clone(),
-            options: options(args),
+            options: options(&args.one),
             idempotency_key: Some(key.clone()),
             replace_from: None,
-            tools: args.tools.clone().map(|t| {
+            tools: args.one.tools.clone().map(|t| {
                 if t.iter().any(|n| n == "all") {
                     chinwag_protocol::TOOL_NAMES
                         .iter()
@@ -214,8 +230,8 @@ pub async fn run(
                 conn = reconnect(conn_args).await?;
             }
             other => {
-                out.finish();
-                return other;
+                let shown = out.finish();
+                return other.and(shown);
             }
         }
     }

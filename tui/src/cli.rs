@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 /// chinwag: chat with local LLMs from the terminal, through the chinwagd daemon.
 ///
-/// With no command, opens the chat screen. A local daemon is started for you when none runs
-/// (see --no-autostart).
+/// With no command: given words or a pipe, asks them as `chinwag ask` does; else opens the
+/// chat screen. A local daemon is started for you when none runs (see --no-autostart).
 ///
 /// Exit status: 0 ok, 1 error, 2 usage, 3 daemon or Ollama unreachable, 4 rate limited,
 /// 5 unauthorized, 6 model not found, 8 a tool call needed an answer nobody could give,
@@ -18,6 +18,8 @@ pub struct Cli {
     pub conn: ConnArgs,
     #[command(flatten)]
     pub chat: ChatArgs,
+    #[command(flatten)]
+    pub one: OneShotArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -72,16 +74,17 @@ impl ConnArgs {
 /// What the chat screen opens with.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ChatArgs {
-    /// The model to chat with (switch later with /model)
+    /// The model (in the chat screen, switch later with /model)
     #[arg(short, long, value_name = "MODEL")]
     pub model: Option<String>,
-    /// A bot from the daemon's config (switch later with /bot)
+    /// A bot from the daemon's config: model, system prompt, options, tools (in the chat
+    /// screen, switch later with /bot)
     #[arg(short, long, value_name = "BOT")]
     pub bot: Option<String>,
-    /// Open the most recent conversation
+    /// Go on with the most recent conversation
     #[arg(short = 'c', long = "continue", conflicts_with = "conversation")]
     pub continue_last: bool,
-    /// Open this conversation (an id or a unique prefix of one)
+    /// Go on with this conversation (an id or a unique prefix of one)
     #[arg(short = 'C', long, value_name = "ID")]
     pub conversation: Option<String>,
 }
@@ -283,24 +286,22 @@ pub enum DaemonAction {
 pub struct AskArgs {
     #[command(flatten)]
     pub conn: ConnArgs,
-    /// The prompt; joined with spaces, after any piped stdin
+    #[command(flatten)]
+    pub chat: ChatArgs,
+    #[command(flatten)]
+    pub one: OneShotArgs,
+}
+
+/// A one-shot question: `chinwag ask`, or `chinwag` given words or a pipe.
+#[derive(Debug, Clone, Default, Args)]
+pub struct OneShotArgs {
+    /// The prompt; joined with spaces, after any piped stdin (with no words and no pipe,
+    /// `chinwag` opens the chat screen)
     #[arg(value_name = "PROMPT")]
     pub prompt: Vec<String>,
-    /// Continue the most recent conversation
-    #[arg(short = 'c', long = "continue", conflicts_with_all = ["conversation", "new"])]
-    pub continue_last: bool,
-    /// Continue this conversation (an id or a unique prefix of one)
-    #[arg(short = 'C', long, value_name = "ID", conflicts_with = "new")]
-    pub conversation: Option<String>,
     /// Start a new conversation (the default)
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["continue_last", "conversation"])]
     pub new: bool,
-    /// The model to use
-    #[arg(short, long, value_name = "MODEL")]
-    pub model: Option<String>,
-    /// A bot from the daemon's config (model, system prompt, options)
-    #[arg(short, long, value_name = "BOT")]
-    pub bot: Option<String>,
     /// System prompt (kept for the conversation)
     #[arg(short, long, value_name = "TEXT")]
     pub system: Option<String>,
@@ -344,6 +345,11 @@ pub struct AskArgs {
     /// Print the reply only when it is complete
     #[arg(long)]
     pub no_stream: bool,
+    /// Print only the code of the reply's fenced blocks: the first (-x), or all (-x all);
+    /// exit 1 when it has none
+    #[arg(short = 'x', long, value_name = "WHICH", num_args = 0..=1, require_equals = true,
+          default_missing_value = "first", conflicts_with = "json")]
+    pub extract: Option<crate::extract::Extract>,
     /// Print a thinking model's reasoning to stderr
     #[arg(long)]
     pub show_thinking: bool,

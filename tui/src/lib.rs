@@ -9,6 +9,7 @@ pub mod commands;
 pub mod conn;
 pub mod daemon_ctl;
 pub mod exit;
+pub mod extract;
 pub mod login;
 pub mod policy;
 pub mod remotes;
@@ -69,13 +70,23 @@ async fn dispatch(cli: Cli) -> Result<(), ClientError> {
             Some(action) => daemon_ctl::run(action, &cli.conn).await,
             None => Ok(()), // running the daemon is handled before the runtime starts
         },
+        // Words or a pipe: a one-shot question, as `chinwag ask`; else the chat screen.
+        None if !cli.one.prompt.is_empty() || !std::io::stdin().is_terminal() => {
+            let stdin = read_stdin()?;
+            let args = cli::AskArgs {
+                conn: cli.conn.clone(),
+                chat: cli.chat,
+                one: cli.one,
+            };
+            ask::run(&cli.conn, &args, stdin).await
+        }
         None => ui::run::run(&cli.conn, &cli.chat).await,
     }
 }
 
 /// The whole client: parse, run, map the outcome to an exit status.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(extract::normalize_args(std::env::args_os())) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();

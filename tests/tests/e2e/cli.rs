@@ -129,6 +129,88 @@ async fn ask_streams_the_reply_to_stdout_and_combines_stdin_first() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_prompt_or_a_pipe_asks_as_ask_does() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["-m", "llama3.2", "why is the sky blue"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Hello from the fake.\n");
+    assert_eq!(
+        fake.chats()[0]["messages"][0]["content"],
+        "why is the sky blue"
+    );
+
+    // A pipe alone, and a pipe with words: stdin first, as with `ask`.
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["-m", "llama3.2", "--json", "review"]);
+    let out = run(cmd, Some("fn main() {}\n")).await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("\"type\":\"done\""),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        fake.chats()[1]["messages"][0]["content"],
+        "fn main() {}\n\nreview"
+    );
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.arg("-c");
+    let out = run(cmd, Some("and more?")).await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let history = &fake.chats()[2]["messages"];
+    assert_eq!(history.as_array().map(Vec::len), Some(3), "{history}");
+
+    // A subcommand's name is still the subcommand.
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["models", "--json"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("llama3.2:latest"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x_prints_only_the_code_of_the_fenced_blocks() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+    let answer = [
+        "Try:\n\n```sh\njq '.name'\n",
+        "```\n\nor\n\n```\njq .\n```\n",
+    ];
+    fake.script(chinwag_tests::fake_ollama::reply("llama3.2", &answer));
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["-m", "llama3.2", "-x", "a jq filter for names"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "jq '.name'\n");
+    assert_eq!(
+        fake.chats()[0]["messages"][0]["content"],
+        "a jq filter for names"
+    );
+    fake.script(chinwag_tests::fake_ollama::reply("llama3.2", &answer));
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["ask", "-m", "llama3.2", "-x", "all", "again"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "jq '.name'\njq .\n");
+    // No code: nothing on stdout, and a failure a script can see.
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["-m", "llama3.2", "-x", "just words"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    assert!(
+        text(&out.stderr).contains("no fenced code block"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exit_codes_match_the_documentation() {
     let dir = tempfile::tempdir().expect("tmp");
     let _cleanup = Cleanup(dir.path().to_path_buf());
