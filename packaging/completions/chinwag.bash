@@ -19,6 +19,9 @@ _chinwag() {
             chinwag,ask)
                 cmd="chinwag__subcmd__ask"
                 ;;
+            chinwag,attach)
+                cmd="chinwag__subcmd__attach"
+                ;;
             chinwag,audit)
                 cmd="chinwag__subcmd__audit"
                 ;;
@@ -48,6 +51,9 @@ _chinwag() {
                 ;;
             chinwag,policy)
                 cmd="chinwag__subcmd__policy"
+                ;;
+            chinwag,ps)
+                cmd="chinwag__subcmd__ps"
                 ;;
             chinwag,run)
                 cmd="chinwag__subcmd__run"
@@ -211,6 +217,9 @@ _chinwag() {
             chinwag__subcmd__help,ask)
                 cmd="chinwag__subcmd__help__subcmd__ask"
                 ;;
+            chinwag__subcmd__help,attach)
+                cmd="chinwag__subcmd__help__subcmd__attach"
+                ;;
             chinwag__subcmd__help,audit)
                 cmd="chinwag__subcmd__help__subcmd__audit"
                 ;;
@@ -240,6 +249,9 @@ _chinwag() {
                 ;;
             chinwag__subcmd__help,policy)
                 cmd="chinwag__subcmd__help__subcmd__policy"
+                ;;
+            chinwag__subcmd__help,ps)
+                cmd="chinwag__subcmd__help__subcmd__ps"
                 ;;
             chinwag__subcmd__help,run)
                 cmd="chinwag__subcmd__help__subcmd__run"
@@ -362,7 +374,7 @@ _chinwag() {
 
     case "${cmd}" in
         chinwag)
-            opts="-m -b -c -C -s -x -h -V --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --extract --show-thinking --help --version ask history models bots status daemon login logout run completions audit policy help"
+            opts="-m -b -c -C -s -x -h -V --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --extract --show-thinking --detach --help --version ask history models bots ps attach status daemon login logout run completions audit policy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -472,7 +484,7 @@ _chinwag() {
             return 0
             ;;
         chinwag__subcmd__ask)
-            opts="-m -b -c -C -s -x -h --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --extract --show-thinking --help"
+            opts="-m -b -c -C -s -x -h --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --extract --show-thinking --detach --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -572,6 +584,40 @@ _chinwag() {
                     ;;
                 -x)
                     COMPREPLY=($(compgen -W "first all" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chinwag__subcmd__attach)
+            opts="-h --socket --url --no-autostart --token-file --ca-file --fingerprint --json --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1512,7 +1558,7 @@ _chinwag() {
             return 0
             ;;
         chinwag__subcmd__help)
-            opts="ask history models bots status daemon login logout run completions audit policy help"
+            opts="ask history models bots ps attach status daemon login logout run completions audit policy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1526,6 +1572,20 @@ _chinwag() {
             return 0
             ;;
         chinwag__subcmd__help__subcmd__ask)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chinwag__subcmd__help__subcmd__attach)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1974,6 +2034,20 @@ _chinwag() {
             return 0
             ;;
         chinwag__subcmd__help__subcmd__policy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chinwag__subcmd__help__subcmd__ps)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2475,6 +2549,40 @@ _chinwag() {
                     return 0
                     ;;
                 -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chinwag__subcmd__ps)
+            opts="-h --json --socket --url --no-autostart --token-file --ca-file --fingerprint --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_chinwag_global_optspecs
-    string join \n socket= url= no-autostart token-file= ca-file= fingerprint= m/model= b/bot= c/continue C/conversation= new s/system= temperature= top-p= seed= max-tokens= num-ctx= stop= keep-alive= think= tools= yes json no-stream x/extract= show-thinking h/help V/version
+    string join \n socket= url= no-autostart token-file= ca-file= fingerprint= m/model= b/bot= c/continue C/conversation= new s/system= temperature= top-p= seed= max-tokens= num-ctx= stop= keep-alive= think= tools= yes json no-stream x/extract= show-thinking detach h/help V/version
 end
 
 function __fish_chinwag_needs_command
@@ -51,12 +51,15 @@ complete -c chinwag -n "__fish_chinwag_needs_command" -l yes -d 'Allow the read-
 complete -c chinwag -n "__fish_chinwag_needs_command" -l json -d 'Print one JSON event per line instead of the reply text'
 complete -c chinwag -n "__fish_chinwag_needs_command" -l no-stream -d 'Print the reply only when it is complete'
 complete -c chinwag -n "__fish_chinwag_needs_command" -l show-thinking -d 'Print a thinking model\'s reasoning to stderr'
+complete -c chinwag -n "__fish_chinwag_needs_command" -l detach -d 'Start the reply and print its conversation\'s id at once; the daemon goes on generating (follow it with `chinwag attach ID`)'
 complete -c chinwag -n "__fish_chinwag_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chinwag -n "__fish_chinwag_needs_command" -s V -l version -d 'Print version'
 complete -c chinwag -n "__fish_chinwag_needs_command" -a "ask" -d 'Ask one question and print the reply (stdin, if piped, comes before the words)'
 complete -c chinwag -n "__fish_chinwag_needs_command" -a "history" -d 'Browse, search, export and delete stored conversations'
 complete -c chinwag -n "__fish_chinwag_needs_command" -a "models" -d 'List the models Ollama has'
 complete -c chinwag -n "__fish_chinwag_needs_command" -a "bots" -d 'List the bots in the daemon\'s config'
+complete -c chinwag -n "__fish_chinwag_needs_command" -a "ps" -d 'Your replies being generated now: conversation, model, state, tokens and pace'
+complete -c chinwag -n "__fish_chinwag_needs_command" -a "attach" -d 'Follow a reply being generated, from any terminal: what came so far, then the rest as it comes (Ctrl-C leaves it running)'
 complete -c chinwag -n "__fish_chinwag_needs_command" -a "status" -d 'Show the daemon\'s state: where it listens, uptime, Ollama, store, and your limits with what is left of them'
 complete -c chinwag -n "__fish_chinwag_needs_command" -a "daemon" -d 'Run the daemon in the foreground (the same as `chinwagd`), or stop, restart or reload the one running'
 complete -c chinwag -n "__fish_chinwag_needs_command" -a "login" -d 'Check a remote daemon with a token and remember it (URL, token, trusted certificate)'
@@ -93,6 +96,7 @@ complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l yes -d 'Allow th
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l json -d 'Print one JSON event per line instead of the reply text'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l no-stream -d 'Print the reply only when it is complete'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l show-thinking -d 'Print a thinking model\'s reasoning to stderr'
+complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l detach -d 'Start the reply and print its conversation\'s id at once; the daemon goes on generating (follow it with `chinwag attach ID`)'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s h -l help -d 'Print help'
 complete -c chinwag -n "__fish_chinwag_using_subcommand history; and not __fish_seen_subcommand_from list show search export rename rm help" -s h -l help -d 'Print help'
 complete -c chinwag -n "__fish_chinwag_using_subcommand history; and not __fish_seen_subcommand_from list show search export rename rm help" -f -a "list" -d 'List conversations, most recent first'
@@ -175,6 +179,23 @@ complete -c chinwag -n "__fish_chinwag_using_subcommand bots" -l fingerprint -d 
 complete -c chinwag -n "__fish_chinwag_using_subcommand bots" -l json -d 'Print JSON instead of text'
 complete -c chinwag -n "__fish_chinwag_using_subcommand bots" -l no-autostart -d 'Never start a local daemon; fail if none runs'
 complete -c chinwag -n "__fish_chinwag_using_subcommand bots" -s h -l help -d 'Print help'
+complete -c chinwag -n "__fish_chinwag_using_subcommand ps" -l socket -d 'The local daemon\'s socket [env: CHINWAG_SOCKET] [default: $XDG_RUNTIME_DIR/chinwag/chinwagd.sock]' -r -F
+complete -c chinwag -n "__fish_chinwag_using_subcommand ps" -l url -d 'A daemon\'s WebSocket URL instead of the local socket (wss://host:port/; ws:// on loopback)' -r
+complete -c chinwag -n "__fish_chinwag_using_subcommand ps" -l token-file -d 'A file holding the bearer token for a daemon reached by --url [env: CHINWAG_TOKEN holds the token itself]' -r -F
+complete -c chinwag -n "__fish_chinwag_using_subcommand ps" -l ca-file -d 'Trust the CA certificates in this PEM file for a wss:// daemon' -r -F
+complete -c chinwag -n "__fish_chinwag_using_subcommand ps" -l fingerprint -d 'Accept a wss:// daemon whose certificate has this SHA-256 fingerprint (and no other), for a self-signed certificate' -r
+complete -c chinwag -n "__fish_chinwag_using_subcommand ps" -l json -d 'Print JSON instead of text'
+complete -c chinwag -n "__fish_chinwag_using_subcommand ps" -l no-autostart -d 'Never start a local daemon; fail if none runs'
+complete -c chinwag -n "__fish_chinwag_using_subcommand ps" -s h -l help -d 'Print help'
+complete -c chinwag -n "__fish_chinwag_using_subcommand attach" -l socket -d 'The local daemon\'s socket [env: CHINWAG_SOCKET] [default: $XDG_RUNTIME_DIR/chinwag/chinwagd.sock]' -r -F
+complete -c chinwag -n "__fish_chinwag_using_subcommand attach" -l url -d 'A daemon\'s WebSocket URL instead of the local socket (wss://host:port/; ws:// on loopback)' -r
+complete -c chinwag -n "__fish_chinwag_using_subcommand attach" -l token-file -d 'A file holding the bearer token for a daemon reached by --url [env: CHINWAG_TOKEN holds the token itself]' -r -F
+complete -c chinwag -n "__fish_chinwag_using_subcommand attach" -l ca-file -d 'Trust the CA certificates in this PEM file for a wss:// daemon' -r -F
+complete -c chinwag -n "__fish_chinwag_using_subcommand attach" -l fingerprint -d 'Accept a wss:// daemon whose certificate has this SHA-256 fingerprint (and no other), for a self-signed certificate' -r
+complete -c chinwag -n "__fish_chinwag_using_subcommand attach" -l no-autostart -d 'Never start a local daemon; fail if none runs'
+complete -c chinwag -n "__fish_chinwag_using_subcommand attach" -l json -d 'Print one JSON event per line instead of the reply text'
+complete -c chinwag -n "__fish_chinwag_using_subcommand attach" -l yes -d 'Answer its tool calls\' read-only ones without asking (as `ask --yes`)'
+complete -c chinwag -n "__fish_chinwag_using_subcommand attach" -s h -l help -d 'Print help'
 complete -c chinwag -n "__fish_chinwag_using_subcommand status" -l socket -d 'The local daemon\'s socket [env: CHINWAG_SOCKET] [default: $XDG_RUNTIME_DIR/chinwag/chinwagd.sock]' -r -F
 complete -c chinwag -n "__fish_chinwag_using_subcommand status" -l url -d 'A daemon\'s WebSocket URL instead of the local socket (wss://host:port/; ws:// on loopback)' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand status" -l token-file -d 'A file holding the bearer token for a daemon reached by --url [env: CHINWAG_TOKEN holds the token itself]' -r -F
@@ -283,19 +304,21 @@ complete -c chinwag -n "__fish_chinwag_using_subcommand policy" -s C -d 'Show th
 complete -c chinwag -n "__fish_chinwag_using_subcommand policy" -l no-autostart -d 'Never start a local daemon; fail if none runs'
 complete -c chinwag -n "__fish_chinwag_using_subcommand policy" -l json -d 'Print JSON instead of text'
 complete -c chinwag -n "__fish_chinwag_using_subcommand policy" -s h -l help -d 'Print help'
-complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots status daemon login logout run completions audit policy help" -f -a "ask" -d 'Ask one question and print the reply (stdin, if piped, comes before the words)'
-complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots status daemon login logout run completions audit policy help" -f -a "history" -d 'Browse, search, export and delete stored conversations'
-complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots status daemon login logout run completions audit policy help" -f -a "models" -d 'List the models Ollama has'
-complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots status daemon login logout run completions audit policy help" -f -a "bots" -d 'List the bots in the daemon\'s config'
-complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots status daemon login logout run completions audit policy help" -f -a "status" -d 'Show the daemon\'s state: where it listens, uptime, Ollama, store, and your limits with what is left of them'
-complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots status daemon login logout run completions audit policy help" -f -a "daemon" -d 'Run the daemon in the foreground (the same as `chinwagd`), or stop, restart or reload the one running'
-complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots status daemon login logout run completions audit policy help" -f -a "login" -d 'Check a remote daemon with a token and remember it (URL, token, trusted certificate)'
-complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots status daemon login logout run completions audit policy help" -f -a "logout" -d 'Forget a remote daemon'
-complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots status daemon login logout run completions audit policy help" -f -a "run" -d 'Run a command through the daemon\'s executor: an argv (never a shell string), checked against its policy, with paths confined to the directory it runs in. Output comes as it is written; the exit status is the command\'s (7 when the policy refuses it). Ctrl-C stops it on the daemon'
-complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots status daemon login logout run completions audit policy help" -f -a "completions" -d 'Print a completion script for a shell: chinwag completions bash > /etc/bash_completion.d/chinwag'
-complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots status daemon login logout run completions audit policy help" -f -a "audit" -d 'The executor\'s audit log, newest first: every command asked for, allowed or refused, and how it ended (yours; the daemon\'s owner and admin tokens see everyone\'s)'
-complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots status daemon login logout run completions audit policy help" -f -a "policy" -d 'The executor\'s policy in force: each program, the path that runs, what it accepts, and the root and sandbox a command would get'
-complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots status daemon login logout run completions audit policy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots ps attach status daemon login logout run completions audit policy help" -f -a "ask" -d 'Ask one question and print the reply (stdin, if piped, comes before the words)'
+complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots ps attach status daemon login logout run completions audit policy help" -f -a "history" -d 'Browse, search, export and delete stored conversations'
+complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots ps attach status daemon login logout run completions audit policy help" -f -a "models" -d 'List the models Ollama has'
+complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots ps attach status daemon login logout run completions audit policy help" -f -a "bots" -d 'List the bots in the daemon\'s config'
+complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots ps attach status daemon login logout run completions audit policy help" -f -a "ps" -d 'Your replies being generated now: conversation, model, state, tokens and pace'
+complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots ps attach status daemon login logout run completions audit policy help" -f -a "attach" -d 'Follow a reply being generated, from any terminal: what came so far, then the rest as it comes (Ctrl-C leaves it running)'
+complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots ps attach status daemon login logout run completions audit policy help" -f -a "status" -d 'Show the daemon\'s state: where it listens, uptime, Ollama, store, and your limits with what is left of them'
+complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots ps attach status daemon login logout run completions audit policy help" -f -a "daemon" -d 'Run the daemon in the foreground (the same as `chinwagd`), or stop, restart or reload the one running'
+complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots ps attach status daemon login logout run completions audit policy help" -f -a "login" -d 'Check a remote daemon with a token and remember it (URL, token, trusted certificate)'
+complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots ps attach status daemon login logout run completions audit policy help" -f -a "logout" -d 'Forget a remote daemon'
+complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots ps attach status daemon login logout run completions audit policy help" -f -a "run" -d 'Run a command through the daemon\'s executor: an argv (never a shell string), checked against its policy, with paths confined to the directory it runs in. Output comes as it is written; the exit status is the command\'s (7 when the policy refuses it). Ctrl-C stops it on the daemon'
+complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots ps attach status daemon login logout run completions audit policy help" -f -a "completions" -d 'Print a completion script for a shell: chinwag completions bash > /etc/bash_completion.d/chinwag'
+complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots ps attach status daemon login logout run completions audit policy help" -f -a "audit" -d 'The executor\'s audit log, newest first: every command asked for, allowed or refused, and how it ended (yours; the daemon\'s owner and admin tokens see everyone\'s)'
+complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots ps attach status daemon login logout run completions audit policy help" -f -a "policy" -d 'The executor\'s policy in force: each program, the path that runs, what it accepts, and the root and sandbox a command would get'
+complete -c chinwag -n "__fish_chinwag_using_subcommand help; and not __fish_seen_subcommand_from ask history models bots ps attach status daemon login logout run completions audit policy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c chinwag -n "__fish_chinwag_using_subcommand help; and __fish_seen_subcommand_from history" -f -a "list" -d 'List conversations, most recent first'
 complete -c chinwag -n "__fish_chinwag_using_subcommand help; and __fish_seen_subcommand_from history" -f -a "show" -d 'Print a conversation'
 complete -c chinwag -n "__fish_chinwag_using_subcommand help; and __fish_seen_subcommand_from history" -f -a "search" -d 'Full-text search over all your messages'

@@ -119,6 +119,10 @@ pub enum ClientMsg {
     ListModels {
         id: String,
     },
+    /// The caller's replies being generated now.
+    ListGenerations {
+        id: String,
+    },
     ListBots {
         id: String,
     },
@@ -200,6 +204,7 @@ impl ClientMsg {
             | Self::Search { id, .. }
             | Self::ListModels { id }
             | Self::ListBots { id }
+            | Self::ListGenerations { id }
             | Self::Status { id }
             | Self::Ping { id }
             | Self::Reload { id }
@@ -229,6 +234,7 @@ impl ClientMsg {
             Self::Search { .. } => "search",
             Self::ListModels { .. } => "list_models",
             Self::ListBots { .. } => "list_bots",
+            Self::ListGenerations { .. } => "list_generations",
             Self::Status { .. } => "status",
             Self::Ping { .. } => "ping",
             Self::Reload { .. } => "reload",

@@ -15,7 +15,8 @@ mod types;
 pub use client::{ClientMsg, GenOptions, Think};
 pub use error::{ErrorBody, ErrorCode};
 pub use server::{
-    BackendStatus, GenStats, OllamaStatus, SearchHit, ServerMsg, StatusReply, UserLimits,
+    BackendStatus, GenStats, GenerationInfo, OllamaStatus, SearchHit, ServerMsg, StatusReply,
+    UserLimits,
 };
 pub use tools::{Decision, READ_ONLY_TOOLS, StoredToolEvent, TOOL_NAMES, ToolEvent, Verdict};
 pub use types::{

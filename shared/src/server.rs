@@ -146,6 +146,11 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         backends: Vec<BackendStatus>,
     },
+    /// The caller's replies being generated, oldest first.
+    Generations {
+        id: String,
+        items: Vec<GenerationInfo>,
+    },
     Bots {
         id: String,
         bots: Vec<BotInfo>,
@@ -269,6 +274,7 @@ impl ServerMsg {
             | Self::SearchResults { id, .. }
             | Self::Models { id, .. }
             | Self::Bots { id, .. }
+            | Self::Generations { id, .. }
             | Self::Ok { id }
             | Self::Error { id, .. }
             | Self::Pong { id }
@@ -391,4 +397,21 @@ pub struct OllamaStatus {
     pub version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// A reply being generated, as `list_generations` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GenerationInfo {
+    pub conversation: ConversationId,
+    pub message: MessageId,
+    pub model: String,
+    pub started_at_ms: i64,
+    /// `starting` (no text yet: waiting for a place, or the model loading), `generating`, or
+    /// `asking` (a tool call waits for an answer).
+    pub state: String,
+    /// Chunks of text the backend has sent (about one token each).
+    pub output_tokens: u64,
+    /// Since the first token; absent before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_per_second: Option<f64>,
 }

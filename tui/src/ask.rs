@@ -46,7 +46,7 @@ fn options(a: &OneShotArgs) -> GenOptions {
 }
 
 /// Where the reply goes: streamed text, buffered text, or JSON events.
-struct Output {
+pub(crate) struct Output {
     json: bool,
     buffered: bool,
     show_thinking: bool,
@@ -64,6 +64,20 @@ struct Output {
 }
 
 impl Output {
+    pub(crate) fn new(one: &OneShotArgs) -> Output {
+        Output {
+            json: one.json,
+            buffered: one.no_stream || one.extract.is_some(),
+            extract: one.extract,
+            show_thinking: one.show_thinking,
+            written: 0,
+            stream_pos: 0,
+            buffer: String::new(),
+            ends_with_newline: false,
+            closed: false,
+        }
+    }
+
     fn event(&mut self, msg: &ServerMsg) {
         if self.json && !self.closed {
             // The protocol's request id means nothing to a script reading events.
@@ -134,7 +148,7 @@ impl Output {
 
     /// Writes what was held back. With `-x`, only the reply's code, and a reply without any
     /// is an error.
-    fn finish(&mut self) -> Result<(), ClientError> {
+    pub(crate) fn finish(&mut self) -> Result<(), ClientError> {
         if self.json || self.closed {
             return Ok(());
         }
@@ -184,17 +198,7 @@ pub async fn run(
     };
     let key = uuid::Uuid::new_v4().simple().to_string();
     let mut approver = Approver::new(args.one.yes, args.one.json);
-    let mut out = Output {
-        json: args.one.json,
-        buffered: args.one.no_stream || args.one.extract.is_some(),
-        extract: args.one.extract,
-        show_thinking: args.one.show_thinking,
-        written: 0,
-        stream_pos: 0,
-        buffer: String::new(),
-        ends_with_newline: false,
-        closed: false,
-    };
+    let mut out = Output::new(&args.one);
     let mut started: Option<ConversationId> = None;
     let mut resumes = 0;
     loop {
@@ -219,6 +223,9 @@ pub async fn run(
                 }
             }),
         };
+        if args.one.detach {
+            return detach(&mut conn, chat).await;
+        }
         let result = match conn.send(&chat).await {
             Ok(()) => follow(&mut conn, &id, &mut out, &mut started, &mut approver).await,
             Err(e) => Err(e),
@@ -237,8 +244,9 @@ pub async fn run(
     }
 }
 
-/// Reads events for request `id` until its `done`; handles Ctrl-C.
-async fn follow(
+/// Reads events for request `id` until its `done`; handles Ctrl-C (which cancels the reply
+/// only once `started` names its conversation: a `chat` of ours, not an `attach`).
+pub(crate) async fn follow(
     conn: &mut Connection,
     id: &str,
     out: &mut Output,
@@ -307,6 +315,31 @@ async fn follow(
             } => {
                 return Err(ClientError::from_frame(code, message, retry_after_ms));
             }
+            _ => {}
+        }
+    }
+}
+
+/// `--detach`: the turn is stored and its reply generating; print the conversation's id.
+async fn detach(conn: &mut Connection, chat: ClientMsg) -> Result<(), ClientError> {
+    let id = chat.id().to_string();
+    conn.send(&chat).await?;
+    loop {
+        let msg = conn.recv().await?;
+        if msg.id() != id {
+            continue;
+        }
+        match msg {
+            ServerMsg::ChatStarted { conversation, .. } => {
+                println!("{conversation}");
+                return Ok(());
+            }
+            ServerMsg::Error {
+                code,
+                message,
+                retry_after_ms,
+                ..
+            } => return Err(ClientError::from_frame(code, message, retry_after_ms)),
             _ => {}
         }
     }

@@ -100,6 +100,11 @@ pub enum Command {
     Models(QueryArgs),
     /// List the bots in the daemon's config
     Bots(QueryArgs),
+    /// Your replies being generated now: conversation, model, state, tokens and pace
+    Ps(QueryArgs),
+    /// Follow a reply being generated, from any terminal: what came so far, then the rest as
+    /// it comes (Ctrl-C leaves it running)
+    Attach(AttachArgs),
     /// Show the daemon's state: where it listens, uptime, Ollama, store, and your limits with
     /// what is left of them
     Status(QueryArgs),
@@ -292,6 +297,21 @@ pub struct AskArgs {
     pub one: OneShotArgs,
 }
 
+#[derive(Debug, Clone, Default, Args)]
+pub struct AttachArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// The conversation (an id or a unique prefix); default: your newest reply being generated
+    #[arg(value_name = "ID")]
+    pub conversation: Option<String>,
+    /// Print one JSON event per line instead of the reply text
+    #[arg(long)]
+    pub json: bool,
+    /// Answer its tool calls' read-only ones without asking (as `ask --yes`)
+    #[arg(long)]
+    pub yes: bool,
+}
+
 /// A one-shot question: `chinwag ask`, or `chinwag` given words or a pipe.
 #[derive(Debug, Clone, Default, Args)]
 pub struct OneShotArgs {
@@ -353,6 +373,10 @@ pub struct OneShotArgs {
     /// Print a thinking model's reasoning to stderr
     #[arg(long)]
     pub show_thinking: bool,
+    /// Start the reply and print its conversation's id at once; the daemon goes on
+    /// generating (follow it with `chinwag attach ID`)
+    #[arg(long, conflicts_with_all = ["json", "no_stream", "extract", "tools"])]
+    pub detach: bool,
 }
 
 #[derive(Debug, Subcommand)]

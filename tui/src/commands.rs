@@ -12,13 +12,13 @@ use chinwag_protocol::{
 };
 use std::io::Write;
 
-fn print_json<T: serde::Serialize>(v: &T) -> Result<(), ClientError> {
+pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<(), ClientError> {
     let text = serde_json::to_string_pretty(v).map_err(|e| ClientError::Other(e.into()))?;
     println!("{text}");
     Ok(())
 }
 
-fn print(text: &str) -> Result<(), ClientError> {
+pub(crate) fn print(text: &str) -> Result<(), ClientError> {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth reporting.
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());

@@ -3,6 +3,7 @@
 
 pub mod ask;
 pub mod ask_tools;
+pub mod attach;
 pub mod autostart;
 pub mod cli;
 pub mod commands;
@@ -65,6 +66,8 @@ async fn dispatch(cli: Cli) -> Result<(), ClientError> {
         Some(Command::History(cmd)) => commands::history(&cli.conn, &cmd).await,
         Some(Command::Models(f)) => commands::models(&f.conn.or(&cli.conn), f.json).await,
         Some(Command::Bots(f)) => commands::bots(&f.conn.or(&cli.conn), f.json).await,
+        Some(Command::Ps(f)) => attach::ps(&f.conn.or(&cli.conn), f.json).await,
+        Some(Command::Attach(a)) => attach::attach(&a.conn.or(&cli.conn), &a).await,
         Some(Command::Status(f)) => commands::status(&f.conn.or(&cli.conn), f.json).await,
         Some(Command::Daemon(d)) => match &d.action {
             Some(action) => daemon_ctl::run(action, &cli.conn).await,

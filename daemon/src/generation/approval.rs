@@ -45,6 +45,11 @@ impl Approvals {
         rx
     }
 
+    /// Whether any call waits.
+    pub fn waiting(&self) -> bool {
+        !self.map().is_empty()
+    }
+
     /// The tool of a call waiting, if `call` waits.
     pub fn tool_of(&self, call: &str) -> Option<String> {
         self.map().get(call).map(|p| p.tool.clone())

@@ -20,7 +20,9 @@ pub use run::{GenJob, Usage, conclude, run_generation};
 pub use stored::{Piece, pieces};
 
 use crate::frame::{MAX_DELTA_BYTES, chunk_at};
-use chinwag_protocol::{ConversationId, ErrorBody, GenStats, MessageId, MessageStatus, ToolEvent};
+use chinwag_protocol::{
+    ConversationId, ErrorBody, GenStats, GenerationInfo, MessageId, MessageStatus, ToolEvent,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::watch;
@@ -68,6 +70,16 @@ pub struct Generation {
     cancel: CancellationToken,
     /// Tool calls waiting for a user's answer.
     pub approvals: Approvals,
+    /// For `list_generations`: when it began, and its pace.
+    started_at_ms: i64,
+    progress: Mutex<Progress>,
+}
+
+/// How far a reply has come, in the backend's chunks (about a token each).
+#[derive(Debug, Default)]
+struct Progress {
+    tokens: u64,
+    first: Option<std::time::Instant>,
 }
 
 impl Generation {
@@ -100,6 +112,41 @@ impl Generation {
             }
         }
         self.version.send_modify(|v| *v += 1);
+    }
+
+    /// Counts one chunk of text from the backend.
+    pub fn count_token(&self) {
+        let mut p = self.progress.lock().unwrap_or_else(|p| p.into_inner());
+        p.tokens += 1;
+        p.first.get_or_insert_with(std::time::Instant::now);
+    }
+
+    /// The reply as `list_generations` shows it.
+    pub fn info(&self) -> GenerationInfo {
+        let (tokens, per_second) = {
+            let p = self.progress.lock().unwrap_or_else(|p| p.into_inner());
+            let secs = p.first.map(|f| f.elapsed().as_secs_f64());
+            let rate = secs
+                .filter(|s| *s > 0.0 && p.tokens > 1)
+                .map(|s| (p.tokens - 1) as f64 / s);
+            (p.tokens, rate)
+        };
+        let state = if self.approvals.waiting() {
+            "asking"
+        } else if tokens == 0 {
+            "starting"
+        } else {
+            "generating"
+        };
+        GenerationInfo {
+            conversation: self.conversation.clone(),
+            message: self.message.clone(),
+            model: self.model.clone(),
+            started_at_ms: self.started_at_ms,
+            state: state.to_string(),
+            output_tokens: tokens,
+            tokens_per_second: per_second,
+        }
     }
 
     /// Appends a tool event after the text so far and wakes watchers.
@@ -339,6 +386,8 @@ impl Generations {
             version,
             cancel: parent.child_token(),
             approvals: Approvals::default(),
+            started_at_ms: crate::store::now_ms(),
+            progress: Mutex::new(Progress::default()),
         });
         map.insert(conversation.clone(), Arc::clone(&g));
         Some(g)
@@ -369,6 +418,22 @@ impl Generations {
         {
             map.remove(&g.conversation);
         }
+    }
+
+    /// `owner`'s replies being generated, oldest first.
+    pub fn list_for(&self, owner: &str) -> Vec<GenerationInfo> {
+        let mut items: Vec<GenerationInfo> = self
+            .map()
+            .values()
+            .filter(|g| g.owner == owner)
+            .map(|g| g.info())
+            .collect();
+        items.sort_by(|a, b| {
+            a.started_at_ms
+                .cmp(&b.started_at_ms)
+                .then(a.message.cmp(&b.message))
+        });
+        items
     }
 
     pub fn count(&self) -> usize {

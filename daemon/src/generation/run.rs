@@ -354,6 +354,7 @@ async fn stream_reply(job: &GenJob, request: &Turn, pending: &mut Pending) -> Ou
             }
             ev = stream.next_event() => match ev {
                 Ok(Some(StreamEvent::Delta { content, thinking })) => {
+                    g.count_token();
                     if !got_token {
                         job.metrics.first_token.observe(started.elapsed().as_secs_f64());
                     }

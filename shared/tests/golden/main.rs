@@ -110,6 +110,10 @@ fn client_messages_have_stable_json() {
         json!({"type":"approve","id":"4","conversation":"c1","call":"1","decision":"conversation"}),
     );
     golden_client(
+        ClientMsg::ListGenerations { id: "15".into() },
+        json!({"type":"list_generations","id":"15"}),
+    );
+    golden_client(
         ClientMsg::Attach {
             id: "5".into(),
             conversation: cid("c1"),

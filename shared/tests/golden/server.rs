@@ -81,6 +81,23 @@ fn server_messages_have_stable_json() {
         json!({"type":"delta","id":"2","conversation":"c1","message":"m2","content":"eigh"}),
     );
     golden_server(
+        ServerMsg::Generations {
+            id: "15".into(),
+            items: vec![GenerationInfo {
+                conversation: cid("c1"),
+                message: mid("m2"),
+                model: "llama3.2:latest".into(),
+                started_at_ms: 1_700_000_001_000,
+                state: "generating".into(),
+                output_tokens: 120,
+                tokens_per_second: Some(61.5),
+            }],
+        },
+        json!({"type":"generations","id":"15","items":[{"conversation":"c1","message":"m2",
+               "model":"llama3.2:latest","started_at_ms":1700000001000u64,"state":"generating",
+               "output_tokens":120,"tokens_per_second":61.5}]}),
+    );
+    golden_server(
         ServerMsg::Tool {
             id: "2".into(),
             conversation: cid("c1"),

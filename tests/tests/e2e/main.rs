@@ -17,6 +17,7 @@ mod conformance;
 mod connection;
 mod control;
 mod crash;
+mod detach;
 mod edge;
 mod engine;
 mod errors;

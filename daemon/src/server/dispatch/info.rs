@@ -25,6 +25,10 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
             })
             .await;
         }
+        ClientMsg::ListGenerations { id } => {
+            let items = s.d.generations.list_for(&s.peer.owner);
+            s.send(ServerMsg::Generations { id, items }).await;
+        }
         ClientMsg::ListBots { id } => {
             let config = d.config();
             let bots = config.bots.iter().map(|(name, b)| b.info(name)).collect();

@@ -194,6 +194,7 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
         | ClientMsg::Search { .. } => conversations::run(s, msg).await,
         ClientMsg::ListModels { .. }
         | ClientMsg::ListBots { .. }
+        | ClientMsg::ListGenerations { .. }
         | ClientMsg::Status { .. }
         | ClientMsg::Reload { .. }
         | ClientMsg::Shutdown { .. } => info::run(s, msg).await,

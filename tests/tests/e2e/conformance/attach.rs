@@ -1,4 +1,5 @@
-//! PROTOCOL.md § cancel → ok, § attach → attached, and deleting mid-reply.
+//! PROTOCOL.md § cancel → ok, § attach → attached, § list_generations, and deleting
+//! mid-reply.
 
 use super::Rig;
 use chinwag_tests::fake_ollama::{Part, Script, line};
@@ -110,5 +111,36 @@ async fn deleting_a_conversation_mid_reply_cancels_the_reply_for_its_watchers() 
         )
         .await;
     assert_eq!(gone["code"], "not_found");
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_generations_shows_your_replies_in_progress_and_no_one_elses() {
+    let rig = Rig::with(&[("ann", "chat")], |_| {}).await;
+    rig.fake.script(held_reply());
+    let mut writer = rig.local().await;
+    let started = start_held(&mut writer).await;
+    let mine = writer
+        .call(json!({"type": "list_generations", "id": "15"}))
+        .await;
+    assert_eq!(mine["type"], "generations");
+    let item = &mine["items"][0];
+    assert_eq!(item["conversation"], started["conversation"]);
+    assert_eq!(item["message"], started["assistant_message"]);
+    assert_eq!(item["model"], "llama3.2:latest");
+    assert_eq!(item["state"], "generating", "{item}");
+    assert_eq!(item["output_tokens"], 1);
+    assert!(item["started_at_ms"].as_i64().is_some());
+    let mut other = rig.remote("ann").await;
+    let theirs = other
+        .call(json!({"type": "list_generations", "id": "16"}))
+        .await;
+    assert_eq!(theirs["items"], json!([]));
+    rig.fake.release();
+    writer.until("c", "done").await;
+    let after = writer
+        .call(json!({"type": "list_generations", "id": "17"}))
+        .await;
+    assert_eq!(after["items"], json!([]));
     rig.stop().await;
 }

@@ -350,7 +350,8 @@ impl App {
             | ServerMsg::ExecAllowed { .. }
             | ServerMsg::ExecStarted { .. }
             | ServerMsg::AuditRecords { .. }
-            | ServerMsg::Policy { .. } => {}
+            | ServerMsg::Policy { .. }
+            | ServerMsg::Generations { .. } => {}
         }
     }
 
