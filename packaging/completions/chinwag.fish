@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_chinwag_global_optspecs
-    string join \n socket= url= no-autostart token-file= ca-file= fingerprint= m/model= b/bot= c/continue C/conversation= new s/system= temperature= top-p= seed= max-tokens= num-ctx= stop= keep-alive= think= tools= yes json no-stream x/extract= show-thinking detach h/help V/version
+    string join \n socket= url= no-autostart token-file= ca-file= fingerprint= m/model= b/bot= c/continue C/conversation= new s/system= f/file= i/image= temperature= top-p= seed= max-tokens= num-ctx= stop= keep-alive= think= tools= yes json no-stream x/extract= show-thinking detach h/help V/version
 end
 
 function __fish_chinwag_needs_command
@@ -33,6 +33,8 @@ complete -c chinwag -n "__fish_chinwag_needs_command" -s m -l model -d 'The mode
 complete -c chinwag -n "__fish_chinwag_needs_command" -s b -l bot -d 'A bot from the daemon\'s config: model, system prompt, options, tools (in the chat screen, switch later with /bot)' -r
 complete -c chinwag -n "__fish_chinwag_needs_command" -s C -l conversation -d 'Go on with this conversation (an id or a unique prefix of one)' -r
 complete -c chinwag -n "__fish_chinwag_needs_command" -s s -l system -d 'System prompt (kept for the conversation)' -r
+complete -c chinwag -n "__fish_chinwag_needs_command" -s f -l file -d 'Send a text file with the message (repeatable); a directory sends its text files' -r -F
+complete -c chinwag -n "__fish_chinwag_needs_command" -s i -l image -d 'Send an image for a vision model (PNG, JPEG or WebP; repeatable)' -r -F
 complete -c chinwag -n "__fish_chinwag_needs_command" -l temperature -d 'Sampling temperature' -r
 complete -c chinwag -n "__fish_chinwag_needs_command" -l top-p -d 'Nucleus sampling threshold' -r
 complete -c chinwag -n "__fish_chinwag_needs_command" -l seed -d 'Random seed, for repeatable replies' -r
@@ -78,6 +80,8 @@ complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s m -l model -d 'T
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s b -l bot -d 'A bot from the daemon\'s config: model, system prompt, options, tools (in the chat screen, switch later with /bot)' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s C -l conversation -d 'Go on with this conversation (an id or a unique prefix of one)' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s s -l system -d 'System prompt (kept for the conversation)' -r
+complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s f -l file -d 'Send a text file with the message (repeatable); a directory sends its text files' -r -F
+complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -s i -l image -d 'Send an image for a vision model (PNG, JPEG or WebP; repeatable)' -r -F
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l temperature -d 'Sampling temperature' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l top-p -d 'Nucleus sampling threshold' -r
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l seed -d 'Random seed, for repeatable replies' -r

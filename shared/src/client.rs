@@ -43,6 +43,9 @@ pub enum ClientMsg {
         /// The tools offered to the model this turn (from `TOOL_NAMES`); absent: the bot's.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         tools: Option<Vec<String>>,
+        /// Files read by the client, sent with the message and stored with it.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<crate::Attachment>,
     },
     /// Answer a tool call that asks (`tool` event with verdict `ask`), from any of the
     /// user's connections.

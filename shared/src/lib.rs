@@ -20,8 +20,9 @@ pub use server::{
 };
 pub use tools::{Decision, READ_ONLY_TOOLS, StoredToolEvent, TOOL_NAMES, ToolEvent, Verdict};
 pub use types::{
-    BotInfo, ConversationId, ConversationSummary, ExecRecord, MessageId, MessageStatus, ModelInfo,
-    PolicyGrammar, PolicyProgram, Role, StoredMessage, TextPart,
+    Attachment, AttachmentKind, BotInfo, ConversationId, ConversationSummary, ExecRecord,
+    MessageId, MessageStatus, ModelInfo, PolicyGrammar, PolicyProgram, Role, StoredMessage,
+    TextPart, image_mime,
 };
 
 /// The protocol version this crate speaks. A `hello` carrying another version is refused with

@@ -106,6 +106,9 @@ pub struct StoredMessage {
     /// it came.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tools: Vec<crate::StoredToolEvent>,
+    /// Files sent with a user message (names, kinds and sizes; not their contents).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -258,4 +261,58 @@ pub struct ExecRecord {
     pub duration_ms: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<String>,
+}
+
+/// What a file attached to a message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentKind {
+    /// A text file: the model sees its text, named, before the message.
+    Text,
+    /// A PNG, JPEG or WebP image, for vision models.
+    Image,
+}
+
+/// A file the client read and sent with a `chat` (the daemon never opens a client's paths).
+/// In a `chat`: `text` (for `text`) or `data` (base64, for `image`) carries the file. In
+/// stored messages sent back: only `name`, `kind`, `bytes` and `mime`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The name the user gave it (a path as typed), for people.
+    pub name: String,
+    pub kind: AttachmentKind,
+    /// The file's size.
+    #[serde(default)]
+    pub bytes: u64,
+    /// For an image: `image/png`, `image/jpeg` or `image/webp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+}
+
+/// An image's type from its first bytes: PNG, JPEG or WebP, the types attachments may be.
+pub fn image_mime(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+impl Attachment {
+    /// Without its contents: what a listing shows.
+    pub fn summary(&self) -> Attachment {
+        Attachment {
+            text: None,
+            data: None,
+            ..self.clone()
+        }
+    }
 }

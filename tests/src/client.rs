@@ -286,6 +286,7 @@ pub fn chat(id: &str, content: &str) -> ClientMsg {
         idempotency_key: None,
         replace_from: None,
         tools: None,
+        attachments: Vec::new(),
     }
 }
 

@@ -182,12 +182,20 @@ pub async fn run(
     let prompt = build_prompt(stdin.as_deref(), &args.one.prompt).ok_or_else(|| {
         ClientError::Usage("nothing to ask: give a prompt, or pipe text into chinwag ask".into())
     })?;
+    // Files are read (and refused) before anything is sent.
+    let attachments = crate::files::attachments(&args.one.files, &args.one.images)?;
     let mut conn = connect(conn_args).await?;
-    if conn.hello.max_message_bytes > 0 && prompt.len() as u64 + 4096 > conn.hello.max_message_bytes
-    {
+    let size = prompt.len() as u64 + crate::files::frame_bytes(&attachments) + 4096;
+    if conn.hello.max_message_bytes > 0 && size > conn.hello.max_message_bytes {
         return Err(ClientError::Usage(format!(
-            "the prompt is {} KiB; the daemon accepts messages up to {} KiB",
-            prompt.len() / 1024,
+            "the message{} is {} KiB; the daemon accepts messages up to {} KiB \
+             (max_message_bytes in its chinwagd.toml)",
+            if attachments.is_empty() {
+                ""
+            } else {
+                " with its files"
+            },
+            size / 1024,
             conn.hello.max_message_bytes / 1024
         )));
     }
@@ -212,6 +220,7 @@ pub async fn run(
             options: options(&args.one),
             idempotency_key: Some(key.clone()),
             replace_from: None,
+            attachments: attachments.clone(),
             tools: args.one.tools.clone().map(|t| {
                 if t.iter().any(|n| n == "all") {
                     chinwag_protocol::TOOL_NAMES

@@ -325,6 +325,12 @@ pub struct OneShotArgs {
     /// System prompt (kept for the conversation)
     #[arg(short, long, value_name = "TEXT")]
     pub system: Option<String>,
+    /// Send a text file with the message (repeatable); a directory sends its text files
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    /// Send an image for a vision model (PNG, JPEG or WebP; repeatable)
+    #[arg(short = 'i', long = "image", value_name = "PATH")]
+    pub images: Vec<PathBuf>,
     /// Sampling temperature
     #[arg(long, value_name = "T")]
     pub temperature: Option<f32>,

@@ -11,6 +11,7 @@ pub mod conn;
 pub mod daemon_ctl;
 pub mod exit;
 pub mod extract;
+pub mod files;
 pub mod login;
 pub mod policy;
 pub mod remotes;

@@ -82,11 +82,35 @@ pub fn markdown(
         };
         let _ = writeln!(out, "## {who} · {}\n", local_time(m.created_at_ms));
         let _ = writeln!(out, "{}\n", with_tool_calls(m).trim_end());
+        if !m.attachments.is_empty() {
+            let _ = writeln!(out, "*attached: {}*\n", attached(&m.attachments));
+        }
         if let Some(note) = status_note(m.status, m.error.as_deref()) {
             let _ = writeln!(out, "{note}\n");
         }
     }
     out
+}
+
+/// What was attached to a message, for people: `notes.md (text, 9 bytes), cat.png (image,
+/// 120 KiB)`.
+pub fn attached(files: &[chinwag_protocol::Attachment]) -> String {
+    files
+        .iter()
+        .map(|a| {
+            let kind = match a.kind {
+                chinwag_protocol::AttachmentKind::Text => "text",
+                chinwag_protocol::AttachmentKind::Image => "image",
+            };
+            let size = if a.bytes < 1024 {
+                format!("{} bytes", a.bytes)
+            } else {
+                format!("{} KiB", a.bytes.div_ceil(1024))
+            };
+            format!("{} ({kind}, {size})", a.name)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A reply's text with each tool call where it happened, as a quoted line: the call, how it
@@ -346,6 +370,7 @@ mod tests {
                     },
                 ),
             ],
+            attachments: Vec::new(),
         };
         assert_eq!(
             with_tool_calls(&m),

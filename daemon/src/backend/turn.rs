@@ -1,4 +1,4 @@
-//! The neutral turn: what any backend is asked (messages, tools, options) and what it streams
+//! The neutral turn: what any backend is asked (messages with their images, tools, options) and what it streams
 //! back (text, tool calls, the end). Backends translate these to and from their wire formats.
 
 use chinwag_protocol::{GenOptions, GenStats, Role};
@@ -46,6 +46,8 @@ pub struct TurnMessage {
     /// A tool message: the call it answers, and that call's tool.
     pub tool_call_id: Option<String>,
     pub tool_name: Option<String>,
+    /// A user message's images: (MIME type, base64).
+    pub images: Vec<(String, String)>,
 }
 
 impl TurnMessage {
@@ -57,6 +59,7 @@ impl TurnMessage {
             tool_calls: Vec::new(),
             tool_call_id: None,
             tool_name: None,
+            images: Vec::new(),
         }
     }
 }

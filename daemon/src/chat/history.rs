@@ -1,7 +1,9 @@
-//! The conversation as the backend sees it: the system prompt, then each stored message,
-//! a reply that called tools unfolded into its rounds (the assistant's calls, the `tool`
+//! The conversation as the backend sees it: the system prompt, then each stored message (a
+//! user's files with it: text before the words, images as images), a reply that called tools
+//! unfolded into its rounds (the assistant's calls, the `tool`
 //! messages that answered them, then its words).
 
+use super::attachments;
 use crate::backend::{ToolCall, TurnMessage, TurnRole};
 use crate::generation::{Piece, pieces};
 use chinwag_protocol::{MessageId, Role, StoredMessage, ToolEvent};
@@ -22,6 +24,13 @@ pub fn turn_history(
         }
         if m.role == Role::Assistant && !m.tools.is_empty() {
             unfold(m, &mut out);
+        } else if !m.attachments.is_empty() {
+            let mut message = TurnMessage::text(
+                m.role.into(),
+                attachments::with_text_files(&m.content, &m.attachments),
+            );
+            message.images = attachments::images(&m.attachments);
+            out.push(message);
         } else if !m.content.is_empty() {
             out.push(TurnMessage::text(m.role.into(), m.content.clone()));
         }
@@ -62,6 +71,7 @@ impl Round {
             tool_calls: answered,
             tool_call_id: None,
             tool_name: None,
+            images: Vec::new(),
         });
         out.append(&mut self.results);
     }
@@ -99,11 +109,9 @@ fn unfold(m: &StoredMessage, out: &mut Vec<TurnMessage>) {
                     .find(|c| c.id == call)
                     .map(|c| c.name.clone());
                 round.results.push(TurnMessage {
-                    role: TurnRole::Tool,
-                    content: output,
-                    tool_calls: Vec::new(),
                     tool_call_id: Some(call),
                     tool_name: name,
+                    ..TurnMessage::text(TurnRole::Tool, output)
                 });
             }
             Piece::Tool(ToolEvent::Approval { .. }) => {}
@@ -134,6 +142,7 @@ mod tests {
             error_code: None,
             truncated: false,
             tools,
+            attachments: Vec::new(),
         }
     }
 

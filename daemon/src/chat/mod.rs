@@ -4,6 +4,7 @@
 //! Knows nothing of sockets: a session calls [`start_chat`] and forwards what it returns.
 
 use crate::auth::Identity;
+mod attachments;
 mod choose;
 mod history;
 
@@ -18,8 +19,8 @@ use crate::ollama::keep_alive_value;
 use crate::store::{NewTurn, TurnIds, TurnOutcome, new_id};
 use chinwag_protocol::model_name::normalize_model;
 use chinwag_protocol::{
-    ConversationId, ErrorBody, ErrorCode, GenOptions, MessageId, MessageStatus, ModelInfo,
-    StoredMessage,
+    Attachment, ConversationId, ErrorBody, ErrorCode, GenOptions, MessageId, MessageStatus,
+    ModelInfo, StoredMessage,
 };
 use std::sync::Arc;
 
@@ -35,6 +36,8 @@ pub struct ChatParams {
     pub replace_from: Option<MessageId>,
     /// The tools offered to the model; `None`: the bot's.
     pub tools: Option<Vec<String>>,
+    /// Files the client read and sent (checked before anything is stored).
+    pub attachments: Vec<Attachment>,
 }
 
 /// What a session should tell the client.
@@ -93,6 +96,7 @@ pub async fn start_chat(
             "idempotency_key must be 1 to {MAX_KEY_LEN} bytes"
         )));
     }
+    attachments::check(&p.attachments)?;
     if p.replace_from.is_some() && p.conversation.is_none() {
         return Err(invalid("replace_from needs the conversation it belongs to"));
     }
@@ -217,6 +221,7 @@ pub async fn start_chat(
         options: p.options.clone(),
         idempotency_key: p.idempotency_key,
         replace_from: p.replace_from,
+        attachments: p.attachments,
     };
     let outcome = d.store.begin_turn(turn).await;
     let turn = match outcome {

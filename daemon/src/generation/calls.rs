@@ -118,20 +118,15 @@ impl CallState {
             self.next += 1;
             let output = self.one(job, &id, &call, i).await?;
             results.push(TurnMessage {
-                role: TurnRole::Tool,
-                content: output.text,
-                tool_calls: Vec::new(),
                 tool_call_id: Some(id.clone()),
                 tool_name: Some(call.name.clone()),
+                ..TurnMessage::text(TurnRole::Tool, output.text)
             });
             calls.push(ToolCall { id, ..call });
         }
         request.messages.push(TurnMessage {
-            role: TurnRole::Assistant,
-            content: text,
             tool_calls: calls,
-            tool_call_id: None,
-            tool_name: None,
+            ..TurnMessage::text(TurnRole::Assistant, text)
         });
         request.messages.extend(results);
         Ok(())

@@ -90,6 +90,7 @@ mod tests {
                     event: result("3"),
                 },
             ],
+            attachments: Vec::new(),
         };
         let text = |c: &str, t: &str| Piece::Text {
             content: c.into(),

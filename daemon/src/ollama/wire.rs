@@ -53,6 +53,7 @@ impl ChatRequest {
                         .collect(),
                     tool_name: m.tool_name.clone(),
                     tool_call_id: m.tool_call_id.clone(),
+                    images: m.images.iter().map(|(_, data)| data.clone()).collect(),
                 })
                 .collect(),
             tools: turn
@@ -92,6 +93,9 @@ pub struct WireMessage {
     pub tool_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_call_id: Option<String>,
+    /// Base64 images, for vision models.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
 }
 
 /// A tool call as Ollama writes it in a chunk and reads it in the history:

@@ -46,7 +46,7 @@ fn summary_row(r: &Row<'_>) -> rusqlite::Result<ConversationInfo> {
 }
 
 const MESSAGE_COLUMNS: &str =
-    "id, role, content, thinking, status, model, created_at, error, error_code, tools";
+    "id, role, content, thinking, status, model, created_at, error, error_code, tools, attachments";
 
 fn message_row(r: &Row<'_>) -> rusqlite::Result<StoredMessage> {
     let role: String = r.get(1)?;
@@ -66,6 +66,10 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<StoredMessage> {
         truncated: false,
         tools: r
             .get::<_, Option<String>>(9)?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default(),
+        attachments: r
+            .get::<_, Option<String>>(10)?
             .and_then(|j| serde_json::from_str(&j).ok())
             .unwrap_or_default(),
     })
@@ -143,6 +147,8 @@ fn page_before(
             break;
         }
         let mut m = message_row(row).ctx("reading a message")?;
+        // A page shows what was attached, not the files themselves.
+        m.attachments = m.attachments.iter().map(|a| a.summary()).collect();
         let mut size = encoded_len(&m);
         if size > PAGE_BUDGET && items.is_empty() {
             m.content = chunk_at(&m.content, 0, TEXT_SLICE_BYTES).to_string();

@@ -110,6 +110,9 @@ CREATE INDEX exec_audit_by_owner ON exec_audit(owner, at_ms);
     // v7: a reply's tool events (JSON array: call, approval, result, each with where in the
     // text it came), and the tools a user allowed for the whole conversation (JSON array).
     "ALTER TABLE messages ADD COLUMN tools TEXT; ALTER TABLE conversations ADD COLUMN grants TEXT;",
+    // v8: the files sent with a user message (JSON array: name, kind, size, and the text or
+    // the image's base64, which the model is sent again with the history).
+    "ALTER TABLE messages ADD COLUMN attachments TEXT;",
 ];
 
 /// WAL, the chosen durability, foreign keys, and a busy timeout for the write connection.

@@ -30,6 +30,8 @@ pub struct NewTurn {
     pub idempotency_key: Option<String>,
     /// Regenerate/edit: delete this user message and everything after it in the same commit.
     pub replace_from: Option<MessageId>,
+    /// Files sent with the user message, kept with it (checked by the caller).
+    pub attachments: Vec<chinwag_protocol::Attachment>,
 }
 
 /// The ids a turn was stored under.
@@ -166,17 +168,21 @@ fn begin_turn_tx(conn: &Connection, t: NewTurn) -> Result<TurnOutcome, StoreErro
     }
     let user = t.user_message;
     let reply = t.assistant_message;
+    let attachments = (!t.attachments.is_empty())
+        .then(|| serde_json::to_string(&t.attachments).ok())
+        .flatten();
     conn.execute(
         "INSERT INTO messages (id, conversation_id, owner, role, content, status, idempotency_key,
-                               created_at, updated_at)
-         VALUES (?1, ?2, ?3, 'user', ?4, 'complete', ?5, ?6, ?6)",
+                               created_at, updated_at, attachments)
+         VALUES (?1, ?2, ?3, 'user', ?4, 'complete', ?5, ?6, ?6, ?7)",
         params![
             user.0,
             conversation.0,
             t.owner,
             t.content,
             t.idempotency_key,
-            now
+            now,
+            attachments
         ],
     )
     .ctx("storing the user message")?;

@@ -70,6 +70,7 @@ fn client_messages_have_stable_json() {
             idempotency_key: Some("k-1".into()),
             replace_from: None,
             tools: Some(vec!["read_file".into()]),
+            attachments: Vec::new(),
         },
         json!({"type":"chat","id":"2","bot":"coder","model":"llama3.2",
                "content":"why is the sky blue?",
@@ -89,6 +90,7 @@ fn client_messages_have_stable_json() {
             idempotency_key: None,
             replace_from: None,
             tools: None,
+            attachments: Vec::new(),
         },
         json!({"type":"chat","id":"3","conversation":"c1","content":"and in French?"}),
     );

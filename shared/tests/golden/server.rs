@@ -29,6 +29,7 @@ fn reply() -> StoredMessage {
         error_code: None,
         truncated: false,
         tools: Vec::new(),
+        attachments: Vec::new(),
     }
 }
 

@@ -89,6 +89,7 @@ async fn ttft(ws: &mut Ws, n: usize) -> anyhow::Result<Vec<f64>> {
             idempotency_key: None,
             replace_from: None,
             tools: None,
+            attachments: Vec::new(),
         };
         let start = Instant::now();
         send(ws, &chat).await?;

@@ -110,6 +110,7 @@ async fn start_replies(fake: &FakeOllama, held: &mut [Ws]) -> anyhow::Result<()>
             idempotency_key: None,
             replace_from: None,
             tools: None,
+            attachments: Vec::new(),
         };
         ws.send(Message::text(serde_json::to_string(&chat)?))
             .await?;

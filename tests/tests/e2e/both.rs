@@ -218,6 +218,7 @@ fn chat(fake: &Fake, id: &str, content: &str, conversation: Option<&Conversation
         idempotency_key: None,
         replace_from: None,
         tools: None,
+        attachments: Vec::new(),
     }
 }
 

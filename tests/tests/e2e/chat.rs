@@ -54,6 +54,7 @@ async fn a_reply_streams_and_ollama_gets_the_exact_history_system_and_options() 
         idempotency_key: Some("k1".into()),
         replace_from: None,
         tools: None,
+        attachments: Vec::new(),
     };
     fake.script(reply("llama3.2", &["Rayleigh", " scattering."]));
     c.send(&first).await;
@@ -127,6 +128,7 @@ async fn a_reply_streams_and_ollama_gets_the_exact_history_system_and_options() 
         idempotency_key: None,
         replace_from: None,
         tools: None,
+        attachments: Vec::new(),
     };
     c.send(&second).await;
     let msgs = c.until(is_done).await;
@@ -289,6 +291,7 @@ async fn a_resend_with_the_same_idempotency_key_is_stored_once() {
         idempotency_key: Some("same-key".into()),
         replace_from: None,
         tools: None,
+        attachments: Vec::new(),
     };
     c.send(&send("1")).await;
     let first = c.until(is_done).await;
@@ -331,6 +334,7 @@ async fn a_resend_while_the_reply_is_live_attaches_to_it_with_or_without_the_con
         idempotency_key: Some("live-key".into()),
         replace_from: None,
         tools: None,
+        attachments: Vec::new(),
     };
     let mut lost = TestClient::connect(&daemon.socket).await;
     lost.send(&resend("1", None)).await;
@@ -383,6 +387,7 @@ async fn a_second_chat_in_a_busy_conversation_is_refused_with_conflict() {
         idempotency_key: None,
         replace_from: None,
         tools: None,
+        attachments: Vec::new(),
     };
     let reply = c.call(busy).await;
     assert!(
@@ -435,6 +440,7 @@ async fn bots_and_the_default_model_choose_what_ollama_is_asked() {
         idempotency_key: None,
         replace_from: None,
         tools: None,
+        attachments: Vec::new(),
     };
     c.send(&no_model("1", None)).await;
     let msgs = c.until(is_done).await;
@@ -501,6 +507,7 @@ async fn replace_from_regenerates_the_last_turn_in_one_commit() {
         idempotency_key: None,
         replace_from: Some(from),
         tools: None,
+        attachments: Vec::new(),
     };
     fake.script(reply("llama3.2", &["better answer"]));
     c.send(&redo("b", question.clone(), "the question, edited"))

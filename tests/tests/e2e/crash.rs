@@ -20,6 +20,7 @@ fn keyed_chat(key: &str) -> ClientMsg {
         idempotency_key: Some(key.into()),
         replace_from: None,
         tools: None,
+        attachments: Vec::new(),
     }
 }
 

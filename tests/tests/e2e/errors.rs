@@ -288,6 +288,7 @@ async fn ollama_down_is_backend_unavailable_with_the_fix_in_the_message() {
             idempotency_key: None,
             replace_from: None,
             tools: None,
+            attachments: Vec::new(),
         })
         .await;
     assert_eq!(error_code(&reply), ErrorCode::BackendUnavailable);

@@ -8,6 +8,7 @@
 )]
 
 mod ask_tools;
+mod attachments;
 mod auth;
 mod both;
 mod chat;

@@ -44,6 +44,7 @@ fn chat(model: &str, content: &str, options: GenOptions) -> ClientMsg {
         idempotency_key: None,
         replace_from: None,
         tools: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -374,6 +375,7 @@ async fn thinking_is_switched_per_request_and_per_bot_and_a_bot_may_name_a_backe
         idempotency_key: None,
         replace_from: None,
         tools: None,
+        attachments: Vec::new(),
     };
     let done = |m: &ServerMsg| matches!(m, ServerMsg::Done { .. } | ServerMsg::Error { .. });
 
@@ -439,6 +441,7 @@ async fn cancel_closes_the_servers_stream_and_a_continuation_sends_the_whole_his
         idempotency_key: None,
         replace_from: None,
         tools: None,
+        attachments: Vec::new(),
     })
     .await;
     c.until(|m| matches!(m, ServerMsg::Delta { .. })).await;

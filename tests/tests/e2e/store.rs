@@ -57,6 +57,7 @@ fn turn(owner: &str, content: &str) -> NewTurn {
         options: Default::default(),
         idempotency_key: None,
         replace_from: None,
+        attachments: Vec::new(),
     }
 }
 

@@ -27,6 +27,8 @@ pub struct Entry {
     pub command: Option<Box<CommandBlock>>,
     /// A reply's tool events, each with where in the text it came.
     pub tools: Vec<StoredToolEvent>,
+    /// Files sent with a user message (names and sizes).
+    pub attachments: Vec<chinwag_protocol::Attachment>,
     cache: Option<(usize, Rendered)>,
 }
 
@@ -43,6 +45,7 @@ impl Entry {
             show_thinking: false,
             command: None,
             tools: Vec::new(),
+            attachments: Vec::new(),
             cache: None,
         }
     }
@@ -66,6 +69,7 @@ impl Entry {
             show_thinking: false,
             command: None,
             tools: m.tools,
+            attachments: m.attachments,
             cache: None,
         }
     }
@@ -141,6 +145,14 @@ impl Entry {
                 for line in self.content.lines() {
                     out.lines
                         .extend(wrap::wrap_indented(line, theme.text, width));
+                }
+                if !self.attachments.is_empty() {
+                    let spans = [Span::styled(
+                        format!("+ {}", crate::render::attached(&self.attachments)),
+                        theme.dim,
+                    )];
+                    out.lines
+                        .extend(wrap::wrap(&spans, width, Mode::Words, &[], &[]));
                 }
             }
         }

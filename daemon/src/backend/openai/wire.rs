@@ -34,11 +34,12 @@ pub struct StreamOptions {
     pub include_usage: bool,
 }
 
-/// A message of the history. `content` is null on an assistant message that only calls.
+/// A message of the history. `content` is a string, parts (text and `image_url` data URIs)
+/// when the message has images, or null on an assistant message that only calls.
 #[derive(Debug, Serialize)]
 pub struct Message<'a> {
     pub role: &'static str,
-    pub content: Option<&'a str>,
+    pub content: Value,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tool_calls: Vec<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,8 +62,7 @@ pub fn request(turn: &Turn) -> Request<'_> {
                     TurnRole::Assistant => "assistant",
                     TurnRole::Tool => "tool",
                 },
-                content: (!m.content.is_empty() || m.tool_calls.is_empty())
-                    .then_some(m.content.as_str()),
+                content: content(m),
                 // `arguments` is a JSON string in this API.
                 tool_calls: m
                     .tool_calls
@@ -99,6 +99,21 @@ pub fn request(turn: &Turn) -> Request<'_> {
             })
             .collect(),
     }
+}
+
+/// A message's `content` in this API's shape.
+fn content(m: &crate::backend::TurnMessage) -> Value {
+    if !m.images.is_empty() {
+        let mut parts = vec![json!({"type": "text", "text": m.content})];
+        parts.extend(m.images.iter().map(|(mime, data)| {
+            json!({"type": "image_url", "image_url": {"url": format!("data:{mime};base64,{data}")}})
+        }));
+        return Value::Array(parts);
+    }
+    if m.content.is_empty() && !m.tool_calls.is_empty() {
+        return Value::Null;
+    }
+    Value::String(m.content.clone())
 }
 
 /// A call's arguments from their JSON text: `""` is no arguments (`{}`); text that is not
@@ -256,5 +271,25 @@ mod tests {
         for (body, message) in cases {
             assert_eq!(error_message(body.as_bytes()), message, "{body}");
         }
+    }
+
+    #[test]
+    fn images_go_as_data_url_parts_after_the_text() {
+        let mut user = crate::backend::TurnMessage::text(TurnRole::User, "what is this?");
+        user.images = vec![("image/png".into(), "iVBORw0K".into())];
+        let turn = Turn {
+            model: "qwen2.5-vl".into(),
+            messages: vec![user],
+            ..Turn::default()
+        };
+        let body = serde_json::to_value(request(&turn)).unwrap();
+        assert_eq!(
+            body["messages"][0]["content"],
+            json!([
+                {"type": "text", "text": "what is this?"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0K"}},
+            ])
+        );
+        assert!(body.get("tools").is_none());
     }
 }

@@ -26,6 +26,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
             idempotency_key,
             replace_from,
             tools,
+            attachments,
         } => {
             if crate::logging::content_allowed() {
                 tracing::info!(%content, "chat content (logged because --log-content is on)");
@@ -39,6 +40,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
                 idempotency_key,
                 replace_from,
                 tools,
+                attachments,
             };
             let started = start_chat(d, &s.peer, params)
                 .await

@@ -451,6 +451,7 @@ impl App {
             idempotency_key: Some(p.key),
             replace_from: p.replace_from,
             tools: self.tools.clone(),
+            attachments: Vec::new(),
         }));
     }
 

@@ -212,6 +212,7 @@ fn blocks_keep_their_place_when_the_conversation_loads_again() {
             error_code: None,
             truncated: false,
             tools: Vec::new(),
+            attachments: Vec::new(),
         })
         .collect();
     // A reconnect loads the open conversation again.

@@ -124,6 +124,7 @@ fn a_conversation_bigger_than_a_frame_is_fetched_page_by_page_and_slice_by_slice
         error_code: None,
         truncated,
         tools: Vec::new(),
+        attachments: Vec::new(),
     };
     let summary = ConversationSummary {
         id: conv(3),

@@ -229,6 +229,7 @@ fn reconnecting_keeps_input_and_reopens_and_reattaches() {
         error_code: None,
         truncated: false,
         tools: Vec::new(),
+        attachments: Vec::new(),
     };
     let fx = app.update(Event::Server(ServerMsg::Conversation {
         id: open.0,
