@@ -70,14 +70,22 @@ fn client_messages_have_stable_json() {
             idempotency_key: Some("k-1".into()),
             replace_from: None,
             tools: Some(vec!["read_file".into()]),
-            attachments: Vec::new(),
+            attachments: vec![Attachment {
+                name: "notes.md".into(),
+                kind: AttachmentKind::Text,
+                bytes: 9,
+                mime: None,
+                text: Some("buy milk\n".into()),
+                data: None,
+            }],
         },
         json!({"type":"chat","id":"2","bot":"coder","model":"llama3.2",
                "content":"why is the sky blue?",
                "options":{"system":"be brief","temperature":0.5,"top_p":0.25,"seed":42,
                           "num_predict":128,"num_ctx":8192,"stop":["END"],"keep_alive":"5m",
                           "think":"high"},
-               "idempotency_key":"k-1","tools":["read_file"]}),
+               "idempotency_key":"k-1","tools":["read_file"],
+               "attachments":[{"name":"notes.md","kind":"text","bytes":9,"text":"buy milk\n"}]}),
     );
     golden_client(
         ClientMsg::Chat {
