@@ -374,7 +374,7 @@ _chinwag() {
 
     case "${cmd}" in
         chinwag)
-            opts="-m -b -c -C -s -f -i -x -h -V --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --file --image --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --extract --show-thinking --detach --help --version ask history models bots ps attach status daemon login logout run completions audit policy help"
+            opts="-m -b -c -C -s -f -i -x -h -V --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --file --image --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --extract --show-thinking --no-save --detach --help --version ask history models bots ps attach status daemon login logout run completions audit policy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -500,7 +500,7 @@ _chinwag() {
             return 0
             ;;
         chinwag__subcmd__ask)
-            opts="-m -b -c -C -s -f -i -x -h --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --file --image --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --extract --show-thinking --detach --help"
+            opts="-m -b -c -C -s -f -i -x -h --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --file --image --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --extract --show-thinking --no-save --detach --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

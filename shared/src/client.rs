@@ -46,6 +46,9 @@ pub enum ClientMsg {
         /// Files read by the client, sent with the message and stored with it.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         attachments: Vec<crate::Attachment>,
+        /// A new conversation the daemon forgets once the reply ends (`--no-save`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        ephemeral: bool,
     },
     /// Answer a tool call that asks (`tool` event with verdict `ask`), from any of the
     /// user's connections.

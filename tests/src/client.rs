@@ -287,6 +287,7 @@ pub fn chat(id: &str, content: &str) -> ClientMsg {
         replace_from: None,
         tools: None,
         attachments: Vec::new(),
+        ephemeral: false,
     }
 }
 

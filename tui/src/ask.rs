@@ -213,7 +213,10 @@ pub async fn run(
         let id = conn.next_id();
         let chat = ClientMsg::Chat {
             id: id.clone(),
-            conversation: started.clone().or_else(|| conversation.clone()),
+            // A resend of an unsaved turn is found by its key alone.
+            conversation: (!args.one.no_save)
+                .then(|| started.clone().or_else(|| conversation.clone()))
+                .flatten(),
             bot: args.chat.bot.clone(),
             model: args.chat.model.clone(),
             content: prompt.clone(),
@@ -221,6 +224,7 @@ pub async fn run(
             idempotency_key: Some(key.clone()),
             replace_from: None,
             attachments: attachments.clone(),
+            ephemeral: args.one.no_save,
             tools: args.one.tools.clone().map(|t| {
                 if t.iter().any(|n| n == "all") {
                     chinwag_protocol::TOOL_NAMES

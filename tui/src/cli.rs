@@ -379,6 +379,9 @@ pub struct OneShotArgs {
     /// Print a thinking model's reasoning to stderr
     #[arg(long)]
     pub show_thinking: bool,
+    /// Keep nothing: a new conversation the daemon forgets once the reply ends
+    #[arg(long, conflicts_with_all = ["continue_last", "conversation", "detach"])]
+    pub no_save: bool,
     /// Start the reply and print its conversation's id at once; the daemon goes on
     /// generating (follow it with `chinwag attach ID`)
     #[arg(long, conflicts_with_all = ["json", "no_stream", "extract", "tools"])]

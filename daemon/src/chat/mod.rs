@@ -38,6 +38,8 @@ pub struct ChatParams {
     pub tools: Option<Vec<String>>,
     /// Files the client read and sent (checked before anything is stored).
     pub attachments: Vec<Attachment>,
+    /// Forget the new conversation once the reply ends.
+    pub ephemeral: bool,
 }
 
 /// What a session should tell the client.
@@ -97,6 +99,11 @@ pub async fn start_chat(
         )));
     }
     attachments::check(&p.attachments)?;
+    if p.ephemeral && p.conversation.is_some() {
+        return Err(invalid(
+            "ephemeral starts a new conversation; it cannot go on with one",
+        ));
+    }
     if p.replace_from.is_some() && p.conversation.is_none() {
         return Err(invalid("replace_from needs the conversation it belongs to"));
     }
@@ -222,6 +229,7 @@ pub async fn start_chat(
         idempotency_key: p.idempotency_key,
         replace_from: p.replace_from,
         attachments: p.attachments,
+        ephemeral: p.ephemeral,
     };
     let outcome = d.store.begin_turn(turn).await;
     let turn = match outcome {
@@ -309,6 +317,7 @@ pub async fn start_chat(
             generation: Arc::clone(&generation),
             request,
             tools,
+            ephemeral: p.ephemeral,
             store: d.store.clone(),
             backend: routed.backend.clone(),
             registry: Arc::clone(&d.generations),

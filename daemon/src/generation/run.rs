@@ -24,6 +24,8 @@ pub struct GenJob {
     pub request: Turn,
     /// The tools the turn offers and what runs them.
     pub tools: TurnTools,
+    /// The conversation is forgotten once the reply ends (`--no-save`).
+    pub ephemeral: bool,
     pub store: Store,
     pub backend: Backend,
     pub registry: Arc<Generations>,
@@ -180,6 +182,15 @@ pub async fn run_generation(mut job: GenJob) {
         error,
     };
     conclude(&g, &job.store, &job.registry, content, thinking, end).await;
+    if job.ephemeral
+        && let Err(e) = job
+            .store
+            .delete_conversation(&g.owner, &g.conversation)
+            .await
+    {
+        // Deleted at the next start instead.
+        tracing::error!(conversation = %g.conversation, error = %e, "could not forget an unsaved conversation");
+    }
     let tokens = job.usage.charge(eval_count, g.text_len());
     job.metrics.output_tokens.inc_by(tokens);
 }

@@ -113,6 +113,9 @@ CREATE INDEX exec_audit_by_owner ON exec_audit(owner, at_ms);
     // v8: the files sent with a user message (JSON array: name, kind, size, and the text or
     // the image's base64, which the model is sent again with the history).
     "ALTER TABLE messages ADD COLUMN attachments TEXT;",
+    // v9: conversations forgotten once their reply ends (`--no-save`); one a previous run
+    // left behind is deleted at the next start.
+    "ALTER TABLE conversations ADD COLUMN ephemeral INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// WAL, the chosen durability, foreign keys, and a busy timeout for the write connection.

@@ -32,6 +32,8 @@ pub struct NewTurn {
     pub replace_from: Option<MessageId>,
     /// Files sent with the user message, kept with it (checked by the caller).
     pub attachments: Vec<chinwag_protocol::Attachment>,
+    /// A new conversation to forget once its reply ends.
+    pub ephemeral: bool,
 }
 
 /// The ids a turn was stored under.
@@ -150,9 +152,10 @@ fn begin_turn_tx(conn: &Connection, t: NewTurn) -> Result<TurnOutcome, StoreErro
             let id = t.new_conversation;
             conn.execute(
                 "INSERT INTO conversations (id, owner, title, model, bot, system, created_at, updated_at,
-                                            options)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
-                params![id.0, t.owner, title_from(&t.content), t.model, t.bot, t.system, now, options],
+                                            options, ephemeral)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)",
+                params![id.0, t.owner, title_from(&t.content), t.model, t.bot, t.system, now, options,
+                        t.ephemeral],
             )
             .ctx("creating the conversation")?;
             id
@@ -252,8 +255,18 @@ fn replace_from(
     Ok(())
 }
 
-/// Marks replies left `streaming` by a previous run as `incomplete`. Run once at open.
+/// Marks replies left `streaming` by a previous run as `incomplete`, and deletes the
+/// conversations it meant to forget. Run once at open.
 pub(super) fn recover_interrupted(conn: &Connection) -> Result<usize, StoreError> {
+    let forgotten = conn
+        .execute("DELETE FROM conversations WHERE ephemeral = 1", [])
+        .ctx("deleting unsaved conversations")?;
+    if forgotten > 0 {
+        tracing::info!(
+            conversations = forgotten,
+            "deleted unsaved conversations a previous run left"
+        );
+    }
     let n = conn
         .execute(
             "UPDATE messages SET status = 'incomplete', error = ?1, updated_at = ?2,

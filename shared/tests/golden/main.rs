@@ -78,6 +78,7 @@ fn client_messages_have_stable_json() {
                 text: Some("buy milk\n".into()),
                 data: None,
             }],
+            ephemeral: false,
         },
         json!({"type":"chat","id":"2","bot":"coder","model":"llama3.2",
                "content":"why is the sky blue?",
@@ -99,6 +100,7 @@ fn client_messages_have_stable_json() {
             replace_from: None,
             tools: None,
             attachments: Vec::new(),
+            ephemeral: false,
         },
         json!({"type":"chat","id":"3","conversation":"c1","content":"and in French?"}),
     );

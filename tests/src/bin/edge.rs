@@ -90,6 +90,7 @@ async fn ttft(ws: &mut Ws, n: usize) -> anyhow::Result<Vec<f64>> {
             replace_from: None,
             tools: None,
             attachments: Vec::new(),
+            ephemeral: false,
         };
         let start = Instant::now();
         send(ws, &chat).await?;

@@ -111,6 +111,7 @@ async fn start_replies(fake: &FakeOllama, held: &mut [Ws]) -> anyhow::Result<()>
             replace_from: None,
             tools: None,
             attachments: Vec::new(),
+            ephemeral: false,
         };
         ws.send(Message::text(serde_json::to_string(&chat)?))
             .await?;

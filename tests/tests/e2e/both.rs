@@ -219,6 +219,7 @@ fn chat(fake: &Fake, id: &str, content: &str, conversation: Option<&Conversation
         replace_from: None,
         tools: None,
         attachments: Vec::new(),
+        ephemeral: false,
     }
 }
 

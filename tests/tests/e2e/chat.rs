@@ -55,6 +55,7 @@ async fn a_reply_streams_and_ollama_gets_the_exact_history_system_and_options() 
         replace_from: None,
         tools: None,
         attachments: Vec::new(),
+        ephemeral: false,
     };
     fake.script(reply("llama3.2", &["Rayleigh", " scattering."]));
     c.send(&first).await;
@@ -129,6 +130,7 @@ async fn a_reply_streams_and_ollama_gets_the_exact_history_system_and_options() 
         replace_from: None,
         tools: None,
         attachments: Vec::new(),
+        ephemeral: false,
     };
     c.send(&second).await;
     let msgs = c.until(is_done).await;
@@ -292,6 +294,7 @@ async fn a_resend_with_the_same_idempotency_key_is_stored_once() {
         replace_from: None,
         tools: None,
         attachments: Vec::new(),
+        ephemeral: false,
     };
     c.send(&send("1")).await;
     let first = c.until(is_done).await;
@@ -335,6 +338,7 @@ async fn a_resend_while_the_reply_is_live_attaches_to_it_with_or_without_the_con
         replace_from: None,
         tools: None,
         attachments: Vec::new(),
+        ephemeral: false,
     };
     let mut lost = TestClient::connect(&daemon.socket).await;
     lost.send(&resend("1", None)).await;
@@ -388,6 +392,7 @@ async fn a_second_chat_in_a_busy_conversation_is_refused_with_conflict() {
         replace_from: None,
         tools: None,
         attachments: Vec::new(),
+        ephemeral: false,
     };
     let reply = c.call(busy).await;
     assert!(
@@ -441,6 +446,7 @@ async fn bots_and_the_default_model_choose_what_ollama_is_asked() {
         replace_from: None,
         tools: None,
         attachments: Vec::new(),
+        ephemeral: false,
     };
     c.send(&no_model("1", None)).await;
     let msgs = c.until(is_done).await;
@@ -508,6 +514,7 @@ async fn replace_from_regenerates_the_last_turn_in_one_commit() {
         replace_from: Some(from),
         tools: None,
         attachments: Vec::new(),
+        ephemeral: false,
     };
     fake.script(reply("llama3.2", &["better answer"]));
     c.send(&redo("b", question.clone(), "the question, edited"))

@@ -549,3 +549,28 @@ async fn a_reply_cut_at_the_token_limit_says_so_and_a_three_digit_prefix_opens_i
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("One two three"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_save_answers_and_keeps_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["-m", "llama3.2", "--no-save", "a secret question"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Hello from the fake.\n");
+    assert_eq!(fake.chats().len(), 1);
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["history", "list", "--json"]);
+    let out = run(cmd, None).await;
+    assert_eq!(text(&out.stdout).trim(), "[]", "nothing kept");
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["history", "search", "secret", "--json"]);
+    let out = run(cmd, None).await;
+    assert_eq!(text(&out.stdout).trim(), "[]", "nothing to find");
+    // It only starts new conversations.
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["--no-save", "-c", "more"]);
+    assert_eq!(run(cmd, None).await.status.code(), Some(2));
+}

@@ -21,6 +21,7 @@ fn keyed_chat(key: &str) -> ClientMsg {
         replace_from: None,
         tools: None,
         attachments: Vec::new(),
+        ephemeral: false,
     }
 }
 

@@ -289,6 +289,7 @@ async fn ollama_down_is_backend_unavailable_with_the_fix_in_the_message() {
             replace_from: None,
             tools: None,
             attachments: Vec::new(),
+            ephemeral: false,
         })
         .await;
     assert_eq!(error_code(&reply), ErrorCode::BackendUnavailable);

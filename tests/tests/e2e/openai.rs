@@ -45,6 +45,7 @@ fn chat(model: &str, content: &str, options: GenOptions) -> ClientMsg {
         replace_from: None,
         tools: None,
         attachments: Vec::new(),
+        ephemeral: false,
     }
 }
 
@@ -376,6 +377,7 @@ async fn thinking_is_switched_per_request_and_per_bot_and_a_bot_may_name_a_backe
         replace_from: None,
         tools: None,
         attachments: Vec::new(),
+        ephemeral: false,
     };
     let done = |m: &ServerMsg| matches!(m, ServerMsg::Done { .. } | ServerMsg::Error { .. });
 
@@ -442,6 +444,7 @@ async fn cancel_closes_the_servers_stream_and_a_continuation_sends_the_whole_his
         replace_from: None,
         tools: None,
         attachments: Vec::new(),
+        ephemeral: false,
     })
     .await;
     c.until(|m| matches!(m, ServerMsg::Delta { .. })).await;

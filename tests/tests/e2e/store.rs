@@ -58,6 +58,7 @@ fn turn(owner: &str, content: &str) -> NewTurn {
         idempotency_key: None,
         replace_from: None,
         attachments: Vec::new(),
+        ephemeral: false,
     }
 }
 
@@ -254,4 +255,38 @@ async fn a_search_too_big_to_run_is_refused_and_others_read_on() {
         other => panic!("{other:?}"),
     }
     assert_eq!(c.conversations().await.len(), 0);
+}
+
+#[tokio::test]
+async fn an_unsaved_conversation_a_crash_left_behind_is_gone_at_the_next_start() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("h.db");
+    let store = Store::open(&path, &StoreOptions::default()).expect("open");
+    let kept = store.begin_turn(turn("me", "keep me")).await.expect("kept");
+    let forgotten = store
+        .begin_turn(NewTurn {
+            ephemeral: true,
+            ..turn("me", "forget me")
+        })
+        .await
+        .expect("stored while it generates");
+    let (TurnOutcome::New(kept), TurnOutcome::New(forgotten)) = (kept, forgotten) else {
+        panic!("two new turns");
+    };
+    // The daemon dies mid-reply: nothing ends either reply.
+    drop(store);
+    let store = Store::open(&path, &StoreOptions::default()).expect("reopen");
+    let left = store
+        .list_conversations("me", 10, 0, None)
+        .await
+        .expect("list")
+        .0;
+    let ids: Vec<&ConversationId> = left.iter().map(|c| &c.id).collect();
+    assert_eq!(ids, vec![&kept.conversation]);
+    assert!(
+        store
+            .conversation("me", &forgotten.conversation.0)
+            .await
+            .is_err()
+    );
 }

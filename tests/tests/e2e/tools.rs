@@ -46,6 +46,7 @@ fn chat_with_tools(id: &str, conversation: Option<&ConversationId>, tools: &[&st
         replace_from: None,
         tools: Some(tools.iter().map(|t| t.to_string()).collect()),
         attachments: Vec::new(),
+        ephemeral: false,
     }
 }
 

@@ -27,6 +27,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
             replace_from,
             tools,
             attachments,
+            ephemeral,
         } => {
             if crate::logging::content_allowed() {
                 tracing::info!(%content, "chat content (logged because --log-content is on)");
@@ -41,6 +42,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
                 replace_from,
                 tools,
                 attachments,
+                ephemeral,
             };
             let started = start_chat(d, &s.peer, params)
                 .await

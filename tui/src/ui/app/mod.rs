@@ -452,6 +452,7 @@ impl App {
             replace_from: p.replace_from,
             tools: self.tools.clone(),
             attachments: Vec::new(),
+            ephemeral: false,
         }));
     }
 
