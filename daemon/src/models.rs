@@ -191,6 +191,7 @@ mod tests {
             parameter_size: None,
             quantization: None,
             capabilities: Vec::new(),
+            loaded: None,
         }
     }
 

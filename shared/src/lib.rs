@@ -21,8 +21,8 @@ pub use server::{
 pub use tools::{Decision, READ_ONLY_TOOLS, StoredToolEvent, TOOL_NAMES, ToolEvent, Verdict};
 pub use types::{
     Attachment, AttachmentKind, BotInfo, ConversationId, ConversationSummary, ExecRecord,
-    MessageId, MessageStatus, ModelInfo, PolicyGrammar, PolicyProgram, Role, StoredMessage,
-    TextPart, image_mime,
+    LoadedModel, MessageId, MessageStatus, ModelInfo, PolicyGrammar, PolicyProgram, Role,
+    StoredMessage, TextPart, image_mime,
 };
 
 /// The protocol version this crate speaks. A `hello` carrying another version is refused with

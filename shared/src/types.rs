@@ -159,6 +159,23 @@ pub struct ModelInfo {
     /// `thinking`…); empty when the backend does not say.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capabilities: Vec<String>,
+    /// Loaded in memory now (Ollama's `/api/ps`); absent when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loaded: Option<LoadedModel>,
+}
+
+/// A model Ollama holds in memory.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadedModel {
+    /// Bytes of it in GPU memory.
+    #[serde(default)]
+    pub size_vram: u64,
+    /// The context window it was loaded with, in tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_length: Option<u64>,
+    /// When Ollama unloads it unless it is used (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
 }
 
 impl ModelInfo {

@@ -59,6 +59,8 @@ pub struct State {
     pub models: Vec<String>,
     /// Of those, the ones listed without the `tools` capability.
     pub without_tools: Vec<String>,
+    /// Of those, the ones `/api/ps` says are loaded.
+    pub loaded: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -280,6 +282,22 @@ impl FakeOllama {
                     })).collect()
                     };
                     respond_json(&mut stream, 200, &json!({"models": models})).await
+                }
+                ("GET", "/api/ps") => {
+                    let loaded: Vec<Value> = self
+                        .state()
+                        .loaded
+                        .iter()
+                        .map(|m| {
+                            json!({
+                                "name": format!("{m}:latest"), "model": format!("{m}:latest"),
+                                "size": 3_825_819_519u64, "digest": "a80c4f17acd5",
+                                "expires_at": "2025-05-04T17:42:44.706015396-07:00",
+                                "size_vram": 3_825_819_519u64, "context_length": 4096
+                            })
+                        })
+                        .collect();
+                    respond_json(&mut stream, 200, &json!({"models": loaded})).await
                 }
                 ("POST", "/api/chat") => self.chat(&mut stream, &json).await,
                 _ => respond_text(&mut stream, 404, "404 page not found").await,

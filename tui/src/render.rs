@@ -198,14 +198,26 @@ pub fn model_list(models: &[ModelInfo], default: Option<&str>) -> String {
         } else {
             " "
         };
-        let _ = writeln!(
-            out,
-            "{mark} {:<32} {:>8}  {:<6} {}",
+        let loaded = match &m.loaded {
+            Some(l) => {
+                let ctx = l
+                    .context_length
+                    .map(|n| format!(", ctx {n}"))
+                    .unwrap_or_default();
+                format!("loaded ({} in VRAM{ctx})", human_size(l.size_vram))
+            }
+            None => String::new(),
+        };
+        let line = format!(
+            "{mark} {:<32} {:>8}  {:<8} {:<6} {:<8} {:<20} {loaded}",
             m.name,
             human_size(m.size_bytes),
+            m.family.as_deref().unwrap_or(""),
             m.parameter_size.as_deref().unwrap_or(""),
-            m.quantization.as_deref().unwrap_or("")
+            m.quantization.as_deref().unwrap_or(""),
+            m.capabilities.join(","),
         );
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     out
 }

@@ -3,7 +3,7 @@
 use super::error::OllamaError;
 use super::host::OllamaUrl;
 use super::ndjson::{LineDecoder, MAX_LINE_BYTES};
-use super::wire::{ChatChunk, ChatRequest, ErrorReply, TagsReply, VersionReply};
+use super::wire::{ChatChunk, ChatRequest, ErrorReply, PsReply, TagsReply, VersionReply};
 use crate::backend::{StreamEvent, ToolCall, Turn, error_chain};
 use chinwag_protocol::ModelInfo;
 use std::collections::VecDeque;
@@ -71,6 +71,25 @@ impl OllamaClient {
         // them in one zone per server, which is all we compare here.
         models.sort_by(|a, b| b.modified_at.cmp(&a.modified_at));
         Ok(models)
+    }
+
+    /// The models loaded now, by name (`/api/ps`).
+    pub async fn loaded(
+        &self,
+    ) -> Result<Vec<(String, chinwag_protocol::LoadedModel)>, OllamaError> {
+        let ps: PsReply = self.get_json("/api/ps").await?;
+        Ok(ps
+            .models
+            .into_iter()
+            .map(|m| {
+                let loaded = chinwag_protocol::LoadedModel {
+                    size_vram: m.size_vram,
+                    context_length: m.context_length.filter(|n| *n > 0),
+                    expires_at: m.expires_at,
+                };
+                (m.name, loaded)
+            })
+            .collect())
     }
 
     /// Ollama's version; doubles as the reachability probe.

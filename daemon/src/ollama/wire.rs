@@ -217,8 +217,27 @@ impl From<TagModel> for ModelInfo {
             parameter_size: d.parameter_size.filter(|s| !s.is_empty()),
             quantization: d.quantization_level.filter(|s| !s.is_empty()),
             capabilities: m.capabilities,
+            loaded: None,
         }
     }
+}
+
+/// `GET /api/ps`: the models loaded now.
+#[derive(Debug, Deserialize)]
+pub struct PsReply {
+    #[serde(default)]
+    pub models: Vec<PsModel>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PsModel {
+    pub name: String,
+    #[serde(default)]
+    pub size_vram: u64,
+    #[serde(default)]
+    pub context_length: Option<u64>,
+    #[serde(default)]
+    pub expires_at: Option<String>,
 }
 
 /// `GET /api/version`.

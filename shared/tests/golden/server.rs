@@ -302,6 +302,7 @@ fn server_messages_have_stable_json() {
                 parameter_size: Some("3.2B".into()),
                 quantization: Some("Q4_K_M".into()),
                 capabilities: vec!["completion".into(), "tools".into()],
+                loaded: None,
             }],
             default_model: Some("llama3.2:latest".into()),
             backends: Vec::new(),

@@ -15,7 +15,17 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
     let owner = s.peer.owner.as_str();
     match msg {
         ClientMsg::ListModels { id } => {
-            let (models, backends) = d.models.list_all(&d.backends).await?;
+            let (mut models, backends) = d.models.list_all(&d.backends).await?;
+            // Which are in memory now: asked each time (it changes by the minute); an Ollama
+            // that cannot say only leaves them unmarked.
+            if let Ok(loaded) = d.ollama.loaded().await {
+                for m in &mut models {
+                    m.loaded = loaded
+                        .iter()
+                        .find(|(name, _)| chinwag_protocol::model_name::same_model(name, &m.name))
+                        .map(|(_, l)| l.clone());
+                }
+            }
             let default_model = default_model(d, owner).await.ok();
             s.send(ServerMsg::Models {
                 id,

@@ -63,7 +63,17 @@ async fn models_come_with_their_details_and_bots_with_model_and_system() {
     );
     assert_eq!(m["size_bytes"], 2_019_393_189u64);
     assert!(m["modified_at"].is_string());
+    assert_eq!(m["capabilities"], json!(["completion", "tools"]));
+    assert!(m.get("loaded").is_none(), "not loaded yet: {m}");
     assert_eq!(models["default_model"], "llama3.2:latest");
+    // Once Ollama holds it in memory, `loaded` says so.
+    rig.fake.state().loaded.push("llama3.2".into());
+    let models = w.call(json!({"type": "list_models", "id": "12b"})).await;
+    assert_eq!(
+        models["models"][0]["loaded"],
+        json!({"size_vram": 3_825_819_519u64, "context_length": 4096,
+               "expires_at": "2025-05-04T17:42:44.706015396-07:00"})
+    );
     let bots = w.call(json!({"type": "list_bots", "id": "13"})).await;
     assert_eq!(
         bots["bots"][0],

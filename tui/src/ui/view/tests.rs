@@ -166,6 +166,7 @@ fn model_picker() {
             parameter_size: Some((*p).into()),
             quantization: Some("Q4_K_M".into()),
             capabilities: Vec::new(),
+            loaded: None,
         })
         .collect(),
         default_model: None,

@@ -537,6 +537,7 @@ fn pickers_filter_and_pick() {
                 parameter_size: None,
                 quantization: None,
                 capabilities: Vec::new(),
+                loaded: None,
             })
             .collect(),
         default_model: None,
