@@ -92,6 +92,12 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         .tempdir()
         .map_err(|e| ErrorBody::new(ErrorCode::Internal, format!("no scratch dir: {e}")))?;
     let spec = decision.spec(&config, scratch.path(), config.output_cap);
+    // A command dies with its connection, or at a cancel_exec: registered before
+    // `exec_started` goes out, so a cancel_exec that answers it always finds it.
+    let cancel = s.cancel.child_token();
+    if let Ok(mut running) = s.execs.lock() {
+        running.insert(id.clone(), cancel.clone());
+    }
     s.send(ServerMsg::ExecStarted {
         id: id.clone(),
         program,
@@ -99,11 +105,6 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         cwd: dir,
     })
     .await;
-    // A command dies with its connection, or at a cancel_exec.
-    let cancel = s.cancel.child_token();
-    if let Ok(mut running) = s.execs.lock() {
-        running.insert(id.clone(), cancel.clone());
-    }
     let (tx, mut rx) = mpsc::channel::<(Stream, Vec<u8>)>(16);
     let forward = async {
         let (mut out, mut err) = (Utf8Carry::default(), Utf8Carry::default());
