@@ -55,6 +55,9 @@ _chinwag() {
             chinwag,ps)
                 cmd="chinwag__subcmd__ps"
                 ;;
+            chinwag,pull)
+                cmd="chinwag__subcmd__pull"
+                ;;
             chinwag,run)
                 cmd="chinwag__subcmd__run"
                 ;;
@@ -253,6 +256,9 @@ _chinwag() {
             chinwag__subcmd__help,ps)
                 cmd="chinwag__subcmd__help__subcmd__ps"
                 ;;
+            chinwag__subcmd__help,pull)
+                cmd="chinwag__subcmd__help__subcmd__pull"
+                ;;
             chinwag__subcmd__help,run)
                 cmd="chinwag__subcmd__help__subcmd__run"
                 ;;
@@ -374,7 +380,7 @@ _chinwag() {
 
     case "${cmd}" in
         chinwag)
-            opts="-m -b -c -C -s -f -i -x -h -V --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --file --image --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --extract --show-thinking --no-save --detach --help --version ask history models bots ps attach status daemon login logout run completions audit policy help"
+            opts="-m -b -c -C -s -f -i -x -h -V --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --file --image --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --extract --show-thinking --no-save --detach --help --version ask history models bots pull ps attach status daemon login logout run completions audit policy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1590,7 +1596,7 @@ _chinwag() {
             return 0
             ;;
         chinwag__subcmd__help)
-            opts="ask history models bots ps attach status daemon login logout run completions audit policy help"
+            opts="ask history models bots pull ps attach status daemon login logout run completions audit policy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2080,6 +2086,20 @@ _chinwag() {
             return 0
             ;;
         chinwag__subcmd__help__subcmd__ps)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chinwag__subcmd__help__subcmd__pull)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2593,6 +2613,40 @@ _chinwag() {
             ;;
         chinwag__subcmd__ps)
             opts="-h --json --socket --url --no-autostart --token-file --ca-file --fingerprint --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chinwag__subcmd__pull)
+            opts="-h --socket --url --no-autostart --token-file --ca-file --fingerprint --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

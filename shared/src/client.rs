@@ -125,6 +125,12 @@ pub enum ClientMsg {
     ListModels {
         id: String,
     },
+    /// Download a model into Ollama (`pull_progress` frames, then `pulled`). Needs the admin
+    /// scope over TCP: it fills the daemon's disk.
+    Pull {
+        id: String,
+        model: String,
+    },
     /// The caller's replies being generated now.
     ListGenerations {
         id: String,
@@ -211,6 +217,7 @@ impl ClientMsg {
             | Self::ListModels { id }
             | Self::ListBots { id }
             | Self::ListGenerations { id }
+            | Self::Pull { id, .. }
             | Self::Status { id }
             | Self::Ping { id }
             | Self::Reload { id }
@@ -241,6 +248,7 @@ impl ClientMsg {
             Self::ListModels { .. } => "list_models",
             Self::ListBots { .. } => "list_bots",
             Self::ListGenerations { .. } => "list_generations",
+            Self::Pull { .. } => "pull",
             Self::Status { .. } => "status",
             Self::Ping { .. } => "ping",
             Self::Reload { .. } => "reload",

@@ -146,6 +146,24 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         backends: Vec<BackendStatus>,
     },
+    /// How a `pull` goes, as Ollama tells it: a status, and for a layer being downloaded its
+    /// digest and bytes done of its total.
+    PullProgress {
+        id: String,
+        model: String,
+        status: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        digest: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        total: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        completed: Option<u64>,
+    },
+    /// The model is in Ollama now.
+    Pulled {
+        id: String,
+        model: String,
+    },
     /// The caller's replies being generated, oldest first.
     Generations {
         id: String,
@@ -275,6 +293,8 @@ impl ServerMsg {
             | Self::Models { id, .. }
             | Self::Bots { id, .. }
             | Self::Generations { id, .. }
+            | Self::PullProgress { id, .. }
+            | Self::Pulled { id, .. }
             | Self::Ok { id }
             | Self::Error { id, .. }
             | Self::Pong { id }

@@ -61,6 +61,9 @@ pub struct State {
     pub without_tools: Vec<String>,
     /// Of those, the ones `/api/ps` says are loaded.
     pub loaded: Vec<String>,
+    /// Models `/api/pull` finds upstream (then lists in `/api/tags`); any other fails as
+    /// Ollama's does, after its first status line.
+    pub pullable: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -300,12 +303,48 @@ impl FakeOllama {
                     respond_json(&mut stream, 200, &json!({"models": loaded})).await
                 }
                 ("POST", "/api/chat") => self.chat(&mut stream, &json).await,
+                ("POST", "/api/pull") => self.pull(&mut stream, &json).await,
                 _ => respond_text(&mut stream, 404, "404 page not found").await,
             };
             if !keep {
                 return;
             }
         }
+    }
+
+    /// `/api/pull` as Ollama streams it: the manifest, a layer in three steps, the digest check,
+    /// `success` (each line its own chunk, the layer's split mid-line); or an error line.
+    async fn pull<S: AsyncRead + AsyncWrite + Unpin>(&self, stream: &mut S, req: &Value) -> bool {
+        let model = req.get("model").and_then(Value::as_str).unwrap_or("");
+        let base = model.split(':').next().unwrap_or("").to_string();
+        let known = self.state().pullable.contains(&base);
+        let line = |v: Value| Part::Bytes(format!("{v}\n").into_bytes());
+        let mut parts = vec![line(json!({"status": "pulling manifest"}))];
+        if known {
+            let digest = "sha256:dde5aa3fc5ffc17176b5e8bdc82f587b24b2678c6c66101bf7da77af9f7ccdff";
+            for done in [0u64, 1_000_000_000, 2_019_377_376] {
+                let text = format!(
+                    "{}\n",
+                    json!({"status": format!("pulling {}", &digest[7..19]), "digest": digest,
+                           "total": 2_019_377_376u64, "completed": done})
+                );
+                let (a, b) = text.as_bytes().split_at(text.len() / 2);
+                parts.push(Part::Bytes(a.to_vec()));
+                parts.push(Part::Bytes(b.to_vec()));
+            }
+            parts.push(line(json!({"status": "verifying sha256 digest"})));
+            parts.push(line(json!({"status": "writing manifest"})));
+            parts.push(line(json!({"status": "success"})));
+            self.state().models.push(base);
+        } else {
+            parts.push(line(
+                json!({"error": "pull model manifest: file does not exist"}),
+            ));
+        }
+        matches!(
+            send_parts(stream, "application/x-ndjson", parts, &self.gate).await,
+            Sent::Whole
+        )
     }
 
     async fn chat<S: AsyncRead + AsyncWrite + Unpin>(&self, stream: &mut S, req: &Value) -> bool {

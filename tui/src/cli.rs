@@ -100,6 +100,13 @@ pub enum Command {
     Models(QueryArgs),
     /// List the bots in the daemon's config
     Bots(QueryArgs),
+    /// Download a model into Ollama, with its progress (over TCP, the token needs admin)
+    Pull {
+        /// The model, as `ollama pull` takes it (llama3.2, qwen2.5:7b)
+        model: String,
+        #[command(flatten)]
+        conn: ConnArgs,
+    },
     /// Your replies being generated now: conversation, model, state, tokens and pace
     Ps(QueryArgs),
     /// Follow a reply being generated, from any terminal: what came so far, then the rest as

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod files;
 pub mod login;
 pub mod policy;
+pub mod pull;
 pub mod remotes;
 pub mod render;
 pub mod run;
@@ -67,6 +68,7 @@ async fn dispatch(cli: Cli) -> Result<(), ClientError> {
         Some(Command::History(cmd)) => commands::history(&cli.conn, &cmd).await,
         Some(Command::Models(f)) => commands::models(&f.conn.or(&cli.conn), f.json).await,
         Some(Command::Bots(f)) => commands::bots(&f.conn.or(&cli.conn), f.json).await,
+        Some(Command::Pull { model, conn }) => pull::pull(&conn.or(&cli.conn), &model).await,
         Some(Command::Ps(f)) => attach::ps(&f.conn.or(&cli.conn), f.json).await,
         Some(Command::Attach(a)) => attach::attach(&a.conn.or(&cli.conn), &a).await,
         Some(Command::Status(f)) => commands::status(&f.conn.or(&cli.conn), f.json).await,

@@ -179,7 +179,7 @@ pub fn search_hits(hits: &[SearchHit]) -> String {
     out
 }
 
-fn human_size(bytes: u64) -> String {
+pub fn human_size(bytes: u64) -> String {
     const GB: f64 = 1e9;
     const MB: f64 = 1e6;
     let b = bytes as f64;

@@ -27,7 +27,11 @@ impl OllamaClient {
         &self.base
     }
 
-    fn unreachable(&self, e: &reqwest::Error) -> OllamaError {
+    pub(super) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub(super) fn unreachable(&self, e: &reqwest::Error) -> OllamaError {
         let detail = error_chain(e);
         let url = self.base.to_string();
         if detail.contains("certificate") {
@@ -117,7 +121,7 @@ impl OllamaClient {
 }
 
 /// Maps an HTTP error status to our error, reading Ollama's `{"error"}` body.
-async fn check_status(
+pub(super) async fn check_status(
     resp: reqwest::Response,
     model: &str,
 ) -> Result<reqwest::Response, OllamaError> {

@@ -8,10 +8,12 @@ mod client;
 mod error;
 mod host;
 mod ndjson;
+mod pull;
 mod wire;
 
 pub use client::{ChatStream, OllamaClient};
 pub use error::{BUSY_RETRY_MS, OllamaError};
 pub use host::{OllamaUrl, parse_ollama_host};
 pub use ndjson::{LineDecoder, LineTooLong, MAX_LINE_BYTES};
+pub use pull::{PullProgress, PullStream};
 pub use wire::{ChatRequest, WireMessage, keep_alive_value, options_map};

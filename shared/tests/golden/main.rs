@@ -122,6 +122,13 @@ fn client_messages_have_stable_json() {
         json!({"type":"approve","id":"4","conversation":"c1","call":"1","decision":"conversation"}),
     );
     golden_client(
+        ClientMsg::Pull {
+            id: "16".into(),
+            model: "qwen2.5".into(),
+        },
+        json!({"type":"pull","id":"16","model":"qwen2.5"}),
+    );
+    golden_client(
         ClientMsg::ListGenerations { id: "15".into() },
         json!({"type":"list_generations","id":"15"}),
     );

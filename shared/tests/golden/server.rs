@@ -82,6 +82,26 @@ fn server_messages_have_stable_json() {
         json!({"type":"delta","id":"2","conversation":"c1","message":"m2","content":"eigh"}),
     );
     golden_server(
+        ServerMsg::PullProgress {
+            id: "16".into(),
+            model: "qwen2.5:latest".into(),
+            status: "pulling dde5aa3fc5ff".into(),
+            digest: Some("sha256:dde5".into()),
+            total: Some(2_019_377_376),
+            completed: Some(1_000_000_000),
+        },
+        json!({"type":"pull_progress","id":"16","model":"qwen2.5:latest",
+               "status":"pulling dde5aa3fc5ff","digest":"sha256:dde5",
+               "total":2019377376u64,"completed":1000000000u64}),
+    );
+    golden_server(
+        ServerMsg::Pulled {
+            id: "16".into(),
+            model: "qwen2.5:latest".into(),
+        },
+        json!({"type":"pulled","id":"16","model":"qwen2.5:latest"}),
+    );
+    golden_server(
         ServerMsg::Generations {
             id: "15".into(),
             items: vec![GenerationInfo {

@@ -574,3 +574,51 @@ async fn no_save_answers_and_keeps_nothing() {
     cmd.args(["--no-save", "-c", "more"]);
     assert_eq!(run(cmd, None).await.status.code(), Some(2));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_relays_ollamas_progress_and_a_failed_pull_says_why() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+    fake.state().pullable.push("qwen2.5".into());
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["pull", "qwen2.5"]);
+    let out = run(cmd, None).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines[0], "pulling manifest", "{stderr}");
+    assert!(lines[1].starts_with("pulling dde5aa3fc5ff"), "{stderr}");
+    assert!(lines[1].contains("0%"), "{stderr}");
+    assert_eq!(
+        &lines[2..],
+        [
+            "verifying sha256 digest",
+            "writing manifest",
+            "pulled qwen2.5:latest"
+        ]
+    );
+    let pulls: Vec<_> = fake
+        .state()
+        .requests
+        .iter()
+        .filter(|r| r.path == "/api/pull")
+        .map(|r| r.body.clone())
+        .collect();
+    assert_eq!(
+        pulls,
+        vec![serde_json::json!({"model": "qwen2.5:latest", "stream": true})]
+    );
+    // The model is there at once.
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["-m", "qwen2.5", "hi"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["pull", "no-such-model"]);
+    let out = run(cmd, None).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "model not found: {stderr}");
+    assert!(stderr.contains("file does not exist"), "{stderr}");
+}

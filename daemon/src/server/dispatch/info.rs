@@ -1,4 +1,4 @@
-//! The daemon itself: models, bots, status, reload, shutdown.
+//! The daemon itself: models (and pulling one), bots, status, reload, shutdown.
 
 use super::super::outbox::Session;
 use crate::chat::default_model;
@@ -35,6 +35,7 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
             })
             .await;
         }
+        ClientMsg::Pull { id, model } => pull(s, id, model).await?,
         ClientMsg::ListGenerations { id } => {
             let items = s.d.generations.list_for(&s.peer.owner);
             s.send(ServerMsg::Generations { id, items }).await;
@@ -132,5 +133,73 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
         // Routed elsewhere by the dispatcher.
         _ => {}
     }
+    Ok(())
+}
+
+/// `pull`: Ollama downloads the model; its progress is relayed (a line whose status changed
+/// at once, byte counts at most every 100 ms), then `pulled`.
+async fn pull(s: &Arc<Session>, id: String, model: String) -> Result<(), ErrorBody> {
+    let d = &s.d;
+    let routed = d.backends.route(&model);
+    if let Some(name) = routed.name {
+        return Err(ErrorBody::new(
+            ErrorCode::InvalidRequest,
+            format!("pull fetches Ollama's models; {name} is another backend"),
+        ));
+    }
+    let name = chinwag_protocol::model_name::normalize_model(model.trim());
+    if name.is_empty() {
+        return Err(ErrorBody::new(
+            ErrorCode::InvalidRequest,
+            "name a model to pull",
+        ));
+    }
+    let not_found = |message: &str| {
+        ErrorBody::new(
+            ErrorCode::ModelNotFound,
+            format!("Ollama cannot pull {name}: {message}"),
+        )
+    };
+    let mut stream = d.ollama.pull(&name).await.map_err(|e| e.to_body())?;
+    let mut last: Option<(String, std::time::Instant)> = None;
+    loop {
+        let p = match stream.next().await {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(crate::ollama::OllamaError::MidStream { message })
+                if message.contains("file does not exist") =>
+            {
+                return Err(not_found(&message));
+            }
+            Err(e) => return Err(e.to_body()),
+        };
+        if p.status == "success" {
+            break;
+        }
+        let due = match &last {
+            Some((status, at)) => *status != p.status || at.elapsed().as_millis() >= 100,
+            None => true,
+        };
+        if !due {
+            continue;
+        }
+        last = Some((p.status.clone(), std::time::Instant::now()));
+        let sent = s
+            .send(ServerMsg::PullProgress {
+                id: id.clone(),
+                model: name.clone(),
+                status: p.status,
+                digest: p.digest,
+                total: p.total,
+                completed: p.completed,
+            })
+            .await;
+        if !sent {
+            return Ok(());
+        }
+    }
+    // The new model is found from the next chat on.
+    let _ = d.models.list_default(&d.backends, true).await;
+    s.send(ServerMsg::Pulled { id, model: name }).await;
     Ok(())
 }

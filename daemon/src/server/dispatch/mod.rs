@@ -142,6 +142,8 @@ fn needed_scope(msg: &ClientMsg, scopes: Scopes) -> Option<&'static str> {
         | ClientMsg::CancelExec { .. }
         | ClientMsg::GetPolicy { .. } => (!scopes.exec).then_some("exec"),
         ClientMsg::Audit { .. } => (!scopes.exec && !scopes.admin).then_some("exec"),
+        // A pull fills the daemon's disk: the owner's call.
+        ClientMsg::Pull { .. } => (!scopes.admin).then_some("admin"),
         _ => (!scopes.chat).then_some("chat"),
     }
 }
@@ -195,6 +197,7 @@ async fn run_request(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBody> 
         ClientMsg::ListModels { .. }
         | ClientMsg::ListBots { .. }
         | ClientMsg::ListGenerations { .. }
+        | ClientMsg::Pull { .. }
         | ClientMsg::Status { .. }
         | ClientMsg::Reload { .. }
         | ClientMsg::Shutdown { .. } => info::run(s, msg).await,

@@ -351,7 +351,9 @@ impl App {
             | ServerMsg::ExecStarted { .. }
             | ServerMsg::AuditRecords { .. }
             | ServerMsg::Policy { .. }
-            | ServerMsg::Generations { .. } => {}
+            | ServerMsg::Generations { .. }
+            | ServerMsg::PullProgress { .. }
+            | ServerMsg::Pulled { .. } => {}
         }
     }
 
