@@ -380,7 +380,7 @@ _chinwag() {
 
     case "${cmd}" in
         chinwag)
-            opts="-m -b -c -C -s -f -i -x -h -V --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --file --image --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --extract --show-thinking --no-save --detach --help --version ask history models bots pull ps attach status daemon login logout run completions audit policy help"
+            opts="-m -b -c -C -s -f -i -x -h -V --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --file --image --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --raw --extract --show-thinking --no-save --detach --help --version ask history models bots pull ps attach status daemon login logout run completions audit policy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -506,7 +506,7 @@ _chinwag() {
             return 0
             ;;
         chinwag__subcmd__ask)
-            opts="-m -b -c -C -s -f -i -x -h --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --file --image --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --extract --show-thinking --no-save --detach --help"
+            opts="-m -b -c -C -s -f -i -x -h --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --file --image --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --raw --extract --show-thinking --no-save --detach --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

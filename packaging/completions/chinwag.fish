@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_chinwag_global_optspecs
-    string join \n socket= url= no-autostart token-file= ca-file= fingerprint= m/model= b/bot= c/continue C/conversation= new s/system= f/file= i/image= temperature= top-p= seed= max-tokens= num-ctx= stop= keep-alive= think= tools= yes json no-stream x/extract= show-thinking no-save detach h/help V/version
+    string join \n socket= url= no-autostart token-file= ca-file= fingerprint= m/model= b/bot= c/continue C/conversation= new s/system= f/file= i/image= temperature= top-p= seed= max-tokens= num-ctx= stop= keep-alive= think= tools= yes json no-stream raw x/extract= show-thinking no-save detach h/help V/version
 end
 
 function __fish_chinwag_needs_command
@@ -52,6 +52,7 @@ complete -c chinwag -n "__fish_chinwag_needs_command" -l new -d 'Start a new con
 complete -c chinwag -n "__fish_chinwag_needs_command" -l yes -d 'Allow the read-only tools (read_file, list_dir, search_text) without asking; never run_command'
 complete -c chinwag -n "__fish_chinwag_needs_command" -l json -d 'Print one JSON event per line instead of the reply text'
 complete -c chinwag -n "__fish_chinwag_needs_command" -l no-stream -d 'Print the reply only when it is complete'
+complete -c chinwag -n "__fish_chinwag_needs_command" -l raw -d 'Print the reply as the model wrote it, even on a terminal (where it is otherwise laid out as Markdown: headings, code, tables; no colour with NO_COLOR)'
 complete -c chinwag -n "__fish_chinwag_needs_command" -l show-thinking -d 'Print a thinking model\'s reasoning to stderr'
 complete -c chinwag -n "__fish_chinwag_needs_command" -l no-save -d 'Keep nothing: a new conversation the daemon forgets once the reply ends'
 complete -c chinwag -n "__fish_chinwag_needs_command" -l detach -d 'Start the reply and print its conversation\'s id at once; the daemon goes on generating (follow it with `chinwag attach ID`)'
@@ -101,6 +102,7 @@ complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l new -d 'Start a 
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l yes -d 'Allow the read-only tools (read_file, list_dir, search_text) without asking; never run_command'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l json -d 'Print one JSON event per line instead of the reply text'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l no-stream -d 'Print the reply only when it is complete'
+complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l raw -d 'Print the reply as the model wrote it, even on a terminal (where it is otherwise laid out as Markdown: headings, code, tables; no colour with NO_COLOR)'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l show-thinking -d 'Print a thinking model\'s reasoning to stderr'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l no-save -d 'Keep nothing: a new conversation the daemon forgets once the reply ends'
 complete -c chinwag -n "__fish_chinwag_using_subcommand ask" -l detach -d 'Start the reply and print its conversation\'s id at once; the daemon goes on generating (follow it with `chinwag attach ID`)'

@@ -4,10 +4,10 @@
 //! `cargo bench -p chinwag --bench render`. Memory for 10,000 messages is printed first
 //! (resident set before and after loading them).
 
+use chinwag::text::theme::Theme;
 use chinwag::ui::app::{App, Open, Settings};
 use chinwag::ui::event::{Event, LinkEvent};
 use chinwag::ui::keymap::Keymap;
-use chinwag::ui::theme::Theme;
 use chinwag::ui::transcript::Entry;
 use chinwag::ui::view;
 use chinwag_protocol::{ConversationId, MessageId, MessageStatus, Role, ServerMsg};
@@ -94,7 +94,7 @@ fn memory_report() {
 
 fn benches(c: &mut Criterion) {
     memory_report();
-    chinwag::ui::highlight::warm_up();
+    chinwag::text::highlight::warm_up();
 
     c.bench_function("first_frame (new app, empty transcript, draw)", |b| {
         b.iter(|| {

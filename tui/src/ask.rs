@@ -45,6 +45,26 @@ fn options(a: &OneShotArgs) -> GenOptions {
     }
 }
 
+/// The Markdown renderer for stdout, when it is a terminal and the reply is shown as text:
+/// the client config's theme (none with `NO_COLOR`), the terminal's width.
+fn rendered(one: &OneShotArgs) -> Option<crate::text::stream::MarkdownStream> {
+    use crate::text::theme::Theme;
+    if one.raw || one.json || one.extract.is_some() || !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let name = crate::ui::config::path()
+        .and_then(|p| crate::ui::config::ClientConfig::load(&p).ok())
+        .map(|c| c.theme)
+        .unwrap_or_default();
+    let width = crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w).max(20));
+    Some(crate::text::stream::MarkdownStream::new(
+        width,
+        Theme::pick(name, no_color),
+        !no_color,
+    ))
+}
+
 /// Where the reply goes: streamed text, buffered text, or JSON events.
 pub(crate) struct Output {
     json: bool,
@@ -61,6 +81,8 @@ pub(crate) struct Output {
     closed: bool,
     /// `-x`: print only the code of the fenced blocks, once the reply is whole.
     extract: Option<crate::extract::Extract>,
+    /// On a terminal (unless `--raw`): the reply laid out as the chat screen lays it out.
+    markdown: Option<crate::text::stream::MarkdownStream>,
 }
 
 impl Output {
@@ -75,6 +97,7 @@ impl Output {
             buffer: String::new(),
             ends_with_newline: false,
             closed: false,
+            markdown: rendered(one),
         }
     }
 
@@ -142,7 +165,13 @@ impl Output {
         if self.buffered {
             self.buffer.push_str(new);
         } else if !self.closed {
-            self.write_raw(new);
+            match self.markdown.as_mut() {
+                Some(md) => {
+                    let ready = md.push(new);
+                    self.write_raw(&ready);
+                }
+                None => self.write_raw(new),
+            }
         }
     }
 
@@ -163,6 +192,12 @@ impl Output {
             return Ok(());
         }
         let mut text = std::mem::take(&mut self.buffer);
+        if let Some(md) = self.markdown.as_mut() {
+            let mut ready = md.push(&text);
+            ready.push_str(&md.finish());
+            self.write_raw(&ready);
+            return Ok(());
+        }
         if self.written > 0 && !self.ends_with_newline {
             text.push('\n');
         }

@@ -378,6 +378,10 @@ pub struct OneShotArgs {
     /// Print the reply only when it is complete
     #[arg(long)]
     pub no_stream: bool,
+    /// Print the reply as the model wrote it, even on a terminal (where it is otherwise laid
+    /// out as Markdown: headings, code, tables; no colour with NO_COLOR)
+    #[arg(long)]
+    pub raw: bool,
     /// Print only the code of the reply's fenced blocks: the first (-x), or all (-x all);
     /// exit 1 when it has none
     #[arg(short = 'x', long, value_name = "WHICH", num_args = 0..=1, require_equals = true,

@@ -18,6 +18,7 @@ pub mod pull;
 pub mod remotes;
 pub mod render;
 pub mod run;
+pub mod text;
 pub mod tls;
 pub mod ui;
 

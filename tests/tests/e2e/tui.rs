@@ -294,3 +294,43 @@ async fn a_tool_call_is_approved_with_y_in_the_dialog_and_its_result_folds_into_
         Some(serde_json::json!("buy milk\n"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_on_a_terminal_lays_the_reply_out_and_raw_does_not() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+    let answer = [
+        "# Sky\n\nIt is **blue**.\n\n",
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n```sh\necho hi\n```\n",
+    ];
+    fake.script(reply("llama3.2", &answer));
+    fake.script(reply("llama3.2", &answer));
+    let env = isolated_vars(dir.path(), &fake.host());
+    let tui = Tmux::start(
+        dir.path(),
+        &env,
+        &bin("chinwag"),
+        &["-m", "llama3.2", "why?"],
+        80,
+        24,
+    );
+    let s = tui.wait_text("[exit 0, tty restored]").await;
+    assert!(s.contains("It is blue."), "{s}");
+    assert!(
+        !s.contains("**") && !s.contains("# Sky"),
+        "laid out, not raw:\n{s}"
+    );
+    assert!(s.contains("│ 1 │ 2 │"), "a table:\n{s}");
+    assert!(s.contains("[1] sh"), "a numbered code block:\n{s}");
+    let raw = Tmux::start(
+        dir.path(),
+        &env,
+        &bin("chinwag"),
+        &["-m", "llama3.2", "--raw", "why?"],
+        80,
+        24,
+    );
+    let s = raw.wait_text("[exit 0, tty restored]").await;
+    assert!(s.contains("It is **blue**.") && s.contains("# Sky"), "{s}");
+}

@@ -2,8 +2,8 @@
 //! it ended, drawn in the transcript as a block of its own. A block lives on the screen
 //! only; shared, its output goes into the next message, where it is stored like any text.
 
-use super::theme::Theme;
-use super::wrap::{self, Mode};
+use crate::text::theme::Theme;
+use crate::text::wrap::{self, Mode};
 use chinwag_protocol::MessageId;
 use ratatui::text::{Line, Span};
 

@@ -3,7 +3,7 @@
 //! error that names the problem, never a silent fallback.
 
 use super::keymap::Keymap;
-use super::theme::ThemeName;
+use crate::text::theme::ThemeName;
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use std::collections::HashMap;

@@ -4,9 +4,10 @@
 
 use super::app::{App, Open, Settings};
 use super::event::{Effect, Event, Notice};
-use super::{config, drafts, external, highlight, link, terminal, theme, view};
+use super::{config, drafts, external, link, terminal, view};
 use crate::cli::{ChatArgs, ConnArgs};
 use crate::exit::ClientError;
+use crate::text::{highlight, theme};
 use chinwag_protocol::ClientMsg;
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind, MouseEventKind};
 use futures_util::StreamExt;

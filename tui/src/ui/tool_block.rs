@@ -2,8 +2,8 @@
 //! what would run and the verdict, the approval prompt while it waits (y / a / n), and the
 //! result, folded like thinking.
 
-use super::theme::Theme;
-use super::wrap::{self, Mode};
+use crate::text::theme::Theme;
+use crate::text::wrap::{self, Mode};
 use chinwag_protocol::{Decision, StoredToolEvent, ToolEvent, Verdict};
 use ratatui::text::{Line, Span};
 

@@ -5,10 +5,10 @@
 //! length of the conversation; a streaming reply re-renders only itself.
 
 use super::command_block::CommandBlock;
-use super::markdown::{self, Rendered};
-use super::theme::Theme;
 use super::tool_block;
-use super::wrap::{self, Mode};
+use crate::text::markdown::{self, Rendered};
+use crate::text::theme::Theme;
+use crate::text::wrap::{self, Mode};
 use chinwag_protocol::{MessageId, MessageStatus, Role, StoredMessage, StoredToolEvent};
 use ratatui::text::{Line, Span};
 

@@ -12,8 +12,8 @@ mod tools;
 
 use super::event::{Effect, Event, LinkEvent, Notice};
 use super::keymap::Keymap;
-use super::theme::Theme;
 use super::transcript::{Entry, Transcript};
+use crate::text::theme::Theme;
 use chinwag_protocol::{
     BotInfo, ClientMsg, ConversationId, ConversationSummary, GenOptions, GenStats, MessageId,
     ModelInfo, Role,

@@ -38,7 +38,7 @@ impl App {
                         .as_ref()
                         .and_then(|p| p.content.lines().find(|l| !l.trim().is_empty()))
                         .unwrap_or("new conversation");
-                    self.title = crate::ui::wrap::truncate(first.trim(), 60);
+                    self.title = crate::text::wrap::truncate(first.trim(), 60);
                     self.refresh_list(fx);
                 }
                 if let Some(i) = self

@@ -8,7 +8,7 @@ mod status;
 use super::app::commands_matching;
 use super::app::{App, Focus, input_height};
 use super::event::Level;
-use super::wrap;
+use crate::text::wrap;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;

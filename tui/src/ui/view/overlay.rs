@@ -1,11 +1,11 @@
 //! Drawing the overlays: help, pickers, search, delete confirmation, rename.
 
+use crate::text::theme::Theme;
+use crate::text::wrap;
 use crate::ui::app::App;
 use crate::ui::app::commands_matching;
 use crate::ui::app::overlay::{Overlay, PickKind, Picker, Search};
 use crate::ui::keymap::Action;
-use crate::ui::theme::Theme;
-use crate::ui::wrap;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

@@ -1,8 +1,8 @@
 //! The status line: connection, model, bot, speed of the last reply, context used, and a
 //! rate-limit countdown when one applies.
 
+use crate::text::wrap;
 use crate::ui::app::{App, LinkState};
-use crate::ui::wrap;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

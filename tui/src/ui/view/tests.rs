@@ -29,7 +29,7 @@ fn screen(app: &mut App, w: u16, h: u16) -> String {
                 skip -= 1;
                 continue;
             }
-            skip = crate::ui::wrap::width(sym).saturating_sub(1);
+            skip = crate::text::wrap::width(sym).saturating_sub(1);
             line.push_str(sym);
         }
         out.push_str(line.trim_end());
