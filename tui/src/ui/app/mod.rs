@@ -163,6 +163,8 @@ pub struct App {
     /// The message selected in the transcript (copy, thinking).
     pub selected: Option<usize>,
     pub size: Rect,
+    /// The transcript's width and height as the last frame drew it.
+    pub transcript_area: Option<(usize, usize)>,
     pub quit: bool,
     /// Keys handled so far; with `quit_armed_at`, tells whether Ctrl+C came right after the
     /// Ctrl+C that asked for confirmation.
@@ -228,6 +230,7 @@ impl App {
             now_ms: 0,
             selected: None,
             size: Rect::new(0, 0, 80, 24),
+            transcript_area: None,
             quit: false,
             ollama_up: None,
             ollama_asked_ms: 0,
@@ -258,7 +261,10 @@ impl App {
             }
             Event::Paste(text) => self.paste(&text),
             Event::Mouse(m) => self.mouse(m),
-            Event::Resize { width, height } => self.size = Rect::new(0, 0, width, height),
+            Event::Resize { width, height } => {
+                self.size = Rect::new(0, 0, width, height);
+                self.transcript_area = None;
+            }
             Event::Server(msg) => self.server(msg, &mut fx),
             Event::Link(link) => self.link_event(link, &mut fx),
             Event::Tick { now_ms } => {
@@ -326,13 +332,14 @@ impl App {
         matches!(self.link, LinkState::Connected { .. })
     }
 
-    /// The transcript's size in cells, as the view lays it out.
+    /// The transcript's size in cells: as the view last laid it out (it sets
+    /// `transcript_area` each frame), else the terminal less the screen's fixed rows and
+    /// margins. The state machine takes its geometry as an input and never calls the view.
     pub fn transcript_size(&self) -> (usize, usize) {
-        let areas = super::view::layout(self.size, self);
-        (
-            areas.transcript.width as usize,
-            areas.transcript.height as usize,
-        )
+        self.transcript_area.unwrap_or((
+            usize::from(self.size.width.saturating_sub(2)),
+            usize::from(self.size.height.saturating_sub(5)),
+        ))
     }
 
     fn request(&mut self, req: Req) -> String {

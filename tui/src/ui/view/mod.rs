@@ -67,6 +67,11 @@ pub fn layout(size: Rect, app: &App) -> Areas {
 /// Draws one frame.
 pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     let areas = layout(frame.area(), app);
+    // The state machine's geometry comes from here, never from calling the view.
+    app.transcript_area = Some((
+        usize::from(areas.transcript.width),
+        usize::from(areas.transcript.height),
+    ));
     if let Some(list) = areas.list {
         draw_list(frame, app, list);
     }
