@@ -31,6 +31,9 @@ _chinwag() {
             chinwag,completions)
                 cmd="chinwag__subcmd__completions"
                 ;;
+            chinwag,config)
+                cmd="chinwag__subcmd__config"
+                ;;
             chinwag,daemon)
                 cmd="chinwag__subcmd__daemon"
                 ;;
@@ -232,6 +235,9 @@ _chinwag() {
             chinwag__subcmd__help,completions)
                 cmd="chinwag__subcmd__help__subcmd__completions"
                 ;;
+            chinwag__subcmd__help,config)
+                cmd="chinwag__subcmd__help__subcmd__config"
+                ;;
             chinwag__subcmd__help,daemon)
                 cmd="chinwag__subcmd__help__subcmd__daemon"
                 ;;
@@ -380,7 +386,7 @@ _chinwag() {
 
     case "${cmd}" in
         chinwag)
-            opts="-m -b -c -C -s -f -i -x -h -V --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --file --image --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --raw --extract --show-thinking --no-save --detach --help --version ask history models bots pull ps attach status daemon login logout run completions audit policy help"
+            opts="-m -b -c -C -s -f -i -x -h -V --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --file --image --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --raw --extract --show-thinking --no-save --detach --help --version ask history models bots config pull ps attach status daemon login logout run completions audit policy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -743,6 +749,20 @@ _chinwag() {
             ;;
         chinwag__subcmd__completions)
             opts="-h --help bash zsh fish"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chinwag__subcmd__config)
+            opts="-h --default --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1596,7 +1616,7 @@ _chinwag() {
             return 0
             ;;
         chinwag__subcmd__help)
-            opts="ask history models bots pull ps attach status daemon login logout run completions audit policy help"
+            opts="ask history models bots config pull ps attach status daemon login logout run completions audit policy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1666,6 +1686,20 @@ _chinwag() {
             return 0
             ;;
         chinwag__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chinwag__subcmd__help__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -100,6 +100,13 @@ pub enum Command {
     Models(QueryArgs),
     /// List the bots in the daemon's config
     Bots(QueryArgs),
+    /// Where the client's and the daemon's configs live and what is in force; --default
+    /// prints both files' every key, commented, with its default
+    Config {
+        /// Print the commented defaults of chinwag.toml and chinwagd.toml
+        #[arg(long)]
+        default: bool,
+    },
     /// Download a model into Ollama, with its progress (over TCP, the token needs admin)
     Pull {
         /// The model, as `ollama pull` takes it (llama3.2, qwen2.5:7b)

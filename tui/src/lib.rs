@@ -7,6 +7,7 @@ pub mod attach;
 pub mod autostart;
 pub mod cli;
 pub mod commands;
+pub mod config_cmd;
 pub mod conn;
 pub mod daemon_ctl;
 pub mod exit;
@@ -70,6 +71,7 @@ async fn dispatch(cli: Cli) -> Result<(), ClientError> {
         Some(Command::Models(f)) => commands::models(&f.conn.or(&cli.conn), f.json).await,
         Some(Command::Bots(f)) => commands::bots(&f.conn.or(&cli.conn), f.json).await,
         Some(Command::Pull { model, conn }) => pull::pull(&conn.or(&cli.conn), &model).await,
+        Some(Command::Config { default }) => config_cmd::run(default),
         Some(Command::Ps(f)) => attach::ps(&f.conn.or(&cli.conn), f.json).await,
         Some(Command::Attach(a)) => attach::attach(&a.conn.or(&cli.conn), &a).await,
         Some(Command::Status(f)) => commands::status(&f.conn.or(&cli.conn), f.json).await,

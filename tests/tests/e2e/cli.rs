@@ -622,3 +622,30 @@ async fn pull_relays_ollamas_progress_and_a_failed_pull_says_why() {
     assert_eq!(out.status.code(), Some(6), "model not found: {stderr}");
     assert!(stderr.contains("file does not exist"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_says_where_things_are_and_default_prints_both_files() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = FakeOllama::start().await;
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.arg("config");
+    let out = run(cmd, None).await;
+    let shown = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        shown.contains("chinwag.toml (absent: the defaults)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("ollama_host = \"{}\"", fake.host())),
+        "{shown}"
+    );
+    assert!(shown.contains("max_rounds = 8"), "{shown}");
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["config", "--default"]);
+    let out = run(cmd, None).await;
+    let shown = text(&out.stdout);
+    assert!(shown.contains("# theme = \"dark\""), "{shown}");
+    assert!(shown.contains("# send = [\"Enter\"]"), "{shown}");
+    assert!(shown.contains("approval_timeout_secs = 300"), "{shown}");
+}
