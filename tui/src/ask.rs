@@ -6,6 +6,7 @@
 
 use crate::ask_tools::{Approver, on_tool};
 use crate::autostart::connect;
+use crate::backoff::{Backoff, connect_retrying};
 use crate::cli::{AskArgs, ConnArgs, OneShotArgs};
 use crate::conn::Connection;
 use crate::exit::ClientError;
@@ -442,19 +443,10 @@ async fn last_conversation(conn: &mut Connection) -> Result<ConversationId, Clie
     }
 }
 
-/// Reconnects with backoff (starting the daemon again if it died).
+/// Reconnects with backoff (starting the daemon again if it died), eight tries at most.
 async fn reconnect(conn_args: &ConnArgs) -> Result<Connection, ClientError> {
-    let mut wait = Duration::from_millis(50);
-    let mut last = None;
-    for _ in 0..8 {
-        match connect(conn_args).await {
-            Ok(c) => return Ok(c),
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(Duration::from_secs(2));
-    }
-    Err(last.unwrap_or_else(|| ClientError::Connection("could not reconnect".into())))
+    let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(2));
+    connect_retrying(conn_args, &mut backoff, Some(8), |_, _| true).await
 }
 
 #[cfg(test)]

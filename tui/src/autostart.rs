@@ -142,7 +142,8 @@ async fn start_daemon(socket: &Path) -> Result<(), ClientError> {
             ))
         })?;
     let deadline = tokio::time::Instant::now() + START_TIMEOUT;
-    let mut wait = Duration::from_millis(10);
+    let mut wait =
+        crate::backoff::Backoff::new(Duration::from_millis(10), Duration::from_millis(200));
     loop {
         if tokio::net::UnixStream::connect(socket).await.is_ok() {
             return Ok(());
@@ -166,7 +167,6 @@ async fn start_daemon(socket: &Path) -> Result<(), ClientError> {
                 err_path.display()
             )));
         }
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(Duration::from_millis(200));
+        wait.wait().await;
     }
 }

@@ -96,10 +96,10 @@ async fn stop(args: &ConnArgs) -> Result<Option<u32>, ClientError> {
         while c.recv().await.is_ok() {}
         // A local daemon is gone when its single-instance lock is free: a new one can start.
         if let Endpoint::Unix(socket) = &endpoint {
-            let mut pause = Duration::from_millis(5);
+            let mut pause =
+                crate::backoff::Backoff::new(Duration::from_millis(5), Duration::from_millis(100));
             while !lock_is_free(&socket.with_extension("lock")) {
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_millis(100));
+                pause.wait().await;
             }
         }
     };

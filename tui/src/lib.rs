@@ -5,6 +5,7 @@ pub mod ask;
 pub mod ask_tools;
 pub mod attach;
 pub mod autostart;
+pub mod backoff;
 pub mod cli;
 pub mod commands;
 pub mod config_cmd;

@@ -63,14 +63,28 @@ pub fn markdown(
     system: Option<&str>,
     messages: &[StoredMessage],
 ) -> String {
-    let mut out = format!("# {}\n\n", c.title);
-    let _ = writeln!(
-        out,
-        "*conversation {} · {} · {}*\n",
+    let about = format!(
+        "conversation {} · {} · {}",
         c.id,
         local_time(c.created_at_ms),
         c.model.as_deref().unwrap_or("-")
     );
+    markdown_of(&c.title, Some(&about), system, messages)
+}
+
+/// The one Markdown a conversation is written as (`history`, and the chat screen's /export
+/// and /copy all): a title, an optional line about it, the system prompt, then each message
+/// with its time when known, its tool calls in place, its attachments, and how it ended.
+pub fn markdown_of(
+    title: &str,
+    about: Option<&str>,
+    system: Option<&str>,
+    messages: &[StoredMessage],
+) -> String {
+    let mut out = format!("# {title}\n\n");
+    if let Some(about) = about {
+        let _ = writeln!(out, "*{about}*\n");
+    }
     if let Some(s) = system {
         let _ = writeln!(out, "> **system:** {}\n", s.replace('\n', "\n> "));
     }
@@ -80,7 +94,11 @@ pub fn markdown(
             Role::Assistant => m.model.clone().unwrap_or_else(|| "Assistant".into()),
             Role::System => "System".to_string(),
         };
-        let _ = writeln!(out, "## {who} · {}\n", local_time(m.created_at_ms));
+        if m.created_at_ms > 0 {
+            let _ = writeln!(out, "## {who} · {}\n", local_time(m.created_at_ms));
+        } else {
+            let _ = writeln!(out, "## {who}\n");
+        }
         let _ = writeln!(out, "{}\n", with_tool_calls(m).trim_end());
         if !m.attachments.is_empty() {
             let _ = writeln!(out, "*attached: {}*\n", attached(&m.attachments));

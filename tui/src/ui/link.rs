@@ -6,11 +6,11 @@
 //! re-opens and re-attaches what it had open.
 
 use super::event::{Event, LinkEvent};
-use crate::autostart;
+use crate::backoff::{Backoff, connect_retrying, is_final};
 use crate::cli::ConnArgs;
 use crate::conn::Endpoint;
 use crate::exit::ClientError;
-use chinwag_protocol::{ClientMsg, ErrorCode};
+use chinwag_protocol::ClientMsg;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -30,10 +30,23 @@ async fn run(
     events: mpsc::Sender<Event>,
     mut outgoing: mpsc::UnboundedReceiver<ClientMsg>,
 ) {
-    let mut attempt = 0u32;
-    let mut wait = Duration::from_millis(100);
+    let mut backoff = Backoff::new(Duration::from_millis(100), MAX_BACKOFF);
+    // Attempts since the connection was last up; the first after a loss is reported below.
+    let mut lost = 0u32;
     loop {
-        let mut conn = match autostart::connect(&args).await {
+        // Each failed attempt is reported; a full queue only skips a report, a closed one
+        // (the screen is gone) stops.
+        let report = |attempt: u32, e: &ClientError| {
+            let ev = LinkEvent::Reconnecting {
+                attempt: lost + attempt,
+                why: e.to_string(),
+            };
+            !matches!(
+                events.try_send(Event::Link(ev)),
+                Err(mpsc::error::TrySendError::Closed(_))
+            )
+        };
+        let mut conn = match connect_retrying(&args, &mut backoff, None, report).await {
             Ok(c) => c,
             // Retrying cannot fix a bad token, an untrusted certificate or a bad URL.
             Err(e) if is_final(&e) => {
@@ -42,22 +55,9 @@ async fn run(
                     .await;
                 return;
             }
-            Err(e) => {
-                attempt += 1;
-                let ev = LinkEvent::Reconnecting {
-                    attempt,
-                    why: e.to_string(),
-                };
-                if events.send(Event::Link(ev)).await.is_err() {
-                    return;
-                }
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(MAX_BACKOFF);
-                continue;
-            }
+            // The screen is gone.
+            Err(_) => return,
         };
-        attempt = 0;
-        wait = Duration::from_millis(100);
         // Whatever was queued while away is stale; the state machine resends on Connected.
         while outgoing.try_recv().is_ok() {}
         let ev = LinkEvent::Connected {
@@ -93,24 +93,13 @@ async fn run(
             }
         };
         tracing::info!(%why, "lost the daemon; reconnecting");
-        attempt += 1;
+        lost = 1;
         if events
-            .send(Event::Link(LinkEvent::Reconnecting { attempt, why }))
+            .send(Event::Link(LinkEvent::Reconnecting { attempt: 1, why }))
             .await
             .is_err()
         {
             return;
         }
-    }
-}
-
-/// Whether an error is one that trying again cannot cure.
-fn is_final(e: &ClientError) -> bool {
-    match e {
-        ClientError::Unsafe(_) | ClientError::Usage(_) => true,
-        ClientError::Server(b) => {
-            matches!(b.code, ErrorCode::Unauthorized | ErrorCode::Forbidden)
-        }
-        _ => false,
     }
 }

@@ -4,7 +4,6 @@
 use super::overlay::{Overlay, PickKind};
 use super::{App, Focus};
 use crate::ui::event::{Effect, Notice};
-use chinwag_protocol::Role;
 
 /// Every command with its argument and what it does, for completion and help.
 pub const COMMANDS: &[(&str, &str, &str)] = &[
@@ -349,30 +348,45 @@ impl App {
         }
     }
 
-    /// The open conversation as Markdown (for /export and /copy all).
+    /// The open conversation as Markdown (for /export and /copy all), written as `history
+    /// export` writes it.
     fn markdown(&self) -> String {
-        let mut out = format!(
-            "# {}\n\n",
-            if self.title.is_empty() {
-                "chinwag"
-            } else {
-                &self.title
-            }
-        );
-        if let Some(s) = &self.options.system {
-            out.push_str(&format!("> **system:** {}\n\n", s.replace('\n', "\n> ")));
-        }
-        for e in &self.transcript.entries {
-            let who = match e.role {
-                Role::User => "You".to_string(),
-                Role::Assistant => e.model.clone().unwrap_or_else(|| "Assistant".into()),
-                Role::System => "System".into(),
-            };
-            out.push_str(&format!("## {who}\n\n{}\n\n", e.content.trim_end()));
-            if let Some(note) = crate::render::status_note(e.status, e.error.as_deref()) {
-                out.push_str(&format!("{note}\n\n"));
-            }
-        }
-        out
+        let title = if self.title.is_empty() {
+            "chinwag"
+        } else {
+            &self.title
+        };
+        let messages: Vec<chinwag_protocol::StoredMessage> = self
+            .transcript
+            .entries
+            .iter()
+            .map(|e| chinwag_protocol::StoredMessage {
+                id: e
+                    .id
+                    .clone()
+                    .unwrap_or(chinwag_protocol::MessageId(String::new())),
+                role: e.role,
+                content: e.content.clone(),
+                thinking: String::new(),
+                status: e.status,
+                model: e.model.clone(),
+                created_at_ms: 0,
+                error: e.error.clone(),
+                error_code: None,
+                truncated: false,
+                tools: e.tools.clone(),
+                attachments: e.attachments.clone(),
+            })
+            .collect();
+        let about = self
+            .conversation
+            .as_ref()
+            .map(|c| format!("conversation {c}"));
+        crate::render::markdown_of(
+            title,
+            about.as_deref(),
+            self.options.system.as_deref(),
+            &messages,
+        )
     }
 }
