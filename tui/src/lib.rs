@@ -14,6 +14,7 @@ pub mod daemon_ctl;
 pub mod exit;
 pub mod extract;
 pub mod files;
+pub mod logfile;
 pub mod login;
 pub mod policy;
 pub mod pull;
@@ -127,6 +128,9 @@ pub fn main() -> ExitCode {
             }
         };
     }
+    logfile::init();
+    // Never the arguments: a bare prompt is one of them.
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "chinwag starts");
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -649,3 +649,21 @@ async fn config_says_where_things_are_and_default_prints_both_files() {
     assert!(shown.contains("# send = [\"Enter\"]"), "{shown}");
     assert!(shown.contains("approval_timeout_secs = 300"), "{shown}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_logs_to_a_private_file_in_its_state_dir_and_never_the_words() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["-m", "llama3.2", "my secret words"]);
+    let out = run(cmd, None).await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let log = dir.path().join("state/chinwag/chinwag.log");
+    let text = std::fs::read_to_string(&log).expect("the client's log");
+    assert!(text.contains("chinwag starts"), "{text}");
+    assert!(!text.contains("secret"), "{text}");
+    let mode = std::fs::metadata(&log).expect("log").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
