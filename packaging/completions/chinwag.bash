@@ -16,6 +16,9 @@ _chinwag() {
             ",$1")
                 cmd="chinwag"
                 ;;
+            chinwag,__complete)
+                cmd="chinwag__subcmd____complete"
+                ;;
             chinwag,ask)
                 cmd="chinwag__subcmd__ask"
                 ;;
@@ -220,6 +223,9 @@ _chinwag() {
             chinwag__subcmd__daemon__subcmd__user__subcmd__help,rm)
                 cmd="chinwag__subcmd__daemon__subcmd__user__subcmd__help__subcmd__rm"
                 ;;
+            chinwag__subcmd__help,__complete)
+                cmd="chinwag__subcmd__help__subcmd____complete"
+                ;;
             chinwag__subcmd__help,ask)
                 cmd="chinwag__subcmd__help__subcmd__ask"
                 ;;
@@ -386,7 +392,7 @@ _chinwag() {
 
     case "${cmd}" in
         chinwag)
-            opts="-m -b -c -C -s -f -i -x -h -V --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --file --image --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --raw --extract --show-thinking --no-save --detach --help --version ask history models bots config pull ps attach status daemon login logout run completions audit policy help"
+            opts="-m -b -c -C -s -f -i -x -h -V --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --file --image --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --raw --extract --show-thinking --no-save --detach --help --version ask history models bots config __complete pull ps attach status daemon login logout run completions audit policy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -413,27 +419,27 @@ _chinwag() {
                     return 0
                     ;;
                 --model)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "$(chinwag __complete models 2>/dev/null)" -- "${cur}"))
                     return 0
                     ;;
                 -m)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "$(chinwag __complete models 2>/dev/null)" -- "${cur}"))
                     return 0
                     ;;
                 --bot)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "$(chinwag __complete bots 2>/dev/null)" -- "${cur}"))
                     return 0
                     ;;
                 -b)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "$(chinwag __complete bots 2>/dev/null)" -- "${cur}"))
                     return 0
                     ;;
                 --conversation)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "$(chinwag __complete conversations 2>/dev/null)" -- "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "$(chinwag __complete conversations 2>/dev/null)" -- "${cur}"))
                     return 0
                     ;;
                 --system)
@@ -511,6 +517,40 @@ _chinwag() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        chinwag__subcmd____complete)
+            opts="-h --socket --url --no-autostart --token-file --ca-file --fingerprint --help models bots conversations"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         chinwag__subcmd__ask)
             opts="-m -b -c -C -s -f -i -x -h --socket --url --no-autostart --token-file --ca-file --fingerprint --model --bot --continue --conversation --new --system --file --image --temperature --top-p --seed --max-tokens --num-ctx --stop --keep-alive --think --tools --yes --json --no-stream --raw --extract --show-thinking --no-save --detach --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -539,27 +579,27 @@ _chinwag() {
                     return 0
                     ;;
                 --model)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "$(chinwag __complete models 2>/dev/null)" -- "${cur}"))
                     return 0
                     ;;
                 -m)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "$(chinwag __complete models 2>/dev/null)" -- "${cur}"))
                     return 0
                     ;;
                 --bot)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "$(chinwag __complete bots 2>/dev/null)" -- "${cur}"))
                     return 0
                     ;;
                 -b)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "$(chinwag __complete bots 2>/dev/null)" -- "${cur}"))
                     return 0
                     ;;
                 --conversation)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "$(chinwag __complete conversations 2>/dev/null)" -- "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "$(chinwag __complete conversations 2>/dev/null)" -- "${cur}"))
                     return 0
                     ;;
                 --system)
@@ -1616,8 +1656,22 @@ _chinwag() {
             return 0
             ;;
         chinwag__subcmd__help)
-            opts="ask history models bots config pull ps attach status daemon login logout run completions audit policy help"
+            opts="ask history models bots config __complete pull ps attach status daemon login logout run completions audit policy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chinwag__subcmd__help__subcmd____complete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2635,7 +2689,7 @@ _chinwag() {
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "$(chinwag __complete conversations 2>/dev/null)" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2741,7 +2795,7 @@ _chinwag() {
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "$(chinwag __complete conversations 2>/dev/null)" -- "${cur}"))
                     return 0
                     ;;
                 *)

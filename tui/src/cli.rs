@@ -107,6 +107,13 @@ pub enum Command {
         #[arg(long)]
         default: bool,
     },
+    /// The daemon's names for shell completion, one per line (never starts a daemon)
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        kind: CompleteKind,
+        #[command(flatten)]
+        conn: ConnArgs,
+    },
     /// Download a model into Ollama, with its progress (over TCP, the token needs admin)
     Pull {
         /// The model, as `ollama pull` takes it (llama3.2, qwen2.5:7b)
@@ -177,18 +184,29 @@ pub fn completion_script(shell: CompletionShell) -> String {
     use clap::CommandFactory;
     let mut cmd = Cli::command();
     let mut out = Vec::new();
+    let mut generated = |shell, out: &mut Vec<u8>| {
+        clap_complete::generate(shell, &mut cmd, "chinwag", out);
+        String::from_utf8_lossy(out).into_owned()
+    };
     match shell {
         CompletionShell::Bash => {
-            clap_complete::generate(clap_complete::Shell::Bash, &mut cmd, "chinwag", &mut out)
+            crate::complete::bash(&generated(clap_complete::Shell::Bash, &mut out))
         }
         CompletionShell::Zsh => {
-            clap_complete::generate(clap_complete::Shell::Zsh, &mut cmd, "chinwag", &mut out)
+            crate::complete::zsh(&generated(clap_complete::Shell::Zsh, &mut out))
         }
         CompletionShell::Fish => {
-            clap_complete::generate(clap_complete::Shell::Fish, &mut cmd, "chinwag", &mut out)
+            crate::complete::fish(&generated(clap_complete::Shell::Fish, &mut out))
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// What `chinwag __complete` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompleteKind {
+    Models,
+    Bots,
+    Conversations,
 }
 
 /// `chinwag audit [--since 1h] [--json]`

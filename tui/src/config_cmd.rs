@@ -45,10 +45,12 @@ pub fn client_default() -> String {
 /// `chinwag config [--default]`.
 pub fn run(default: bool) -> Result<(), ClientError> {
     if default {
-        print!("{}", client_default());
-        println!();
-        print!("{}", chinwagd::config_doc::default_config());
-        return Ok(());
+        let text = format!(
+            "{}\n{}",
+            client_default(),
+            chinwagd::config_doc::default_config()
+        );
+        return crate::commands::print(&text);
     }
     let mut out = String::new();
     match client_path() {
@@ -132,8 +134,7 @@ pub fn run(default: bool) -> Result<(), ClientError> {
         }
     }
     out.push_str("\n# Every key with its default: chinwag config --default\n");
-    print!("{out}");
-    Ok(())
+    crate::commands::print(&out)
 }
 
 #[cfg(test)]

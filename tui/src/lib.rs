@@ -8,6 +8,7 @@ pub mod autostart;
 pub mod backoff;
 pub mod cli;
 pub mod commands;
+pub mod complete;
 pub mod config_cmd;
 pub mod conn;
 pub mod daemon_ctl;
@@ -66,13 +67,14 @@ async fn dispatch(cli: Cli) -> Result<(), ClientError> {
         Some(Command::Audit(args)) => run::audit(&args.conn.or(&cli.conn), &args).await,
         Some(Command::Policy(args)) => policy::show(&args.conn.or(&cli.conn), &args).await,
         Some(Command::Completions { shell }) => {
-            print!("{}", cli::completion_script(shell));
-            Ok(())
+            // A closed pipe (`| head`) is not an error.
+            commands::print(&cli::completion_script(shell))
         }
         Some(Command::History(cmd)) => commands::history(&cli.conn, &cmd).await,
         Some(Command::Models(f)) => commands::models(&f.conn.or(&cli.conn), f.json).await,
         Some(Command::Bots(f)) => commands::bots(&f.conn.or(&cli.conn), f.json).await,
         Some(Command::Pull { model, conn }) => pull::pull(&conn.or(&cli.conn), &model).await,
+        Some(Command::Complete { kind, conn }) => complete::names(&conn.or(&cli.conn), kind).await,
         Some(Command::Config { default }) => config_cmd::run(default),
         Some(Command::Ps(f)) => attach::ps(&f.conn.or(&cli.conn), f.json).await,
         Some(Command::Attach(a)) => attach::attach(&a.conn.or(&cli.conn), &a).await,

@@ -667,3 +667,52 @@ async fn the_client_logs_to_a_private_file_in_its_state_dir_and_never_the_words(
     let mode = std::fs::metadata(&log).expect("log").permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bash_completes_models_bots_and_conversations_from_the_daemon() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let _cleanup = Cleanup(dir.path().to_path_buf());
+    let fake = FakeOllama::start().await;
+    // One conversation to complete.
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["-m", "llama3.2", "hi"]);
+    assert_eq!(run(cmd, None).await.status.code(), Some(0));
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.args(["history", "list", "--json"]);
+    let list: serde_json::Value =
+        serde_json::from_slice(&run(cmd, None).await.stdout).expect("list");
+    let id = list[0]["id"].as_str().expect("id").to_string();
+    // bash, with the built binary on its PATH, asks the completion for -m and -C.
+    let bin_dir = bin("chinwag").parent().expect("bin dir").to_path_buf();
+    let complete = |words: &str, cword: usize| {
+        format!(
+            "source <(chinwag completions bash); COMP_WORDS=({words}); COMP_CWORD={cword}; \
+             _chinwag chinwag \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\""
+        )
+    };
+    for (script, want) in [
+        (complete("chinwag -m ''", 2), "llama3.2:latest"),
+        (complete("chinwag ask -C ''", 3), id.as_str()),
+    ] {
+        let mut cmd = tokio::process::Command::new("bash");
+        chinwag_tests::harness::isolated_vars(dir.path(), &fake.host())
+            .into_iter()
+            .for_each(|(k, v)| {
+                cmd.env(k, v);
+            });
+        let path = format!(
+            "{}:{}",
+            bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        cmd.env("PATH", path).arg("-c").arg(&script);
+        let out = cmd.output().await.expect("bash");
+        let got = text(&out.stdout);
+        assert!(
+            got.lines().any(|l| l == want),
+            "{want} not in {got:?} (stderr {})",
+            text(&out.stderr)
+        );
+    }
+}
