@@ -695,7 +695,7 @@ async fn bash_completes_models_bots_and_conversations_from_the_daemon() {
         (complete("chinwag -m ''", 2), "llama3.2:latest"),
         (complete("chinwag ask -C ''", 3), id.as_str()),
     ] {
-        let mut cmd = tokio::process::Command::new("bash");
+        let mut cmd = Command::new("bash");
         chinwag_tests::harness::isolated_vars(dir.path(), &fake.host())
             .into_iter()
             .for_each(|(k, v)| {
