@@ -40,6 +40,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     ("export", "[FILE]", "write this conversation as Markdown"),
     (
+        "pull",
+        "[NAME]",
+        "download a model into Ollama (default: the one asked for)",
+    ),
+    (
         "tools",
         "[on|off|default|NAME…]",
         "offer the model tools; each call waits for y / a / n",
@@ -179,6 +184,7 @@ impl App {
             "new" => self.new_conversation(),
             "run" => self.run_command(arg, fx),
             "tools" => self.set_tools(arg),
+            "pull" => self.pull(arg, fx),
             "model" if arg.is_empty() => self.open_picker(PickKind::Model, fx),
             "model" => {
                 self.model = Some(arg.to_string());

@@ -7,6 +7,7 @@ mod exec;
 mod keys;
 pub mod overlay;
 mod paging;
+mod pull;
 mod server;
 mod tools;
 
@@ -110,6 +111,8 @@ enum Req {
     Exec,
     /// An answer to a tool call.
     Approve,
+    /// A model being pulled: its progress and end come under this id.
+    Pull,
 }
 
 /// The conversation list panel.

@@ -351,9 +351,24 @@ impl App {
             | ServerMsg::ExecStarted { .. }
             | ServerMsg::AuditRecords { .. }
             | ServerMsg::Policy { .. }
-            | ServerMsg::Generations { .. }
-            | ServerMsg::PullProgress { .. }
-            | ServerMsg::Pulled { .. } => {}
+            | ServerMsg::Generations { .. } => {}
+            ServerMsg::PullProgress {
+                id,
+                model,
+                status,
+                total,
+                completed,
+                ..
+            } => {
+                if self.requests.get(&id) == Some(&Req::Pull) {
+                    self.pull_progress(&model, &status, total, completed);
+                }
+            }
+            ServerMsg::Pulled { id, model } => {
+                if self.requests.remove(&id) == Some(Req::Pull) {
+                    self.pulled(&model, fx);
+                }
+            }
         }
     }
 
@@ -467,16 +482,13 @@ impl App {
     pub(super) fn explain(&self, code: ErrorCode, message: &str) -> String {
         match code {
             // The daemon's message already says what to pull (and the closest name).
-            ErrorCode::ModelNotFound if message.contains("ollama pull") => {
-                format!("{message}; /model picks another")
-            }
             ErrorCode::ModelNotFound => {
                 let model = self
                     .model
                     .clone()
                     .or_else(|| self.active_model.clone())
                     .unwrap_or_else(|| "MODEL".into());
-                format!("{message} — run `ollama pull {model}`, or pick another model with /model")
+                format!("{message} — /pull {model} downloads it; /model picks another")
             }
             ErrorCode::RateLimited => {
                 format!("{message} — wait for the countdown in the status line")

@@ -574,4 +574,5 @@ fn a_refused_retry_brings_the_old_turn_back() {
 
 mod exec;
 mod lifecycle;
+mod pull;
 pub(crate) mod tools;
