@@ -314,7 +314,7 @@ fn a_refused_chat_gives_the_words_back_with_what_to_do() {
         .as_ref()
         .map(|n| n.text.clone())
         .unwrap_or_default();
-    assert!(notice.contains("ollama pull llama3.2"), "{notice}");
+    assert!(notice.contains("/pull llama3.2"), "{notice}");
 }
 
 #[test]
