@@ -151,6 +151,35 @@ pub fn attachments(files: &[PathBuf], images: &[PathBuf]) -> Result<Vec<Attachme
     Ok(all)
 }
 
+/// Files named in a chat screen message (`@path`): images by their extension, the rest as
+/// text (a directory: its text files). `Err` says why in words.
+pub fn named(paths: &[String]) -> Result<Vec<Attachment>, String> {
+    let is_image = |p: &str| {
+        let lower = p.to_ascii_lowercase();
+        [".png", ".jpg", ".jpeg", ".webp"]
+            .iter()
+            .any(|e| lower.ends_with(e))
+    };
+    let (images, texts): (Vec<PathBuf>, Vec<PathBuf>) = {
+        let (i, t): (Vec<&String>, Vec<&String>) = paths.iter().partition(|p| is_image(p));
+        (
+            i.into_iter().map(PathBuf::from).collect(),
+            t.into_iter().map(PathBuf::from).collect(),
+        )
+    };
+    attachments(&texts, &images).map_err(|e| e.to_string())
+}
+
+/// The `@path` words of a message (an `@` at the start of a word, then a path).
+pub fn at_paths(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter_map(|w| w.strip_prefix('@'))
+        .map(|p| p.trim_end_matches([',', ';', ':', '?', '!', ')']))
+        .filter(|p| !p.is_empty() && !p.contains('@'))
+        .map(str::to_string)
+        .collect()
+}
+
 /// Bytes the attachments add to the message's frame.
 pub fn frame_bytes(all: &[Attachment]) -> u64 {
     all.iter()
@@ -184,6 +213,14 @@ mod tests {
         std::fs::write(d.join("big.txt"), "x".repeat(MAX_TEXT_BYTES as usize + 1)).unwrap();
         let e = read_files(&[d.join("big.txt")]).unwrap_err();
         assert!(e.to_string().contains("may be up to"), "{e}");
+    }
+
+    #[test]
+    fn at_words_name_paths_and_emails_do_not() {
+        assert_eq!(
+            at_paths("see @src/a.rs, and @b.png? mail me@x.org or @ alone"),
+            ["src/a.rs", "b.png"]
+        );
     }
 
     #[test]

@@ -35,6 +35,11 @@ pub enum Event {
         conversation: Option<ConversationId>,
         text: String,
     },
+    /// The files a message names with `@path`, read (or why not), with the message.
+    FilesRead {
+        content: String,
+        files: Result<Vec<chinwag_protocol::Attachment>, String>,
+    },
 }
 
 /// The connection to the daemon changed.
@@ -118,5 +123,11 @@ pub enum Effect {
     },
     /// Read the draft kept for this conversation; answer with [`Event::DraftLoaded`].
     LoadDraft(Option<ConversationId>),
+    /// Read the files a message names with `@path` (images by their extension, the rest as
+    /// text, a directory's text files); answer with [`Event::FilesRead`].
+    ReadFiles {
+        content: String,
+        paths: Vec<String>,
+    },
     Quit,
 }

@@ -160,6 +160,12 @@ where
                     };
                     app.update(Event::Notice(n));
                 }
+                Effect::ReadFiles { content, paths } => {
+                    let files = tokio::task::spawn_blocking(move || crate::files::named(&paths))
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string()));
+                    app.update(Event::FilesRead { content, files });
+                }
                 Effect::WriteFile { path, contents } => {
                     let n = match chinwagd::private_fs::write_private_file(
                         path.as_ref(),

@@ -113,7 +113,31 @@ impl App {
         self.set_input("");
         self.notice = None;
         let content = self.with_shared(content);
-        self.send_chat_replacing(content, None, fx);
+        // Files named with `@path` are read first (by the runner: the state machine does no
+        // I/O); the chat goes when they are.
+        let paths = crate::files::at_paths(&content);
+        if !paths.is_empty() {
+            fx.push(Effect::ReadFiles { content, paths });
+            return;
+        }
+        self.send_chat_replacing(content, None, Vec::new(), fx);
+    }
+
+    /// The `@path` files read: the chat goes with them, or the words come back with why.
+    pub(super) fn files_read(
+        &mut self,
+        content: String,
+        files: Result<Vec<chinwag_protocol::Attachment>, String>,
+        fx: &mut Vec<Effect>,
+    ) {
+        match files {
+            Ok(files) if self.ready_to_send() => self.send_chat_replacing(content, None, files, fx),
+            Ok(_) => self.set_input(&content),
+            Err(why) => {
+                self.set_input(&content);
+                self.notice = Some(Notice::error(format!("not sent: {why}")));
+            }
+        }
     }
 
     /// Whether a chat can go now; if not, says why (the input is kept).
@@ -300,7 +324,7 @@ impl App {
         };
         let content = content.unwrap_or_else(|| entry.content.clone());
         self.transcript.entries.truncate(i);
-        self.send_chat_replacing(content, Some(replace), fx);
+        self.send_chat_replacing(content, Some(replace), Vec::new(), fx);
     }
 
     /// /edit: puts the last prompt in the input; sending it replaces the old one.

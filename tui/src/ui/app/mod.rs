@@ -87,6 +87,8 @@ pub struct Pending {
     pub conversation: Option<ConversationId>,
     /// Replace this message and all after it (regenerate, edit).
     pub replace_from: Option<MessageId>,
+    /// Files sent with it (`@path`), read before it went.
+    pub attachments: Vec<chinwag_protocol::Attachment>,
 }
 
 /// What a request id was for, so its reply (or error) lands in the right place.
@@ -289,6 +291,7 @@ impl App {
                 }
             }
             Event::Notice(n) => self.notice = Some(n),
+            Event::FilesRead { content, files } => self.files_read(content, files, &mut fx),
             Event::DraftLoaded { conversation, text } => {
                 if conversation == self.conversation && self.input.is_empty() && !text.is_empty() {
                     self.set_input(&text);
@@ -415,11 +418,13 @@ impl App {
         &mut self,
         content: String,
         replace_from: Option<MessageId>,
+        attachments: Vec<chinwag_protocol::Attachment>,
         fx: &mut Vec<Effect>,
     ) {
         self.next_id += 1;
         let key = format!("{}-{}", self.session, self.next_id);
         let mut entry = Entry::new(Role::User, content.clone());
+        entry.attachments = attachments.iter().map(|a| a.summary()).collect();
         entry.touch();
         self.transcript.entries.push(entry);
         self.transcript.scroll = super::transcript::Scroll::Follow;
@@ -433,6 +438,7 @@ impl App {
             content,
             conversation: self.conversation.clone(),
             replace_from,
+            attachments,
         };
         self.pending = Some(pending);
         self.send_pending(fx);
@@ -461,7 +467,7 @@ impl App {
             idempotency_key: Some(p.key),
             replace_from: p.replace_from,
             tools: self.tools.clone(),
-            attachments: Vec::new(),
+            attachments: p.attachments,
             ephemeral: false,
         }));
     }

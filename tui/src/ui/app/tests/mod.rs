@@ -573,6 +573,7 @@ fn a_refused_retry_brings_the_old_turn_back() {
 }
 
 mod exec;
+mod files;
 mod lifecycle;
 mod pull;
 pub(crate) mod tools;
