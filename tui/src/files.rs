@@ -170,6 +170,33 @@ pub fn named(paths: &[String]) -> Result<Vec<Attachment>, String> {
     attachments(&texts, &images).map_err(|e| e.to_string())
 }
 
+/// Paths that start with `prefix` (relative to here, or absolute), sorted, directories
+/// ending in `/`, hidden ones only when the prefix asks for them; at most 200.
+pub fn complete_path(prefix: &str) -> Vec<String> {
+    let (dir, start) = match prefix.rfind('/') {
+        Some(i) => (&prefix[..=i], &prefix[i + 1..]),
+        None => ("", prefix),
+    };
+    let listed = if dir.is_empty() { "." } else { dir };
+    let Ok(entries) = std::fs::read_dir(listed) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !name.starts_with(start) || (name.starts_with('.') && !start.starts_with('.')) {
+                return None;
+            }
+            let slash = if e.path().is_dir() { "/" } else { "" };
+            Some(format!("{dir}{name}{slash}"))
+        })
+        .collect();
+    out.sort();
+    out.truncate(200);
+    out
+}
+
 /// The `@path` words of a message (an `@` at the start of a word, then a path).
 pub fn at_paths(text: &str) -> Vec<String> {
     text.split_whitespace()
@@ -213,6 +240,21 @@ mod tests {
         std::fs::write(d.join("big.txt"), "x".repeat(MAX_TEXT_BYTES as usize + 1)).unwrap();
         let e = read_files(&[d.join("big.txt")]).unwrap_err();
         assert!(e.to_string().contains("may be up to"), "{e}");
+    }
+
+    #[test]
+    fn paths_complete_with_directories_marked_and_hidden_ones_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display().to_string();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("setup.py"), "").unwrap();
+        std::fs::write(dir.path().join(".secret"), "").unwrap();
+        assert_eq!(
+            complete_path(&format!("{d}/s")),
+            [format!("{d}/setup.py"), format!("{d}/src/")]
+        );
+        assert_eq!(complete_path(&format!("{d}/")).len(), 2);
+        assert_eq!(complete_path(&format!("{d}/.s")), [format!("{d}/.secret")]);
     }
 
     #[test]

@@ -35,6 +35,11 @@ pub enum Event {
         conversation: Option<ConversationId>,
         text: String,
     },
+    /// The paths that complete an `@path` being typed (`prefix` as it was asked).
+    PathCompletions {
+        prefix: String,
+        items: Vec<String>,
+    },
     /// The files a message names with `@path`, read (or why not), with the message.
     FilesRead {
         content: String,
@@ -123,6 +128,9 @@ pub enum Effect {
     },
     /// Read the draft kept for this conversation; answer with [`Event::DraftLoaded`].
     LoadDraft(Option<ConversationId>),
+    /// List the paths that start with `prefix` (directories end in `/`); answer with
+    /// [`Event::PathCompletions`].
+    CompletePath(String),
     /// Read the files a message names with `@path` (images by their extension, the rest as
     /// text, a directory's text files); answer with [`Event::FilesRead`].
     ReadFiles {

@@ -160,6 +160,10 @@ where
                     };
                     app.update(Event::Notice(n));
                 }
+                Effect::CompletePath(prefix) => {
+                    let items = crate::files::complete_path(&prefix);
+                    app.update(Event::PathCompletions { prefix, items });
+                }
                 Effect::ReadFiles { content, paths } => {
                     let files = tokio::task::spawn_blocking(move || crate::files::named(&paths))
                         .await

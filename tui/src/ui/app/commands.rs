@@ -190,6 +190,50 @@ impl App {
         }
     }
 
+    /// The `@path` being typed at the end of the input, without its `@`.
+    pub(super) fn at_word(&self) -> Option<String> {
+        let text = self.input_text();
+        if text.ends_with(char::is_whitespace) {
+            return None;
+        }
+        let word = text.split_whitespace().last()?;
+        word.strip_prefix('@').map(str::to_string)
+    }
+
+    /// Completes the `@path` at the end of the input: one match fills it in, several extend
+    /// it to what they share and are listed in the notice line.
+    pub(super) fn path_completions(&mut self, prefix: String, items: Vec<String>) {
+        if self.at_word().as_deref() != Some(prefix.as_str()) {
+            return; // typed on meanwhile
+        }
+        let text = self.input_text();
+        let head = &text[..text.len() - prefix.len()];
+        match items.as_slice() {
+            [] => self.notice = Some(Notice::warn(format!("no file starts with {prefix}"))),
+            [one] => {
+                let end = if one.ends_with('/') { "" } else { " " };
+                self.set_input(&format!("{head}{one}{end}"));
+            }
+            many => {
+                let first = &many[0];
+                let common = (prefix.len()..=first.len())
+                    .rev()
+                    .find(|&n| {
+                        first.is_char_boundary(n)
+                            && many.iter().all(|m| m.get(..n) == first.get(..n))
+                    })
+                    .unwrap_or(prefix.len());
+                self.set_input(&format!("{head}{}", &first[..common]));
+                let names: Vec<&str> = many
+                    .iter()
+                    .take(12)
+                    .map(|m| m.rsplit_terminator('/').next().unwrap_or(m))
+                    .collect();
+                self.notice = Some(Notice::info(names.join("  ")));
+            }
+        }
+    }
+
     /// Runs `/name args` (without the slash).
     pub(super) fn command(&mut self, line: &str, fx: &mut Vec<Effect>) {
         let (name, arg) = line.split_once(' ').unwrap_or((line, ""));

@@ -135,6 +135,11 @@ impl App {
             KeyCode::End if empty => self.action(Action::Bottom, fx),
             KeyCode::Char('?') if empty && !ctrl && !alt => self.overlay = Some(Overlay::Help),
             KeyCode::Tab if self.input_text().starts_with('/') => self.complete_command(),
+            KeyCode::Tab if self.at_word().is_some() => {
+                if let Some(prefix) = self.at_word() {
+                    fx.push(Effect::CompletePath(prefix));
+                }
+            }
             KeyCode::Char('u') if ctrl => {
                 self.input.delete_line_by_head();
             }

@@ -292,6 +292,7 @@ impl App {
             }
             Event::Notice(n) => self.notice = Some(n),
             Event::FilesRead { content, files } => self.files_read(content, files, &mut fx),
+            Event::PathCompletions { prefix, items } => self.path_completions(prefix, items),
             Event::DraftLoaded { conversation, text } => {
                 if conversation == self.conversation && self.input.is_empty() && !text.is_empty() {
                     self.set_input(&text);

@@ -77,3 +77,32 @@ fn a_file_that_cannot_go_gives_the_words_back() {
         .unwrap_or_default();
     assert!(notice.contains("binary"), "{notice}");
 }
+
+#[test]
+fn tab_completes_an_at_path_from_what_the_runner_lists() {
+    let mut a = app();
+    connect(&mut a);
+    type_text(&mut a, "read @sr");
+    let fx = key(&mut a, KeyCode::Tab);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::CompletePath(p) if p == "sr")),
+        "{fx:?}"
+    );
+    a.update(Event::PathCompletions {
+        prefix: "sr".into(),
+        items: vec!["src/".into()],
+    });
+    assert_eq!(a.input_text(), "read @src/");
+    a.update(Event::PathCompletions {
+        prefix: "src/".into(),
+        items: vec!["src/main.rs".into(), "src/mod.rs".into()],
+    });
+    assert_eq!(a.input_text(), "read @src/m");
+    let notice = a
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert_eq!(notice, "main.rs  mod.rs");
+}
