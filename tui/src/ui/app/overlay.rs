@@ -280,8 +280,14 @@ impl App {
             }
             Overlay::Picker(mut p) => {
                 if key.code == KeyCode::Enter {
-                    if let Some(item) = p.current().cloned() {
-                        self.picked(p.kind, item, fx);
+                    match p.current().cloned() {
+                        Some(item) => self.picked(p.kind, item, fx),
+                        // A model Ollama does not have yet: pull it.
+                        None if p.kind == PickKind::Model && !p.query.trim().is_empty() => {
+                            let name = p.query.trim().to_string();
+                            self.pull(&name, fx);
+                        }
+                        None => {}
                     }
                     return;
                 }

@@ -143,16 +143,18 @@ fn picker(frame: &mut Frame<'_>, p: &Picker, ollama_down: bool, screen: Rect, t:
     let mut lines = vec![query_line(&p.query, inner.width, t), Line::default()];
     let rows = inner.height.saturating_sub(2) as usize;
     if p.matches.is_empty() {
+        let pull = format!("Enter pulls {} into Ollama", p.query.trim());
         let empty = match (p.kind, p.items.is_empty()) {
-            (PickKind::Model, true) if ollama_down => {
+            (PickKind::Model, _) if ollama_down => {
                 "cannot reach Ollama: start it with `ollama serve`, then reopen"
             }
-            (PickKind::Model, true) => "no models yet: `ollama pull llama3.2`, then reopen",
+            (PickKind::Model, _) if !p.query.trim().is_empty() => pull.as_str(),
+            (PickKind::Model, true) => "no models yet: type a name (llama3.2) and Enter pulls it",
             (PickKind::Conversation, true) => "no conversations yet",
             (PickKind::Bot, true) => "no bots: add [bots.NAME] to chinwagd.toml",
             _ => "nothing matches",
         };
-        lines.push(Line::styled(empty, t.dim));
+        lines.push(Line::styled(empty.to_string(), t.dim));
     }
     let first = p.selected.saturating_sub(rows.saturating_sub(1));
     let w = inner.width as usize;

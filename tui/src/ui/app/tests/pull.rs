@@ -56,3 +56,26 @@ fn a_missing_model_suggests_pulling_it() {
     );
     assert!(text.contains("/pull llama3.2"), "{text}");
 }
+
+#[test]
+fn enter_on_a_model_the_picker_does_not_have_pulls_it() {
+    let mut a = app();
+    connect(&mut a);
+    a.overlay = Some(Overlay::Picker(overlay::Picker::new(
+        overlay::PickKind::Model,
+        vec![overlay::PickItem {
+            label: "llama3.2:latest".into(),
+            detail: String::new(),
+            value: "llama3.2:latest".into(),
+        }],
+    )));
+    type_text(&mut a, "qwen2.5");
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(
+        sent(&fx)
+            .iter()
+            .any(|m| matches!(m, ClientMsg::Pull { model, .. } if model == "qwen2.5")),
+        "{fx:?}"
+    );
+    assert!(a.overlay.is_none());
+}
