@@ -18,7 +18,12 @@ const FRESH_FOR: Duration = Duration::from_secs(10);
 #[derive(Debug, Default)]
 pub struct ModelCatalog {
     cached: Mutex<HashMap<String, (Instant, Vec<ModelInfo>)>>,
+    /// Context lengths by model version: they change only when the model does.
+    contexts: Mutex<HashMap<ModelVersion, Option<u64>>>,
 }
+
+/// A model by name and modification time.
+type ModelVersion = (String, Option<String>);
 
 /// A model's name as it is stored: Ollama's shortest form for the default backend, the
 /// server's own id (after `NAME:`) for a named one.
@@ -30,6 +35,32 @@ pub fn canonical(backends: &Backends, model: &str) -> String {
 }
 
 impl ModelCatalog {
+    /// Fills in each of the default Ollama's models' context length (asked once per model
+    /// version, then remembered); a model Ollama cannot describe is left without.
+    pub async fn with_contexts(
+        &self,
+        ollama: &crate::ollama::OllamaClient,
+        models: &mut [ModelInfo],
+    ) {
+        for m in models.iter_mut() {
+            let key = (m.name.clone(), m.modified_at.clone());
+            let known = self.contexts.lock().ok().and_then(|c| c.get(&key).copied());
+            let ctx = match known {
+                Some(ctx) => ctx,
+                None => {
+                    let Ok(ctx) = ollama.context_length(&m.name).await else {
+                        continue;
+                    };
+                    if let Ok(mut c) = self.contexts.lock() {
+                        c.insert(key, ctx);
+                    }
+                    ctx
+                }
+            };
+            m.context_length = ctx;
+        }
+    }
+
     /// The default Ollama's models now (from the cache while it is fresh, unless `refresh`).
     pub async fn list_default(
         &self,
@@ -192,6 +223,7 @@ mod tests {
             quantization: None,
             capabilities: Vec::new(),
             loaded: None,
+            context_length: None,
         }
     }
 

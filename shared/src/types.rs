@@ -162,6 +162,9 @@ pub struct ModelInfo {
     /// Loaded in memory now (Ollama's `/api/ps`); absent when it is not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loaded: Option<LoadedModel>,
+    /// The longest context the model was trained for, in tokens (Ollama's `/api/show`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_length: Option<u64>,
 }
 
 /// A model Ollama holds in memory.

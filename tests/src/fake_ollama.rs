@@ -304,6 +304,21 @@ impl FakeOllama {
                 }
                 ("POST", "/api/chat") => self.chat(&mut stream, &json).await,
                 ("POST", "/api/pull") => self.pull(&mut stream, &json).await,
+                ("POST", "/api/show") => {
+                    let model = json.get("model").and_then(Value::as_str).unwrap_or("");
+                    let base = model.split(':').next().unwrap_or("").to_string();
+                    if self.state().models.contains(&base) {
+                        let body = json!({"license": "", "modelfile": "", "parameters": "",
+                            "template": "", "details": {"family": "llama"},
+                            "model_info": {"general.architecture": "llama",
+                                           "llama.context_length": 131_072},
+                            "capabilities": ["completion", "tools"]});
+                        respond_json(&mut stream, 200, &body).await
+                    } else {
+                        let body = json!({"error": format!("model '{model}' not found")});
+                        respond_json(&mut stream, 404, &body).await
+                    }
+                }
                 _ => respond_text(&mut stream, 404, "404 page not found").await,
             };
             if !keep {

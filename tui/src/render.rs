@@ -226,13 +226,18 @@ pub fn model_list(models: &[ModelInfo], default: Option<&str>) -> String {
             }
             None => String::new(),
         };
+        let ctx = m
+            .context_length
+            .map(|n| format!("{}k ctx", n / 1024))
+            .unwrap_or_default();
         let line = format!(
-            "{mark} {:<32} {:>8}  {:<8} {:<6} {:<8} {:<20} {loaded}",
+            "{mark} {:<32} {:>8}  {:<8} {:<6} {:<8} {:<9} {:<20} {loaded}",
             m.name,
             human_size(m.size_bytes),
             m.family.as_deref().unwrap_or(""),
             m.parameter_size.as_deref().unwrap_or(""),
             m.quantization.as_deref().unwrap_or(""),
+            ctx,
             m.capabilities.join(","),
         );
         let _ = writeln!(out, "{}", line.trim_end());

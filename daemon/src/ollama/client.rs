@@ -96,6 +96,32 @@ impl OllamaClient {
             .collect())
     }
 
+    /// A model's trained context length, from `/api/show`'s `model_info`
+    /// (`<architecture>.context_length`); `None` when Ollama does not say.
+    pub async fn context_length(&self, model: &str) -> Result<Option<u64>, OllamaError> {
+        let body = serde_json::json!({"model": model}).to_string();
+        let resp = self
+            .http
+            .post(self.base.endpoint("/api/show"))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        let resp = check_status(resp, model).await?;
+        let bytes = resp.bytes().await.map_err(|e| OllamaError::Dropped {
+            detail: error_chain(&e),
+        })?;
+        let show: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| OllamaError::Protocol {
+                detail: format!("/api/show: {e}"),
+            })?;
+        let info = &show["model_info"];
+        let arch = info["general.architecture"].as_str().unwrap_or("");
+        Ok(info[format!("{arch}.context_length")].as_u64())
+    }
+
     /// Ollama's version; doubles as the reachability probe.
     pub async fn version(&self) -> Result<String, OllamaError> {
         let v: VersionReply = self.get_json("/api/version").await?;

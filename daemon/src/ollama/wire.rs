@@ -218,6 +218,7 @@ impl From<TagModel> for ModelInfo {
             quantization: d.quantization_level.filter(|s| !s.is_empty()),
             capabilities: m.capabilities,
             loaded: None,
+            context_length: None,
         }
     }
 }

@@ -323,6 +323,7 @@ fn server_messages_have_stable_json() {
                 quantization: Some("Q4_K_M".into()),
                 capabilities: vec!["completion".into(), "tools".into()],
                 loaded: None,
+                context_length: None,
             }],
             default_model: Some("llama3.2:latest".into()),
             backends: Vec::new(),

@@ -609,11 +609,22 @@ async fn pull_relays_ollamas_progress_and_a_failed_pull_says_why() {
         pulls,
         vec![serde_json::json!({"model": "qwen2.5:latest", "stream": true})]
     );
-    // The model is there at once.
+    // The model is there at once, with its details.
     let mut cmd = chinwag(dir.path(), &fake.host());
     cmd.args(["-m", "qwen2.5", "hi"]);
     let out = run(cmd, None).await;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let mut cmd = chinwag(dir.path(), &fake.host());
+    cmd.arg("models");
+    let listed = text(&run(cmd, None).await.stdout);
+    let line = listed
+        .lines()
+        .find(|l| l.contains("qwen2.5:latest"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("128k ctx") && line.contains("Q4_K_M"),
+        "{listed}"
+    );
 
     let mut cmd = chinwag(dir.path(), &fake.host());
     cmd.args(["pull", "no-such-model"]);

@@ -18,6 +18,11 @@ pub(super) async fn run(s: &Arc<Session>, msg: ClientMsg) -> Result<(), ErrorBod
             let (mut models, backends) = d.models.list_all(&d.backends).await?;
             // Which are in memory now: asked each time (it changes by the minute); an Ollama
             // that cannot say only leaves them unmarked.
+            let (mut ours, theirs): (Vec<_>, Vec<_>) = std::mem::take(&mut models)
+                .into_iter()
+                .partition(|m| d.backends.route(&m.name).name.is_none());
+            d.models.with_contexts(&d.ollama, &mut ours).await;
+            models = ours.into_iter().chain(theirs).collect();
             if let Ok(loaded) = d.ollama.loaded().await {
                 for m in &mut models {
                     m.loaded = loaded

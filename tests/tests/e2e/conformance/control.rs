@@ -65,6 +65,7 @@ async fn models_come_with_their_details_and_bots_with_model_and_system() {
     assert!(m["modified_at"].is_string());
     assert_eq!(m["capabilities"], json!(["completion", "tools"]));
     assert!(m.get("loaded").is_none(), "not loaded yet: {m}");
+    assert_eq!(m["context_length"], 131_072);
     assert_eq!(models["default_model"], "llama3.2:latest");
     // Once Ollama holds it in memory, `loaded` says so.
     rig.fake.state().loaded.push("llama3.2".into());

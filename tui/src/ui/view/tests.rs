@@ -167,6 +167,7 @@ fn model_picker() {
             quantization: Some("Q4_K_M".into()),
             capabilities: Vec::new(),
             loaded: None,
+            context_length: None,
         })
         .collect(),
         default_model: None,

@@ -538,6 +538,7 @@ fn pickers_filter_and_pick() {
                 quantization: None,
                 capabilities: Vec::new(),
                 loaded: None,
+                context_length: None,
             })
             .collect(),
         default_model: None,
