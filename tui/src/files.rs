@@ -7,14 +7,14 @@ use crate::exit::ClientError;
 use chinwag_protocol::{Attachment, AttachmentKind, image_mime};
 use std::path::{Path, PathBuf};
 
-/// The largest text file (the daemon's own cap).
-pub const MAX_TEXT_BYTES: u64 = 1 << 20;
-/// The largest image (the daemon's own cap).
-pub const MAX_IMAGE_BYTES: u64 = 8 << 20;
+/// The largest text file: the daemon's own cap.
+pub const MAX_TEXT_BYTES: u64 = chinwagd::chat::attachments::MAX_TEXT_BYTES as u64;
+/// The largest image: the daemon's own cap.
+pub const MAX_IMAGE_BYTES: u64 = chinwagd::chat::attachments::MAX_IMAGE_BYTES as u64;
 /// All the text a directory may give.
 const MAX_DIR_BYTES: u64 = 4 << 20;
-/// Files one message may carry (the daemon's own cap).
-const MAX_FILES: usize = 16;
+/// Files one message may carry: the daemon's own cap.
+const MAX_FILES: usize = chinwagd::chat::attachments::MAX_ATTACHMENTS;
 
 fn usage(msg: String) -> ClientError {
     ClientError::Usage(msg)

@@ -4,7 +4,7 @@
 //! Knows nothing of sockets: a session calls [`start_chat`] and forwards what it returns.
 
 use crate::auth::Identity;
-mod attachments;
+pub mod attachments;
 mod choose;
 mod history;
 
