@@ -29,6 +29,7 @@ mod limits;
 mod local;
 mod logs;
 mod man;
+mod oneshot;
 mod openai;
 mod openai_tools;
 mod ops;
@@ -38,6 +39,7 @@ mod stall;
 mod store;
 mod tls;
 mod tools;
+mod tools_commands;
 mod tui;
 
 use chinwag_tests::fake_ollama::FakeOllama;

@@ -16,7 +16,9 @@ use std::path::Path;
 use tempfile::TempDir;
 
 /// A daemon whose executor root is `dir/proj` (with `notes.txt`), and its fake Ollama.
-async fn daemon_with(change: impl FnOnce(&mut Config)) -> (TempDir, FakeOllama, TestDaemon) {
+pub(crate) async fn daemon_with(
+    change: impl FnOnce(&mut Config),
+) -> (TempDir, FakeOllama, TestDaemon) {
     let dir = tempfile::tempdir().expect("temp dir");
     let fake = FakeOllama::start().await;
     let config = config_in(dir.path(), &fake, change);
@@ -24,7 +26,7 @@ async fn daemon_with(change: impl FnOnce(&mut Config)) -> (TempDir, FakeOllama, 
     (dir, fake, daemon)
 }
 
-fn config_in(dir: &Path, fake: &FakeOllama, change: impl FnOnce(&mut Config)) -> Config {
+pub(crate) fn config_in(dir: &Path, fake: &FakeOllama, change: impl FnOnce(&mut Config)) -> Config {
     let proj = dir.join("proj");
     std::fs::create_dir_all(&proj).expect("proj");
     std::fs::write(proj.join("notes.txt"), "one\ntwo\n").expect("notes");
@@ -34,7 +36,11 @@ fn config_in(dir: &Path, fake: &FakeOllama, change: impl FnOnce(&mut Config)) ->
     config
 }
 
-fn chat_with_tools(id: &str, conversation: Option<&ConversationId>, tools: &[&str]) -> ClientMsg {
+pub(crate) fn chat_with_tools(
+    id: &str,
+    conversation: Option<&ConversationId>,
+    tools: &[&str],
+) -> ClientMsg {
     ClientMsg::Chat {
         id: id.into(),
         conversation: conversation.cloned(),
@@ -50,7 +56,7 @@ fn chat_with_tools(id: &str, conversation: Option<&ConversationId>, tools: &[&st
     }
 }
 
-fn approve(conversation: &ConversationId, call: &str, decision: Decision) -> ClientMsg {
+pub(crate) fn approve(conversation: &ConversationId, call: &str, decision: Decision) -> ClientMsg {
     ClientMsg::Approve {
         id: format!("ok-{call}"),
         conversation: conversation.clone(),
@@ -60,12 +66,12 @@ fn approve(conversation: &ConversationId, call: &str, decision: Decision) -> Cli
     }
 }
 
-fn read_notes() -> (&'static str, Value) {
+pub(crate) fn read_notes() -> (&'static str, Value) {
     ("read_file", json!({"path": "notes.txt"}))
 }
 
 /// The tool events in `msgs`, in order.
-fn tool_events(msgs: &[ServerMsg]) -> Vec<ToolEvent> {
+pub(crate) fn tool_events(msgs: &[ServerMsg]) -> Vec<ToolEvent> {
     msgs.iter()
         .filter_map(|m| match m {
             ServerMsg::Tool { event, .. } => Some(event.clone()),
@@ -74,11 +80,11 @@ fn tool_events(msgs: &[ServerMsg]) -> Vec<ToolEvent> {
         .collect()
 }
 
-fn is_done(m: &ServerMsg) -> bool {
+pub(crate) fn is_done(m: &ServerMsg) -> bool {
     matches!(m, ServerMsg::Done { .. })
 }
 
-fn asks(m: &ServerMsg) -> bool {
+pub(crate) fn asks(m: &ServerMsg) -> bool {
     matches!(
         m,
         ServerMsg::Tool {
@@ -91,7 +97,7 @@ fn asks(m: &ServerMsg) -> bool {
     )
 }
 
-fn conversation_of(msgs: &[ServerMsg]) -> ConversationId {
+pub(crate) fn conversation_of(msgs: &[ServerMsg]) -> ConversationId {
     msgs.iter()
         .find_map(|m| match m {
             ServerMsg::ChatStarted { conversation, .. } => Some(conversation.clone()),
@@ -100,7 +106,7 @@ fn conversation_of(msgs: &[ServerMsg]) -> ConversationId {
         .expect("chat_started")
 }
 
-fn result_of(events: &[ToolEvent]) -> (String, bool) {
+pub(crate) fn result_of(events: &[ToolEvent]) -> (String, bool) {
     events
         .iter()
         .find_map(|e| match e {
@@ -111,7 +117,7 @@ fn result_of(events: &[ToolEvent]) -> (String, bool) {
 }
 
 /// The `tool` messages of the request Ollama got, as (tool_name, content).
-fn tool_messages(body: &Value) -> Vec<(String, String)> {
+pub(crate) fn tool_messages(body: &Value) -> Vec<(String, String)> {
     body["messages"]
         .as_array()
         .map(|m| {
@@ -332,86 +338,6 @@ async fn allowed_for_the_conversation_the_same_tool_runs_without_asking_again() 
 }
 
 #[tokio::test]
-async fn a_call_the_policy_refuses_is_answered_without_asking_and_runs_nothing() {
-    let (_dir, fake, daemon) = daemon_with(|_| {}).await;
-    let mut c = TestClient::connect(&daemon.socket).await;
-    let before = spawned();
-    fake.script(tool_calls(
-        "llama3.2",
-        "",
-        &[(
-            "run_command",
-            json!({"argv": ["sh", "-c", "touch /tmp/pwned"]}),
-        )],
-    ));
-    fake.script(reply("llama3.2", &["I cannot run that."]));
-    c.send(&chat_with_tools("a", None, &["run_command"])).await;
-    let msgs = c.until(is_done).await;
-    let events = tool_events(&msgs);
-    match &events[0] {
-        ToolEvent::Call { verdict, rule, .. } => {
-            assert_eq!(*verdict, Verdict::Refused);
-            assert_eq!(rule.as_deref(), Some("not-in-policy"));
-        }
-        other => panic!("expected a refused call, got {other:?}"),
-    }
-    assert!(
-        !events
-            .iter()
-            .any(|e| matches!(e, ToolEvent::Approval { .. })),
-        "nobody is asked: {events:?}"
-    );
-    let (output, ok) = result_of(&events);
-    assert!(!ok && output.starts_with("refused by the daemon's policy (not-in-policy)"));
-    assert_eq!(spawned(), before, "no process started");
-    assert_eq!(tool_messages(&fake.chats()[1])[0].1, output);
-}
-
-#[tokio::test]
-async fn an_approved_command_runs_through_the_executor_and_is_audited() {
-    let (_dir, fake, daemon) = daemon_with(|_| {}).await;
-    let mut c = TestClient::connect(&daemon.socket).await;
-    fake.script(tool_calls(
-        "llama3.2",
-        "",
-        &[("run_command", json!({"argv": ["cat", "notes.txt"]}))],
-    ));
-    fake.script(reply("llama3.2", &["done"]));
-    c.send(&chat_with_tools("a", None, &["run_command"])).await;
-    let msgs = c.until(asks).await;
-    let conv = conversation_of(&msgs);
-    match tool_events(&msgs).last() {
-        Some(ToolEvent::Call {
-            runs: Some(runs), ..
-        }) => {
-            assert!(runs.contains("cat"), "{runs}");
-            assert!(runs.contains("notes.txt"), "{runs}");
-        }
-        other => panic!("expected what would run, got {other:?}"),
-    }
-    c.send(&approve(&conv, "1", Decision::Once)).await;
-    let after = c.until(is_done).await;
-    assert_eq!(
-        result_of(&tool_events(&after)),
-        ("one\ntwo\n[exit 0]".to_string(), true)
-    );
-    let audit = c
-        .call(ClientMsg::Audit {
-            id: "au".into(),
-            since_ms: None,
-            limit: None,
-        })
-        .await;
-    match audit {
-        ServerMsg::AuditRecords { items, .. } => {
-            assert_eq!(items[0].argv, vec!["cat", "notes.txt"]);
-            assert_eq!(items[0].code, Some(0));
-        }
-        other => panic!("expected the audit log, got {other:?}"),
-    }
-}
-
-#[tokio::test]
 async fn a_second_connection_answers_after_the_first_left() {
     let (_dir, fake, daemon) = daemon_with(|_| {}).await;
     let mut first = TestClient::connect(&daemon.socket).await;
@@ -560,82 +486,4 @@ async fn tools_for_a_model_that_cannot_call_them_are_refused_before_anything_is_
     }
     assert!(c.conversations().await.is_empty());
     assert!(fake.chats().is_empty());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cancel_while_a_command_runs_ends_the_command_and_the_reply() {
-    let (dir, fake, daemon) = daemon_with(|c| {
-        c.exec.timeout = std::time::Duration::from_secs(60);
-    })
-    .await;
-    // `cat` of a FIFO nobody writes to runs until it is stopped.
-    let fifo = dir.path().join("proj/pipe");
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        &fifo,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .expect("mkfifo");
-    let mut c = TestClient::connect(&daemon.socket).await;
-    fake.script(tool_calls(
-        "llama3.2",
-        "",
-        &[("run_command", json!({"argv": ["cat", "pipe"]}))],
-    ));
-    c.send(&chat_with_tools("a", None, &["run_command"])).await;
-    let conv = conversation_of(&c.until(asks).await);
-    let before = spawned();
-    c.send(&approve(&conv, "1", Decision::Once)).await;
-    let approved = c
-        .until(|m| {
-            matches!(
-                m,
-                ServerMsg::Tool {
-                    event: ToolEvent::Approval { .. },
-                    ..
-                }
-            )
-        })
-        .await;
-    assert!(!approved.is_empty());
-    // The command has started once the executor counted it.
-    let started = async {
-        while spawned() == before {
-            tokio::task::yield_now().await;
-        }
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(10), started)
-        .await
-        .expect("the command starts");
-    c.send(&ClientMsg::Cancel {
-        id: "x".into(),
-        conversation: conv.clone(),
-    })
-    .await;
-    let end = c.until(is_done).await;
-    assert!(matches!(
-        end.last(),
-        Some(ServerMsg::Done {
-            status: MessageStatus::Cancelled,
-            ..
-        })
-    ));
-    assert_eq!(fake.chats().len(), 1, "the model was not asked again");
-    // The command's audit record is complete: it ended when the reply did.
-    match c
-        .call(ClientMsg::Audit {
-            id: "au".into(),
-            since_ms: None,
-            limit: None,
-        })
-        .await
-    {
-        ServerMsg::AuditRecords { items, .. } => {
-            assert_eq!(items[0].argv, vec!["cat", "pipe"]);
-            assert!(items[0].signal.is_some(), "{:?}", items[0]);
-        }
-        other => panic!("expected the audit log, got {other:?}"),
-    }
 }
