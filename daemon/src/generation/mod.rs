@@ -24,7 +24,8 @@ use chinwag_protocol::{
     ConversationId, ErrorBody, GenStats, GenerationInfo, MessageId, MessageStatus, ToolEvent,
 };
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -72,14 +73,10 @@ pub struct Generation {
     pub approvals: Approvals,
     /// For `list_generations`: when it began, and its pace.
     started_at_ms: i64,
-    progress: Mutex<Progress>,
-}
-
-/// How far a reply has come, in the backend's chunks (about a token each).
-#[derive(Debug, Default)]
-struct Progress {
-    tokens: u64,
-    first: Option<std::time::Instant>,
+    /// Chunks of text from the backend (about a token each), and when the first came: counted
+    /// on the hot path without a lock.
+    tokens: AtomicU64,
+    first_token: OnceLock<std::time::Instant>,
 }
 
 impl Generation {
@@ -116,21 +113,19 @@ impl Generation {
 
     /// Counts one chunk of text from the backend.
     pub fn count_token(&self) {
-        let mut p = self.progress.lock().unwrap_or_else(|p| p.into_inner());
-        p.tokens += 1;
-        p.first.get_or_insert_with(std::time::Instant::now);
+        self.first_token.get_or_init(std::time::Instant::now);
+        self.tokens.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The reply as `list_generations` shows it.
     pub fn info(&self) -> GenerationInfo {
-        let (tokens, per_second) = {
-            let p = self.progress.lock().unwrap_or_else(|p| p.into_inner());
-            let secs = p.first.map(|f| f.elapsed().as_secs_f64());
-            let rate = secs
-                .filter(|s| *s > 0.0 && p.tokens > 1)
-                .map(|s| (p.tokens - 1) as f64 / s);
-            (p.tokens, rate)
-        };
+        let tokens = self.tokens.load(Ordering::Relaxed);
+        let per_second = self
+            .first_token
+            .get()
+            .map(|f| f.elapsed().as_secs_f64())
+            .filter(|s| *s > 0.0 && tokens > 1)
+            .map(|s| (tokens - 1) as f64 / s);
         let state = if self.approvals.waiting() {
             "asking"
         } else if tokens == 0 {
@@ -387,7 +382,8 @@ impl Generations {
             cancel: parent.child_token(),
             approvals: Approvals::default(),
             started_at_ms: crate::store::now_ms(),
-            progress: Mutex::new(Progress::default()),
+            tokens: AtomicU64::new(0),
+            first_token: OnceLock::new(),
         });
         map.insert(conversation.clone(), Arc::clone(&g));
         Some(g)
