@@ -50,11 +50,13 @@ fn decode(text: &str) -> Result<ClientMsg, (String, ErrorBody)> {
             invalid("a message must be a JSON object with a \"type\""),
         ));
     }
-    if value.get("type").and_then(Value::as_str).is_none() {
+    let Some(kind) = value.get("type").and_then(Value::as_str) else {
         return Err((id, invalid("the message has no \"type\" string")));
-    }
+    };
     let text = first.to_string();
-    let code = if text.starts_with("unknown variant") {
+    // Only the request's own type being unknown is `unknown_type`; an unknown value deeper
+    // in a known request (a decision, an attachment's kind) is a bad request.
+    let code = if text.starts_with(&format!("unknown variant `{kind}`")) {
         ErrorCode::UnknownType
     } else {
         ErrorCode::InvalidRequest
