@@ -152,13 +152,13 @@ async fn pull(s: &Arc<Session>, id: String, model: String) -> Result<(), ErrorBo
             format!("pull fetches Ollama's models; {name} is another backend"),
         ));
     }
-    let name = chinwag_protocol::model_name::normalize_model(model.trim());
-    if name.is_empty() {
+    if model.trim().is_empty() {
         return Err(ErrorBody::new(
             ErrorCode::InvalidRequest,
             "name a model to pull",
         ));
     }
+    let name = chinwag_protocol::model_name::normalize_model(model.trim());
     let not_found = |message: &str| {
         ErrorBody::new(
             ErrorCode::ModelNotFound,

@@ -14,6 +14,7 @@ mod conventions;
 mod errors;
 mod limits;
 mod pages;
+mod refusals;
 mod search;
 mod tools;
 mod transport;
