@@ -64,6 +64,8 @@ pub struct State {
     /// Models `/api/pull` finds upstream (then lists in `/api/tags`); any other fails as
     /// Ollama's does, after its first status line.
     pub pullable: Vec<String>,
+    /// A pull of a model not `pullable` stalls after its first line instead of failing.
+    pub pull_stalls: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -351,6 +353,10 @@ impl FakeOllama {
             parts.push(line(json!({"status": "writing manifest"})));
             parts.push(line(json!({"status": "success"})));
             self.state().models.push(base);
+        } else if self.state().pull_stalls {
+            // The download stops sending: only a `release` lets it go on.
+            parts.push(Part::Gate);
+            parts.push(line(json!({"status": "success"})));
         } else {
             parts.push(line(
                 json!({"error": "pull model manifest: file does not exist"}),

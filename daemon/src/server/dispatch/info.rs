@@ -167,8 +167,20 @@ async fn pull(s: &Arc<Session>, id: String, model: String) -> Result<(), ErrorBo
     };
     let mut stream = d.ollama.pull(&name).await.map_err(|e| e.to_body())?;
     let mut last: Option<(String, std::time::Instant)> = None;
+    // A download may take long, but Ollama tells its progress often: silence for as long as
+    // a reply may go without a token is a stalled pull.
+    let stall = d.config().timeouts.between_tokens;
     loop {
-        let p = match stream.next().await {
+        let Ok(next) = tokio::time::timeout(stall, stream.next()).await else {
+            return Err(ErrorBody::new(
+                ErrorCode::BackendTimeout,
+                format!(
+                    "Ollama sent no progress on pulling {name} for {} s; it may go on there",
+                    stall.as_secs()
+                ),
+            ));
+        };
+        let p = match next {
             Ok(Some(p)) => p,
             Ok(None) => break,
             Err(crate::ollama::OllamaError::MidStream { message })

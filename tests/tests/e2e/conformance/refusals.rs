@@ -85,3 +85,23 @@ async fn approve_pull_ephemeral_and_attachments_refuse_what_they_cannot_take() {
     assert_eq!(pong["type"], "pong");
     rig.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_that_goes_silent_ends_in_backend_timeout() {
+    let rig = Rig::with(&[], |c| {
+        c.timeouts.between_tokens = std::time::Duration::from_millis(300);
+    })
+    .await;
+    rig.fake.state().pull_stalls = true;
+    let mut w = rig.local().await;
+    let frames = w
+        .until_send(json!({"type": "pull", "id": "1", "model": "slow"}), "error")
+        .await;
+    assert_eq!(frames[0]["status"], "pulling manifest", "{frames:?}");
+    let end = frames.last().expect("the error");
+    assert_eq!(end["code"], "backend_timeout", "{end}");
+    rig.fake.release();
+    let pong = w.call(json!({"type": "ping", "id": "2"})).await;
+    assert_eq!(pong["type"], "pong");
+    rig.stop().await;
+}
