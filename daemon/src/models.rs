@@ -35,29 +35,35 @@ pub fn canonical(backends: &Backends, model: &str) -> String {
 }
 
 impl ModelCatalog {
-    /// Fills in each of the default Ollama's models' context length (asked once per model
-    /// version, then remembered); a model Ollama cannot describe is left without.
+    /// Fills in each of the default Ollama's models' context length: the ones not known yet
+    /// are asked all at once, then remembered per model version; a model Ollama cannot
+    /// describe is left without.
     pub async fn with_contexts(
         &self,
         ollama: &crate::ollama::OllamaClient,
         models: &mut [ModelInfo],
     ) {
+        let key = |m: &ModelInfo| (m.name.clone(), m.modified_at.clone());
+        let unknown: Vec<ModelVersion> = {
+            let known = self.contexts.lock().unwrap_or_else(|p| p.into_inner());
+            models
+                .iter()
+                .map(key)
+                .filter(|k| !known.contains_key(k))
+                .collect()
+        };
+        let asked = futures_util::future::join_all(
+            unknown.iter().map(|(name, _)| ollama.context_length(name)),
+        )
+        .await;
+        let mut known = self.contexts.lock().unwrap_or_else(|p| p.into_inner());
+        for (k, answer) in unknown.into_iter().zip(asked) {
+            if let Ok(ctx) = answer {
+                known.insert(k, ctx);
+            }
+        }
         for m in models.iter_mut() {
-            let key = (m.name.clone(), m.modified_at.clone());
-            let known = self.contexts.lock().ok().and_then(|c| c.get(&key).copied());
-            let ctx = match known {
-                Some(ctx) => ctx,
-                None => {
-                    let Ok(ctx) = ollama.context_length(&m.name).await else {
-                        continue;
-                    };
-                    if let Ok(mut c) = self.contexts.lock() {
-                        c.insert(key, ctx);
-                    }
-                    ctx
-                }
-            };
-            m.context_length = ctx;
+            m.context_length = known.get(&key(m)).copied().flatten();
         }
     }
 
